@@ -1,0 +1,49 @@
+/**
+ * The HTTP application: error middleware first, JSON body parsing with a size
+ * limit, /health, then /api/v1 with authentication on everything but login.
+ */
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { databaseStatus } from '../db/orm.js';
+import { errorMiddleware } from './error-middleware.js';
+import { authenticate } from './auth-middleware.js';
+import type { Services } from './context.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { adminRoutes } from './routes/admin.routes.js';
+import { deploymentRoutes } from './routes/deployments.routes.js';
+import { instanceRoutes } from './routes/instances.routes.js';
+import { taskRoutes } from './routes/tasks.routes.js';
+import { messageRoutes } from './routes/messages.routes.js';
+
+export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  app.silent = true;
+  app.use(errorMiddleware(log));
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: `${Math.ceil(services.config.maxUploadBytes / 1024)}kb`, encoding: 'utf-8' }));
+
+  const root = new Router();
+  root.get('/health', async (ctx) => {
+    const db = await databaseStatus(services.orm);
+    ctx.status = db.ok ? 200 : 503;
+    ctx.body = { status: db.ok ? 'ok' : 'degraded', database: db, time: services.clock.now().toISOString() };
+  });
+
+  const auth = authenticate(services);
+  const api = new Router({ prefix: '/api/v1' });
+  api.use(authRoutes(services, auth).routes());
+  const secured = new Router();
+  secured.use(auth);
+  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  api.use(secured.routes());
+
+  app.use(root.routes());
+  app.use(api.routes());
+  app.use(api.allowedMethods({ throw: false }));
+  return app;
+}
+
+function defaultLog(msg: string, err?: unknown) {
+  console.error(`[http] ${msg}`, err);
+}

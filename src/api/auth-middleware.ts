@@ -1,0 +1,33 @@
+/** Resolves the Bearer token (or HTTP basic credentials) to an active user. */
+import type { Context, Next } from 'koa';
+import { UnauthorizedError } from '../shared/errors.js';
+import type { Principal, Role } from '../auth/principal.js';
+import { verifyPassword } from '../auth/passwords.js';
+import { User } from '../db/entities/index.js';
+import type { Services } from './context.js';
+
+export function authenticate(services: Services) {
+  return async (ctx: Context, next: Next) => {
+    const header = ctx.get('authorization');
+    const em = services.orm.em.fork();
+    let user: User | null = null;
+    if (/^Bearer\s+/i.test(header)) {
+      const id = await services.tokens.verify(header.replace(/^Bearer\s+/i, '').trim());
+      user = await em.findOne(User, { id, active: true });
+    } else if (/^Basic\s+/i.test(header)) {
+      const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+      const sep = decoded.indexOf(':');
+      const candidate = sep > 0 ? await em.findOne(User, { username: decoded.slice(0, sep), active: true }) : null;
+      if (candidate && (await verifyPassword(decoded.slice(sep + 1), candidate.passwordHash))) user = candidate;
+    } else {
+      throw new UnauthorizedError('Autenticazione richiesta: usare Authorization: Bearer <token>', 'AUTH_REQUIRED');
+    }
+    if (!user) throw new UnauthorizedError('Credenziali non valide', 'INVALID_CREDENTIALS');
+    ctx.state.user = toPrincipal(user);
+    await next();
+  };
+}
+
+export function toPrincipal(user: User): Principal {
+  return { id: user.id, username: user.username, tenant: user.tenant, roles: user.roles as Role[], groups: user.groups };
+}

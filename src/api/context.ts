@@ -1,0 +1,25 @@
+/** What every route handler can reach: the services, built once in src/app.ts. */
+import type { Orm } from '../db/orm.js';
+import type { AppConfig } from '../config.js';
+import type { Clock } from '../shared/clock.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { EngineStore } from '../engine/store.js';
+import type { ProcessService } from '../engine/process-service.js';
+import type { DeploymentService } from '../services/deployment.service.js';
+import type { InboxService } from '../tasks/inbox.service.js';
+import type { Principal } from '../auth/principal.js';
+
+export interface Services {
+  config: AppConfig;
+  orm: Orm;
+  clock: Clock;
+  tokens: TokenService;
+  store: EngineStore;
+  processes: ProcessService;
+  deployments: DeploymentService;
+  inbox: InboxService;
+}
+
+export interface AppState {
+  user: Principal;
+}

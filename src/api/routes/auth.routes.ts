@@ -1,0 +1,29 @@
+/** POST /api/v1/auth/login and GET /api/v1/auth/me. */
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { z } from 'zod';
+import { UnauthorizedError } from '../../shared/errors.js';
+import { verifyPassword } from '../../auth/passwords.js';
+import { User } from '../../db/entities/index.js';
+import { parseBody } from '../validation.js';
+import type { Services } from '../context.js';
+import { toPrincipal } from '../auth-middleware.js';
+
+const loginSchema = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) });
+
+export function authRoutes(services: Services, authenticated: Middleware) {
+  const router = new Router();
+  router.post('/auth/login', async (ctx) => {
+    const { username, password } = parseBody(loginSchema, ctx.request.body);
+    const user = await services.orm.em.fork().findOne(User, { username, active: true });
+    if (!user || !(await verifyPassword(password, user.passwordHash))) throw new UnauthorizedError('Nome utente o password errati', 'INVALID_CREDENTIALS');
+    const { token, expiresAt } = await services.tokens.issue(user.id);
+    const p = toPrincipal(user);
+    ctx.body = { token, tokenType: 'Bearer', expiresAt, user: { username: p.username, tenant: p.tenant, roles: p.roles, groups: p.groups } };
+  });
+  router.get('/auth/me', authenticated, (ctx) => {
+    const p = ctx.state.user;
+    ctx.body = { username: p.username, tenant: p.tenant, roles: p.roles, groups: p.groups };
+  });
+  return router;
+}

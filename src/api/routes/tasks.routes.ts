@@ -1,0 +1,83 @@
+/** The task inbox: list with filters and sorting, detail, claim, unclaim, assign, complete. */
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { Task } from '../../db/entities/index.js';
+import type { TaskRecord } from '../../engine/store.js';
+import { parseBody, parseQuery, variablesSchema } from '../validation.js';
+import type { Services } from '../context.js';
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'data ISO-8601 attesa').transform((s) => new Date(s));
+const listSchema = z.object({
+  assignee: z.string().optional(),
+  candidateGroup: z.string().optional(),
+  mine: z.enum(['true', 'false']).optional(),
+  processKey: z.string().optional(),
+  elementId: z.string().optional(),
+  businessKey: z.string().optional(),
+  processInstanceId: z.string().uuid().optional(),
+  status: z.enum(['open', 'completed', 'cancelled', 'all']).optional(),
+  dueBefore: isoDate.optional(),
+  dueAfter: isoDate.optional(),
+  sort: z.enum(['due', 'created', 'priority']).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export function taskRoutes(services: Services) {
+  const router = new Router();
+  const optionalBody = (body: unknown) => (body && typeof body === 'object' && !Array.isArray(body) ? body : {});
+
+  router.get('/tasks', async (ctx) => {
+    const q = parseQuery(listSchema, ctx.query);
+    const { items, total } = await services.inbox.list(ctx.state.user, { ...q, mine: q.mine === 'true' });
+    ctx.body = { items: items.map(taskView), total, limit: q.limit, offset: q.offset };
+  });
+  router.get('/tasks/:id', async (ctx) => {
+    ctx.body = taskView(await services.inbox.get(ctx.state.user, uuidParam(ctx.params.id)));
+  });
+  router.post('/tasks/:id/claim', async (ctx) => {
+    ctx.body = taskView(await services.inbox.claim(ctx.state.user, uuidParam(ctx.params.id)));
+  });
+  router.post('/tasks/:id/unclaim', async (ctx) => {
+    ctx.body = taskView(await services.inbox.unclaim(ctx.state.user, uuidParam(ctx.params.id)));
+  });
+  router.post('/tasks/:id/assign', async (ctx) => {
+    const { user } = parseBody(z.object({ user: z.string().min(1).max(100).nullable() }).strict(), ctx.request.body);
+    ctx.body = taskView(await services.inbox.assign(ctx.state.user, uuidParam(ctx.params.id), user));
+  });
+  router.post('/tasks/:id/complete', async (ctx) => {
+    const { variables } = parseBody(z.object({ variables: variablesSchema.default({}) }).strict(), optionalBody(ctx.request.body));
+    ctx.body = taskView(await services.inbox.complete(ctx.state.user, uuidParam(ctx.params.id), variables));
+  });
+  return router;
+}
+
+/** A malformed id can never match: answer 404 like any unknown id. */
+function uuidParam(id: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id : '00000000-0000-0000-0000-000000000000';
+}
+
+export function taskView(t: Task | TaskRecord) {
+  return {
+    id: t.id,
+    tenant: t.tenant,
+    processInstanceId: t.instanceId,
+    processKey: t.definitionKey,
+    businessKey: t.businessKey,
+    elementId: t.elementId,
+    name: t.name,
+    assignee: t.assignee,
+    candidateGroups: t.candidateGroups,
+    candidateUsers: t.candidateUsers,
+    formKey: t.formKey,
+    priority: t.priority,
+    dueAt: t.dueAt,
+    followUpAt: t.followUpAt,
+    status: t.status,
+    createdAt: t.createdAt,
+    claimedAt: t.claimedAt,
+    endedAt: t.endedAt,
+    completedBy: t.completedBy,
+  };
+}

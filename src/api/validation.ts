@@ -1,0 +1,27 @@
+/** Request validation with zod: one call per input, failures become 422 with per-field details. */
+import { z } from 'zod';
+import { ValidationError, BadRequestError } from '../shared/errors.js';
+
+export function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.infer<T> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new BadRequestError('Il corpo della richiesta deve essere un oggetto JSON', undefined, 'INVALID_BODY');
+  }
+  return parseWith(schema, body);
+}
+
+export function parseQuery<T extends z.ZodTypeAny>(schema: T, query: unknown): z.infer<T> {
+  return parseWith(schema, query);
+}
+
+function parseWith<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const fields = result.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message, code: i.code }));
+    throw new ValidationError(`Dati non validi: ${fields.map((f) => `${f.field} (${f.message})`).join('; ')}`, { fields });
+  }
+  return result.data;
+}
+
+export const belfiore = z.string().regex(/^[A-Z]\d{3}$/, 'codice Belfiore atteso (una lettera e tre cifre, es. F205)');
+export const variablesSchema = z.record(z.string().regex(/^[A-Za-z_][\w]*$/, 'nome di variabile non valido'), z.unknown());
+export const uuid = z.string().uuid('identificativo non valido');

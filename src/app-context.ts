@@ -1,0 +1,49 @@
+/**
+ * Composition root: opens the database and wires the services every entry
+ * point (server, worker, tests, bench) uses. The clock is injected here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AppConfig } from './config.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { openDatabase, type Orm } from './db/orm.js';
+import { OrmEngineStore } from './db/engine-store.js';
+import { AppSetting } from './db/entities/index.js';
+import { TokenService } from './auth/tokens.js';
+import { ProcessService } from './engine/process-service.js';
+import { DeploymentService } from './services/deployment.service.js';
+import { InboxService } from './tasks/inbox.service.js';
+import { defaultHandlers } from './tasks/handlers/index.js';
+import type { HandlerRegistry } from './engine/execution/handlers.js';
+import type { Services } from './api/context.js';
+
+export interface BuildOptions {
+  clock?: Clock;
+  handlers?: HandlerRegistry;
+  orm?: Orm;
+}
+
+export async function buildServices(config: AppConfig, opts: BuildOptions = {}): Promise<Services> {
+  const clock = opts.clock ?? systemClock(config.clockOffsetMs);
+  const orm = opts.orm ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
+  const handlers = opts.handlers ?? defaultHandlers();
+  const store = new OrmEngineStore(orm);
+  const processes = new ProcessService({ handlers, clock, newId: randomUUID });
+  const tokens = new TokenService(await jwtSecret(orm), clock);
+  return {
+    config,
+    orm,
+    clock,
+    tokens,
+    store,
+    processes,
+    deployments: new DeploymentService(orm.em, { handlerNames: handlers.names(), clock, maxBytes: config.maxUploadBytes }),
+    inbox: new InboxService(orm.em, store, processes, clock),
+  };
+}
+
+async function jwtSecret(orm: Orm): Promise<string> {
+  const em = orm.em.fork();
+  await em.getConnection().execute(`insert into app_setting (key, value) values ('jwt_secret', ?) on conflict (key) do nothing`, [TokenService.newSecret()]);
+  const row = await em.findOneOrFail(AppSetting, { key: 'jwt_secret' });
+  return row.value;
+}

@@ -1,0 +1,41 @@
+/**
+ * Who is calling: username, comune (null = metropolitan level), roles and
+ * candidate groups. Role checks and the tenant scope derive from here.
+ */
+import { ForbiddenError } from '../shared/errors.js';
+
+export const ROLES = ['admin', 'analista', 'responsabile', 'operatore', 'assistente_sociale'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  id: string;
+  username: string;
+  tenant: string | null;
+  roles: Role[];
+  groups: string[];
+}
+
+export function hasRole(p: Principal, ...roles: Role[]): boolean {
+  return p.roles.some((r) => roles.includes(r));
+}
+
+export function requireRole(p: Principal, ...roles: Role[]): void {
+  if (!hasRole(p, ...roles)) throw new ForbiddenError(`Serve uno dei ruoli: ${roles.join(', ')}`, 'ROLE_REQUIRED', { required: roles });
+}
+
+/** The tenant filter for reads: a comune user sees only its comune; metropolitan users see all. */
+export function tenantScope(p: Principal): string | null {
+  return p.tenant;
+}
+
+/**
+ * The comune a write acts on. A comune user may only act on its own comune
+ * (another comune answers 403); metropolitan users must name one when needed.
+ */
+export function actingTenant(p: Principal, requested: string | null | undefined): string | null {
+  if (p.tenant) {
+    if (requested && requested !== p.tenant) throw new ForbiddenError(`L'utente appartiene al comune ${p.tenant}`, 'TENANT_MISMATCH');
+    return p.tenant;
+  }
+  return requested ?? null;
+}

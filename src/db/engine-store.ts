@@ -1,0 +1,115 @@
+/**
+ * EngineStore on MikroORM: one forked EntityManager per transaction; loaded
+ * rows are managed entities, so changes made by the engine are flushed on
+ * commit, with the instance row's `version` checked (optimistic locking).
+ */
+import { OptimisticLockError, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { ConflictError } from '../shared/errors.js';
+import type { EngineStore, EngineTx, TenantScope } from '../engine/store.js';
+import {
+  EventSubscription,
+  ExternalTask,
+  HistoryEvent,
+  ProcessDefinition,
+  ProcessInstance,
+  Task,
+} from './entities/index.js';
+import type { Orm } from './orm.js';
+
+export class OrmEngineStore implements EngineStore {
+  constructor(private readonly orm: Orm) {}
+
+  async transaction<T>(work: (tx: EngineTx) => Promise<T>): Promise<T> {
+    const em = this.orm.em.fork();
+    try {
+      return await em.transactional((tem) => work(new OrmEngineTx(tem)));
+    } catch (err) {
+      throw mapConcurrencyError(err);
+    }
+  }
+}
+
+export function mapConcurrencyError(err: unknown): unknown {
+  if (err instanceof OptimisticLockError) {
+    return new ConflictError('Il caso è stato modificato da un\'altra operazione nel frattempo: ricaricare e riprovare', 'CONCURRENT_MODIFICATION');
+  }
+  if (err instanceof UniqueConstraintViolationException) {
+    return new ConflictError('Operazione concorrente sullo stesso elemento: ricaricare e riprovare', 'CONCURRENT_MODIFICATION');
+  }
+  return err;
+}
+
+const scoped = (scope: TenantScope) => (scope ? { tenant: scope } : {});
+
+class OrmEngineTx implements EngineTx {
+  constructor(private readonly em: EntityManager) {}
+
+  async latestDefinition(key: string, tenant: string) {
+    const own = await this.em.findOne(ProcessDefinition, { key, tenant }, { orderBy: { version: 'desc' }, populate: ['compiled'] });
+    return own ?? this.em.findOne(ProcessDefinition, { key, tenant: null }, { orderBy: { version: 'desc' }, populate: ['compiled'] });
+  }
+
+  definition(id: string) {
+    return this.em.findOne(ProcessDefinition, { id }, { populate: ['compiled'] });
+  }
+
+  instance(id: string, scope: TenantScope) {
+    return this.em.findOne(ProcessInstance, { id, ...scoped(scope) }, { populate: ['state'] });
+  }
+
+  task(id: string, scope: TenantScope) {
+    return this.em.findOne(Task, { id, ...scoped(scope) });
+  }
+
+  externalTask(id: string, scope: TenantScope) {
+    return this.em.findOne(ExternalTask, { id, ...scoped(scope) });
+  }
+
+  findSubscriptions(q: { name: string; scope: TenantScope; businessKey?: string; instanceId?: string }) {
+    return this.em.find(
+      EventSubscription,
+      {
+        kind: 'message',
+        name: q.name,
+        ...scoped(q.scope),
+        ...(q.businessKey !== undefined ? { businessKey: q.businessKey } : {}),
+        ...(q.instanceId !== undefined ? { instanceId: q.instanceId } : {}),
+      },
+      { orderBy: { createdAt: 'asc' } },
+    );
+  }
+
+  async openWork(instanceId: string) {
+    const [tasks, externalTasks, subscriptions] = [
+      await this.em.find(Task, { instanceId, status: 'open' }),
+      await this.em.find(ExternalTask, { instanceId, status: 'open' }),
+      await this.em.find(EventSubscription, { instanceId }),
+    ];
+    return { tasks, externalTasks, subscriptions };
+  }
+
+  createInstance(rec: ProcessInstance) {
+    return this.persistNew(ProcessInstance, rec);
+  }
+  createTask(rec: Task) {
+    return this.persistNew(Task, rec);
+  }
+  createExternalTask(rec: ExternalTask) {
+    return this.persistNew(ExternalTask, rec);
+  }
+  createSubscription(rec: EventSubscription) {
+    return this.persistNew(EventSubscription, rec);
+  }
+  removeSubscription(rec: EventSubscription) {
+    this.em.remove(rec);
+  }
+  addHistory(rec: Partial<HistoryEvent> & Pick<HistoryEvent, 'tenant' | 'instanceId' | 'at' | 'type'>) {
+    this.persistNew(HistoryEvent, { elementId: null, elementType: null, elementName: null, taskId: null, userName: null, details: null, ...rec });
+  }
+
+  private persistNew<T extends object>(cls: new () => T, data: Partial<T>): T {
+    const entity = Object.assign(new cls(), data);
+    this.em.persist(entity);
+    return entity;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Opens the database: PostgreSQL when DATABASE_URL is set, otherwise embedded
+ * PGlite under DATA_DIR (or in memory for tests), and applies the committed
+ * migrations.
+ */
+import fs from 'node:fs';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { PGliteDriver } from 'mikro-orm-pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { allEntities } from './entities/index.js';
+import { Migration20261127000000_core } from './migrations/Migration20261127000000_core.js';
+
+export type Orm = MikroORM;
+
+export interface DatabaseOptions {
+  /** postgres://… ; null selects PGlite. */
+  url: string | null;
+  /** PGlite data directory; 'memory://' for an in-memory database. */
+  dataDir: string;
+  debug?: boolean;
+  poolMax?: number;
+}
+
+const migrationsList = [{ name: 'Migration20261127000000_core', class: Migration20261127000000_core }];
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {
+  const common: Partial<Options> = {
+    entities: allEntities,
+    debug: opts.debug ?? false,
+    discovery: { warnWhenNoEntities: true },
+    extensions: [Migrator],
+    logger: () => undefined,
+    migrations: { silent: true, migrationsList, transactional: true, allOrNothing: true, tableName: 'mikro_orm_migrations' },
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+  };
+  let orm: MikroORM;
+  if (opts.url) {
+    orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: opts.url, pool: { min: 0, max: opts.poolMax ?? 10 } } as Options);
+  } else {
+    if (!opts.dataDir.startsWith('memory://')) fs.mkdirSync(opts.dataDir, { recursive: true });
+    const pglite = new PGlite(opts.dataDir);
+    orm = await MikroORM.init({ ...common, driver: PGliteDriver, dbName: 'postgres', driverOptions: { connection: { pglite: () => pglite } } } as Options);
+    const close = orm.close.bind(orm);
+    orm.close = async (force?: boolean) => {
+      await close(force);
+      await pglite.close();
+    };
+  }
+  await orm.getMigrator().up();
+  return orm;
+}
+
+export async function databaseStatus(orm: Orm): Promise<{ ok: boolean; driver: string; error?: string }> {
+  const driver = orm.config.get('driver')?.name ?? 'unknown';
+  try {
+    await orm.em.fork().getConnection().execute('select 1');
+    return { ok: true, driver: driver.includes('PGlite') ? 'pglite' : 'postgresql' };
+  } catch (err) {
+    return { ok: false, driver, error: (err as Error).message };
+  }
+}

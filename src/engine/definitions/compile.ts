@@ -1,0 +1,150 @@
+/**
+ * Parses a BPMN file (bpmn-moddle + camunda-bpmn-moddle) once, validates what
+ * the engine relies on, and produces one CompiledProcess per executable process.
+ * Refusals come back as Problems with element id and line where known.
+ */
+import { createRequire } from 'node:module';
+import BpmnModdle, { type ModdleElement } from 'bpmn-moddle';
+import * as elements from 'bpmn-elements';
+import serializer, { TypeResolver } from 'moddle-context-serializer';
+import type { Problem } from '../../shared/errors.js';
+import { checkXml, lineOfId } from './xml-guard.js';
+import type { CompiledProcess, ElementSpec, ModelIndex, ServiceSpec } from './model.js';
+import { checkExpression } from '../expressions/index.js';
+
+const camundaSchema = createRequire(import.meta.url)('camunda-bpmn-moddle/resources/camunda.json') as Record<string, unknown>;
+const typeResolver = TypeResolver(elements as never);
+
+export interface CompileOptions {
+  handlerNames: ReadonlySet<string>;
+  maxBytes?: number;
+}
+
+export interface CompileResult {
+  processes: CompiledProcess[];
+  errors: Problem[];
+  warnings: Problem[];
+}
+
+export async function compileBpmn(xml: string, opts: CompileOptions): Promise<CompileResult> {
+  const warnings: Problem[] = [];
+  const guard = checkXml(xml, opts.maxBytes);
+  if (guard.length) return { processes: [], errors: guard, warnings };
+
+  let parsed;
+  try {
+    parsed = await new BpmnModdle({ camunda: camundaSchema }).fromXML(xml);
+  } catch (err) {
+    return { processes: [], errors: [{ rule: 'bpmn-parse', message: `BPMN non leggibile: ${(err as Error).message}` }], warnings };
+  }
+  const errors: Problem[] = [];
+  for (const w of parsed.warnings) {
+    const elementId = w.element?.id;
+    const problem: Problem = { rule: 'bpmn-schema', message: w.message, elementId, line: lineOfId(xml, elementId) };
+    if (/unresolved reference/i.test(w.message)) errors.push(problem);
+    else warnings.push(problem);
+  }
+  const definitions = parsed.rootElement;
+  if (definitions.$type !== 'bpmn:Definitions') {
+    return { processes: [], errors: [{ rule: 'bpmn-root', message: 'Il documento non è un bpmn:definitions' }], warnings };
+  }
+  const roots = (definitions.rootElements as ModdleElement[] | undefined) ?? [];
+  const processes = roots.filter((r) => r.$type === 'bpmn:Process');
+  const executable = processes.filter((p) => p.isExecutable === true);
+  if (executable.length === 0) {
+    errors.push({ rule: 'no-executable-process', message: 'Nessun processo eseguibile (isExecutable="true") nel file' });
+  }
+
+  const compiled: CompiledProcess[] = [];
+  for (const proc of executable) {
+    const index = indexProcess(proc);
+    errors.push(...validateIndex(index, opts, xml));
+    if (errors.length) continue;
+    for (const p of processes) p.isExecutable = p === proc;
+    try {
+      const context = serializer(parsed as never, typeResolver);
+      compiled.push({ key: proc.id as string, name: proc.name, serializedContext: context.serialize(), index });
+    } catch (err) {
+      errors.push({ rule: 'bpmn-unsupported', message: `Modello non eseguibile: ${(err as Error).message}`, elementId: proc.id });
+    } finally {
+      for (const p of processes) p.isExecutable = executable.includes(p);
+    }
+  }
+  return { processes: errors.length ? [] : compiled, errors, warnings };
+}
+
+function indexProcess(proc: ModdleElement): ModelIndex {
+  const index: ModelIndex = { processId: proc.id as string, processName: proc.name, elements: {} };
+  const visit = (container: ModdleElement) => {
+    for (const el of (container.flowElements as ModdleElement[] | undefined) ?? []) {
+      index.elements[el.id as string] = describe(el);
+      if (el.flowElements) visit(el);
+    }
+  };
+  visit(proc);
+  return index;
+}
+
+function describe(el: ModdleElement): ElementSpec {
+  const spec: ElementSpec = { id: el.id as string, type: el.$type, name: el.name };
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+  if (el.$type === 'bpmn:UserTask') {
+    spec.userTask = {
+      assignee: str(el.assignee),
+      candidateGroups: str(el.candidateGroups),
+      candidateUsers: str(el.candidateUsers),
+      formKey: str(el.formKey),
+      dueDate: str(el.dueDate),
+      followUpDate: str(el.followUpDate),
+      priority: str(el.priority),
+    };
+  }
+  if (['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask'].includes(el.$type)) {
+    spec.service = serviceOf(el);
+  }
+  const message = messageOf(el);
+  if (message) {
+    spec.messageName = message.name ?? message.id;
+    spec.messageId = message.id;
+  }
+  return spec;
+}
+
+function serviceOf(el: ModdleElement): ServiceSpec | undefined {
+  if (el.type === 'external' && typeof el.topic === 'string' && el.topic.trim()) return { kind: 'external', topic: el.topic.trim() };
+  const delegate = typeof el.delegateExpression === 'string' ? /^\s*[$#]\{\s*([A-Za-z_][\w.-]*)\s*\}\s*$/.exec(el.delegateExpression) : null;
+  if (delegate) return { kind: 'handler', handler: delegate[1] };
+  if (typeof el.class === 'string' && el.class.trim()) return { kind: 'handler', handler: el.class.trim() };
+  return undefined;
+}
+
+function messageOf(el: ModdleElement): ModdleElement | undefined {
+  if (el.$type === 'bpmn:ReceiveTask') return el.messageRef as ModdleElement | undefined;
+  if (el.$type === 'bpmn:IntermediateCatchEvent' || el.$type === 'bpmn:BoundaryEvent' || el.$type === 'bpmn:StartEvent') {
+    const def = ((el.eventDefinitions as ModdleElement[] | undefined) ?? []).find((d) => d.$type === 'bpmn:MessageEventDefinition');
+    return def?.messageRef as ModdleElement | undefined;
+  }
+  return undefined;
+}
+
+function validateIndex(index: ModelIndex, opts: CompileOptions, xml: string): Problem[] {
+  const problems: Problem[] = [];
+  const at = (elementId: string, message: string, rule: string): Problem => ({ rule, message, elementId, line: lineOfId(xml, elementId) });
+  for (const el of Object.values(index.elements)) {
+    if (el.type === 'bpmn:ServiceTask' && !el.service) {
+      problems.push(at(el.id, `Il service task "${el.name ?? el.id}" non indica né un handler (camunda:delegateExpression="\${nome}" o camunda:class) né un topic esterno (camunda:type="external")`, 'service-implementation'));
+    }
+    if (el.service?.kind === 'handler' && !opts.handlerNames.has(el.service.handler)) {
+      problems.push(at(el.id, `Handler "${el.service.handler}" non registrato (disponibili: ${[...opts.handlerNames].join(', ') || 'nessuno'})`, 'service-handler'));
+    }
+    for (const [attr, value] of Object.entries(el.userTask ?? {})) {
+      if (!value) continue;
+      try {
+        checkExpression(value);
+      } catch (err) {
+        problems.push(at(el.id, `Espressione non valida in camunda:${attr}: ${(err as Error).message}`, 'expression-syntax'));
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,41 @@
+/**
+ * The compiled view of one executable process: what the engine and the task
+ * layer need to know about each element, extracted once at deploy time.
+ */
+export interface UserTaskSpec {
+  assignee?: string;
+  candidateGroups?: string;
+  candidateUsers?: string;
+  formKey?: string;
+  dueDate?: string;
+  followUpDate?: string;
+  priority?: string;
+}
+
+export type ServiceSpec = { kind: 'external'; topic: string } | { kind: 'handler'; handler: string };
+
+export interface ElementSpec {
+  id: string;
+  type: string;
+  name?: string;
+  userTask?: UserTaskSpec;
+  service?: ServiceSpec;
+  /** Name of the message a receive task or message catch event waits for. */
+  messageName?: string;
+  /** Message element id, which bpmn-engine uses to route a signal. */
+  messageId?: string;
+}
+
+export interface ModelIndex {
+  processId: string;
+  processName?: string;
+  elements: Record<string, ElementSpec>;
+}
+
+export interface CompiledProcess {
+  key: string;
+  name?: string;
+  /** JSON string from moddle-context-serializer, with only this process executable. */
+  serializedContext: string;
+  index: ModelIndex;
+}

@@ -1,0 +1,32 @@
+/**
+ * Adapts the safe `${…}` evaluator to bpmn-engine's expressions interface:
+ * process variables are the scope, `params` the instance's parameter snapshot,
+ * plus date functions from the injected clock.
+ */
+import type { Clock } from '../../shared/clock.js';
+import { evaluateExpression, hasExpression, isExpression } from '../expressions/index.js';
+
+export interface ScopeExtras {
+  params: Record<string, unknown>;
+  clock: Clock;
+}
+
+export function expressionScope(variables: Record<string, unknown>, extras: ScopeExtras) {
+  return {
+    variables: { ...variables, params: extras.params },
+    functions: {
+      now: () => extras.clock.now().toISOString(),
+    } as Record<string, (...args: unknown[]) => unknown>,
+  };
+}
+
+export function createEngineExpressions(extras: ScopeExtras) {
+  return {
+    resolveExpression(expression: string, message?: { environment?: { variables?: Record<string, unknown> } }) {
+      if (typeof expression !== 'string' || !hasExpression(expression)) return expression;
+      return evaluateExpression(expression, expressionScope(message?.environment?.variables ?? {}, extras));
+    },
+    isExpression,
+    hasExpression,
+  };
+}

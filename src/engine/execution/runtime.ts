@@ -1,0 +1,266 @@
+/**
+ * Runs one command against one process instance: rebuild a bpmn-engine from
+ * the stored state (never kept in memory between commands), apply the command,
+ * run until every path waits or ends, and report the new state, the waiting
+ * elements, the history events and the timers requested. No I/O here.
+ */
+import { EventEmitter } from 'node:events';
+import { Engine } from 'bpmn-engine';
+import { Timers } from 'bpmn-elements';
+import type { Clock } from '../../shared/clock.js';
+import type { CompiledProcess, ElementSpec } from '../definitions/model.js';
+import { HandlerBpmnError, type HandlerRegistry } from './handlers.js';
+import { createEngineExpressions, type ScopeExtras } from './engine-expressions.js';
+import { ProcessExecutionError } from './errors.js';
+import { loadContext } from './context-cache.js';
+
+export type Variables = Record<string, unknown>;
+
+export type Command =
+  | { type: 'start'; variables: Variables }
+  | { type: 'signal'; executionId: string; elementId: string; variables: Variables }
+  | { type: 'completeExternal'; executionId: string; variables: Variables }
+  | { type: 'cancel' };
+
+export type WaitKind = 'user' | 'external' | 'message' | 'timer' | 'other';
+
+export interface Wait {
+  kind: WaitKind;
+  elementId: string;
+  executionId: string;
+  elementType: string;
+  spec?: ElementSpec;
+}
+
+export interface EngineEvent {
+  type: 'element.entered' | 'element.left' | 'element.discarded';
+  elementId: string;
+  elementType: string;
+  elementName?: string;
+  at: Date;
+}
+
+export interface TimerRequest {
+  elementId: string;
+  executionId: string;
+  delayMs: number;
+  expireAt: Date | null;
+}
+
+export interface StepResult {
+  state: object;
+  status: 'active' | 'completed' | 'cancelled';
+  variables: Variables;
+  waits: Wait[];
+  events: EngineEvent[];
+  timers: TimerRequest[];
+}
+
+export interface RunContext {
+  definitionId: string;
+  process: CompiledProcess;
+  instanceId: string;
+  tenant: string;
+  businessKey: string | null;
+  params: Variables;
+  handlers: HandlerRegistry;
+  clock: Clock;
+}
+
+const ENGINE_NOISE = new Set(['fields', 'content', 'properties']);
+
+export async function runCommand(ctx: RunContext, state: object | null, command: Command): Promise<StepResult> {
+  const events: EngineEvent[] = [];
+  const pending = new Set<Promise<unknown>>();
+  const externalCallbacks = new Map<string, (err: unknown, output?: unknown) => void>();
+  let failure: Error | null = null;
+
+  const listener = new EventEmitter();
+  const record = (type: EngineEvent['type']) => (api: { id: string; type: string; name?: string }) => {
+    if (api.type === 'bpmn:Process' || api.type === 'bpmn:SequenceFlow') return;
+    events.push({ type, elementId: api.id, elementType: api.type, elementName: api.name, at: ctx.clock.now() });
+  };
+  listener.on('activity.enter', record('element.entered'));
+  listener.on('activity.leave', record('element.left'));
+  listener.on('activity.discard', record('element.discarded'));
+
+  const extras: ScopeExtras = { params: ctx.params, clock: ctx.clock };
+  const engine = new Engine({
+    name: ctx.instanceId,
+    sourceContext: loadContext(ctx.definitionId, ctx.process.serializedContext),
+    expressions: createEngineExpressions(extras),
+    timers: new Timers({ setTimeout: (() => null) as unknown as typeof setTimeout, clearTimeout: () => undefined }),
+    extensions: { serviceTasks: serviceExtension },
+  } as never);
+  engine.on('error', (err: Error) => {
+    failure = failure ?? err;
+  });
+
+  function serviceExtension(activity: { id: string; type: string; behaviour: Record<string, unknown>; environment: { variables: Variables } }) {
+    const spec = ctx.process.index.elements[activity.id];
+    if (!spec?.service) return;
+    const service = spec.service;
+    activity.behaviour.Service = function Service() {
+      return {
+        execute(message: { content: { executionId: string } }, callback: (err: unknown, output?: unknown) => void) {
+          if (service.kind === 'external') {
+            externalCallbacks.set(message.content.executionId, callback);
+            return;
+          }
+          const handler = ctx.handlers.get(service.handler);
+          if (!handler) return callback(new Error(`Handler "${service.handler}" non registrato`));
+          const env = activity.environment;
+          const run = async () => {
+            try {
+              const out = await handler.run({
+                tenant: ctx.tenant,
+                instanceId: ctx.instanceId,
+                businessKey: ctx.businessKey,
+                elementId: activity.id,
+                variables: structuredClone(cleanVariables(env.variables)),
+                params: ctx.params,
+                now: ctx.clock.now(),
+              });
+              if (out) Object.assign(env.variables, out);
+              callback(null, out ?? {});
+            } catch (err) {
+              callback(err instanceof HandlerBpmnError ? Object.assign(err, { code: err.errorCode }) : err);
+            }
+          };
+          const p = run();
+          pending.add(p);
+          void p.finally(() => pending.delete(p));
+        },
+      };
+    };
+  }
+
+  try {
+    if (command.type === 'start') {
+      await engine.execute({ listener, variables: { ...command.variables } } as never);
+    } else {
+      if (!state) throw new ProcessExecutionError('Stato del processo mancante');
+      engine.recover(structuredClone(state) as never);
+      await engine.resume({ listener } as never);
+      await settle(pending);
+      applyCommand(engine, command, externalCallbacks);
+    }
+    await settle(pending);
+  } catch (err) {
+    failure = failure ?? (err as Error);
+  }
+  if (failure) {
+    await engine.stop().catch(() => undefined);
+    throw new ProcessExecutionError(`Errore nell'esecuzione del processo: ${(failure as Error).message}`);
+  }
+
+  const execution = engine.execution as unknown as EngineExecution;
+  const cancelled = command.type === 'cancel';
+  const running = !cancelled && execution.isRunning;
+  const rawState = (await engine.getState()) as { definitions: Array<Record<string, unknown>> };
+  for (const d of rawState.definitions) delete d.source;
+  const timers = collectTimers(engine, ctx.clock);
+  const waits = running ? collectWaits(execution, ctx.process, externalCallbacks) : [];
+  const variables = cleanVariables(processEnvironment(execution)?.variables ?? {});
+  return {
+    state: rawState,
+    status: cancelled ? 'cancelled' : running ? 'active' : 'completed',
+    variables,
+    waits,
+    events,
+    timers: running ? timers : [],
+  };
+}
+
+interface PostponedApi {
+  id: string;
+  type: string;
+  executionId: string;
+  environment: { variables: Variables };
+}
+interface EngineExecution {
+  isRunning: boolean;
+  getPostponed(): PostponedApi[];
+  signal(message: Record<string, unknown>): void;
+  stop(): void;
+  definitions: Array<{ getProcesses(): Array<{ environment: { variables: Variables } }>; getRunningProcesses?(): Array<{ environment: { variables: Variables } }> }>;
+}
+
+function applyCommand(engine: Engine, command: Command, externalCallbacks: Map<string, (err: unknown, output?: unknown) => void>) {
+  const execution = engine.execution as unknown as EngineExecution;
+  switch (command.type) {
+    case 'signal': {
+      const waiting = execution.getPostponed().find((p) => p.executionId === command.executionId);
+      if (!waiting) throw new ProcessExecutionError(`L'elemento ${command.elementId} non è in attesa`);
+      assignVariables(execution, waiting, command.variables);
+      execution.signal({ id: command.elementId, executionId: command.executionId, variables: command.variables });
+      return;
+    }
+    case 'completeExternal': {
+      const callback = externalCallbacks.get(command.executionId);
+      if (!callback) throw new ProcessExecutionError('Il task esterno non è più attivo');
+      const waiting = execution.getPostponed().find((p) => p.executionId === command.executionId);
+      if (waiting) assignVariables(execution, waiting, command.variables);
+      externalCallbacks.delete(command.executionId);
+      callback(null, command.variables);
+      return;
+    }
+    case 'cancel':
+      execution.stop();
+      return;
+    case 'start':
+      return;
+    default: {
+      const never: never = command;
+      throw new Error(`Comando sconosciuto ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function assignVariables(execution: EngineExecution, waiting: PostponedApi, variables: Variables) {
+  const env = processEnvironment(execution);
+  if (env) Object.assign(env.variables, variables);
+  if (waiting.environment !== env) Object.assign(waiting.environment.variables, variables);
+}
+
+function processEnvironment(execution: EngineExecution): { variables: Variables } | undefined {
+  const def = execution.definitions[0];
+  return def?.getProcesses()[0]?.environment;
+}
+
+function collectWaits(execution: EngineExecution, process: CompiledProcess, externals: Map<string, unknown>): Wait[] {
+  const waits: Wait[] = [];
+  for (const p of execution.getPostponed()) {
+    const spec = process.index.elements[p.id];
+    waits.push({ kind: kindOf(p, spec, externals), elementId: p.id, executionId: p.executionId, elementType: p.type, spec });
+  }
+  return waits;
+}
+
+function kindOf(p: PostponedApi, spec: ElementSpec | undefined, externals: Map<string, unknown>): WaitKind {
+  if (p.type === 'bpmn:UserTask' || p.type === 'bpmn:ManualTask') return 'user';
+  if (externals.has(p.executionId)) return 'external';
+  if (spec?.messageName) return 'message';
+  if (p.type === 'bpmn:ReceiveTask') return 'message';
+  return 'other';
+}
+
+function collectTimers(engine: Engine, clock: Clock): TimerRequest[] {
+  const timers = (engine.environment as unknown as { timers: { executing: Array<{ owner: { id?: string; executionId?: string; expireAt?: Date }; delay: number }> } }).timers;
+  return timers.executing.map((t) => ({
+    elementId: t.owner?.id ?? '',
+    executionId: t.owner?.executionId ?? '',
+    delayMs: t.delay,
+    expireAt: t.owner?.expireAt ? new Date(t.owner.expireAt) : new Date(clock.now().getTime() + t.delay),
+  }));
+}
+
+export function cleanVariables(vars: Variables): Variables {
+  const out: Variables = {};
+  for (const [k, v] of Object.entries(vars)) if (!ENGINE_NOISE.has(k) && typeof v !== 'function') out[k] = v;
+  return out;
+}
+
+async function settle(pending: Set<Promise<unknown>>) {
+  while (pending.size) await Promise.allSettled([...pending]);
+}

@@ -1,0 +1,213 @@
+/**
+ * The command side of the engine: start, signal (task completion, message),
+ * external-task completion and cancel. Each command loads the instance, runs
+ * it to its next wait states and reconciles tasks, subscriptions and history,
+ * all inside the caller's transaction (EngineTx).
+ */
+import type { Clock } from '../shared/clock.js';
+import { ConflictError, NotFoundError } from '../shared/errors.js';
+import type { HandlerRegistry } from './execution/handlers.js';
+import { runCommand, type Command, type StepResult, type Variables } from './execution/runtime.js';
+import { resolveUserTask } from './execution/user-task.js';
+import type { CompiledProcess } from './definitions/model.js';
+import { modelIndexOf, type DefinitionRecord, type EngineTx, type InstanceRecord, type TaskRecord, type ExternalTaskRecord } from './store.js';
+
+export interface ProcessServiceDeps {
+  handlers: HandlerRegistry;
+  clock: Clock;
+  newId: () => string;
+  /** Merged parameters for a process key in a comune (layered in a later module). */
+  paramsFor?: (key: string, tenant: string) => Promise<Variables> | Variables;
+}
+
+export interface Actor {
+  username: string;
+}
+
+export interface StartRequest {
+  key: string;
+  tenant: string;
+  businessKey?: string | null;
+  variables?: Variables;
+}
+
+export class ProcessService {
+  constructor(private readonly deps: ProcessServiceDeps) {}
+
+  async start(tx: EngineTx, req: StartRequest, actor: Actor): Promise<InstanceRecord> {
+    const def = await tx.latestDefinition(req.key, req.tenant);
+    if (!def) throw new NotFoundError('Definizione di processo', req.key, 'DEFINITION_NOT_FOUND');
+    const now = this.deps.clock.now();
+    const params = (await this.deps.paramsFor?.(def.key, req.tenant)) ?? {};
+    const instance = tx.createInstance({
+      id: this.deps.newId(),
+      tenant: req.tenant,
+      definitionId: def.id,
+      definitionKey: def.key,
+      definitionVersion: def.version,
+      businessKey: req.businessKey ?? null,
+      status: 'active',
+      state: null,
+      variables: {},
+      params,
+      activeElements: [],
+      version: 1,
+      startedBy: actor.username,
+      startedAt: now,
+      updatedAt: now,
+      endedAt: null,
+    });
+    tx.addHistory({ tenant: req.tenant, instanceId: instance.id, at: now, type: 'process.started', userName: actor.username, details: { definitionId: def.id, version: def.version } });
+    await this.advance(tx, instance, def, { type: 'start', variables: req.variables ?? {} }, actor);
+    return instance;
+  }
+
+  /** Completes a user task already checked by the task layer. */
+  async completeTask(tx: EngineTx, task: TaskRecord, variables: Variables, actor: Actor): Promise<InstanceRecord> {
+    const instance = await this.activeInstance(tx, task.instanceId, task.tenant);
+    const def = await this.definitionOf(tx, instance);
+    await this.advance(tx, instance, def, { type: 'signal', elementId: task.elementId, executionId: task.executionId, variables }, actor, { completedTaskId: task.id });
+    return instance;
+  }
+
+  async completeExternalTask(tx: EngineTx, ext: ExternalTaskRecord, variables: Variables, actor: Actor): Promise<InstanceRecord> {
+    const instance = await this.activeInstance(tx, ext.instanceId, ext.tenant);
+    const def = await this.definitionOf(tx, instance);
+    await this.advance(tx, instance, def, { type: 'completeExternal', executionId: ext.executionId, variables }, actor, { completedExternalId: ext.id });
+    return instance;
+  }
+
+  /** Delivers a message to the elements waiting for it; returns the instances that received it. */
+  async deliverMessage(
+    tx: EngineTx,
+    req: { name: string; scope: string | null; businessKey?: string; processInstanceId?: string; variables?: Variables },
+    actor: Actor,
+  ): Promise<InstanceRecord[]> {
+    const subs = await tx.findSubscriptions({ name: req.name, scope: req.scope, businessKey: req.businessKey, instanceId: req.processInstanceId });
+    if (!subs.length) throw new NotFoundError('Nessun elemento in attesa del messaggio', req.name, 'MESSAGE_NOT_CORRELATED');
+    const byInstance = new Map(subs.map((s) => [s.instanceId, s]));
+    const delivered: InstanceRecord[] = [];
+    for (const sub of byInstance.values()) {
+      const instance = await this.activeInstance(tx, sub.instanceId, sub.tenant);
+      const def = await this.definitionOf(tx, instance);
+      tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: this.deps.clock.now(), type: 'message.received', elementId: sub.elementId, userName: actor.username, details: { name: req.name } });
+      await this.advance(tx, instance, def, { type: 'signal', elementId: signalTarget(def, sub.elementId), executionId: sub.executionId, variables: req.variables ?? {} }, actor);
+      delivered.push(instance);
+    }
+    return delivered;
+  }
+
+  async cancel(tx: EngineTx, instance: InstanceRecord, actor: Actor, reason?: string): Promise<InstanceRecord> {
+    if (instance.status !== 'active') throw new ConflictError(`L'istanza è già ${instance.status}`, 'INSTANCE_NOT_ACTIVE');
+    const now = this.deps.clock.now();
+    const work = await tx.openWork(instance.id);
+    for (const t of work.tasks) this.closeTask(tx, t, 'cancelled', now, actor, 'task.cancelled');
+    for (const e of work.externalTasks) Object.assign(e, { status: 'cancelled', endedAt: now });
+    for (const s of work.subscriptions) tx.removeSubscription(s);
+    Object.assign(instance, { status: 'cancelled', endedAt: now, updatedAt: now, activeElements: [] });
+    tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: now, type: 'process.cancelled', userName: actor.username, details: reason ? { reason } : null });
+    return instance;
+  }
+
+  private async activeInstance(tx: EngineTx, id: string, tenant: string): Promise<InstanceRecord> {
+    const instance = await tx.instance(id, tenant);
+    if (!instance) throw new NotFoundError('Istanza', id, 'INSTANCE_NOT_FOUND');
+    if (instance.status !== 'active') throw new ConflictError(`L'istanza è ${instance.status}`, 'INSTANCE_NOT_ACTIVE');
+    return instance;
+  }
+
+  private async definitionOf(tx: EngineTx, instance: InstanceRecord): Promise<DefinitionRecord> {
+    const def = await tx.definition(instance.definitionId);
+    if (!def) throw new NotFoundError('Definizione', instance.definitionId);
+    return def;
+  }
+
+  private async advance(
+    tx: EngineTx,
+    instance: InstanceRecord,
+    def: DefinitionRecord,
+    command: Command,
+    actor: Actor,
+    done: { completedTaskId?: string; completedExternalId?: string } = {},
+  ): Promise<StepResult> {
+    const index = modelIndexOf(def);
+    const process: CompiledProcess = { key: def.key, name: def.name ?? undefined, serializedContext: def.compiled, index };
+    const { clock } = this.deps;
+    const result = await runCommand(
+      { definitionId: def.id, process, instanceId: instance.id, tenant: instance.tenant, businessKey: instance.businessKey, params: instance.params, handlers: this.deps.handlers, clock },
+      instance.state as object | null,
+      command,
+    );
+    const now = clock.now();
+    const base = { tenant: instance.tenant, instanceId: instance.id };
+    for (const ev of result.events) tx.addHistory({ ...base, at: ev.at, type: ev.type, elementId: ev.elementId, elementType: ev.elementType, elementName: ev.elementName ?? null });
+
+    const work = await tx.openWork(instance.id);
+    const waiting = new Map(result.waits.map((w) => [w.executionId, w]));
+
+    for (const task of work.tasks) {
+      if (waiting.get(task.executionId)?.kind === 'user') continue;
+      const completed = task.id === done.completedTaskId;
+      this.closeTask(tx, task, completed ? 'completed' : 'cancelled', now, actor, completed ? 'task.completed' : 'task.cancelled');
+    }
+    for (const ext of work.externalTasks) {
+      if (waiting.get(ext.executionId)?.kind === 'external') continue;
+      Object.assign(ext, { status: ext.id === done.completedExternalId ? 'completed' : 'cancelled', endedAt: now });
+      tx.addHistory({ ...base, at: now, type: ext.id === done.completedExternalId ? 'external.completed' : 'external.cancelled', elementId: ext.elementId, userName: actor.username });
+    }
+    for (const sub of work.subscriptions) if (waiting.get(sub.executionId)?.kind !== 'message') tx.removeSubscription(sub);
+
+    const known = new Set([...work.tasks, ...work.externalTasks, ...work.subscriptions].filter((r) => waiting.has(r.executionId)).map((r) => r.executionId));
+    for (const w of result.waits) {
+      if (known.has(w.executionId)) continue;
+      const common = { ...base, definitionKey: def.key, businessKey: instance.businessKey, elementId: w.elementId, executionId: w.executionId, createdAt: now };
+      if (w.kind === 'user') {
+        const r = resolveUserTask(w.spec?.userTask, result.variables, { params: instance.params, clock });
+        const task = tx.createTask({
+          ...common,
+          id: this.deps.newId(),
+          name: w.spec?.name ?? null,
+          assignee: r.assignee,
+          candidateGroups: r.candidateGroups,
+          candidateUsers: r.candidateUsers,
+          formKey: r.formKey,
+          priority: r.priority,
+          dueAt: r.dueAt,
+          followUpAt: r.followUpAt,
+          status: 'open',
+          claimedAt: null,
+          endedAt: null,
+          completedBy: null,
+        });
+        tx.addHistory({ ...base, at: now, type: 'task.created', elementId: w.elementId, elementName: w.spec?.name ?? null, taskId: task.id, details: { assignee: r.assignee, candidateGroups: r.candidateGroups, dueAt: r.dueAt, problems: r.problems.length ? r.problems : undefined } });
+      } else if (w.kind === 'external' && w.spec?.service?.kind === 'external') {
+        tx.createExternalTask({ ...common, id: this.deps.newId(), topic: w.spec.service.topic, status: 'open', endedAt: null });
+        tx.addHistory({ ...base, at: now, type: 'external.created', elementId: w.elementId, details: { topic: w.spec.service.topic } });
+      } else if (w.kind === 'message' && w.spec?.messageName) {
+        tx.createSubscription({ ...base, id: this.deps.newId(), kind: 'message', name: w.spec.messageName, elementId: w.elementId, executionId: w.executionId, businessKey: instance.businessKey, createdAt: now });
+      }
+    }
+
+    instance.state = result.status === 'active' ? result.state : null;
+    instance.variables = result.variables;
+    instance.status = result.status;
+    instance.activeElements = [...new Set(result.waits.map((w) => w.elementId))];
+    instance.updatedAt = now;
+    if (result.status !== 'active') {
+      instance.endedAt = now;
+      tx.addHistory({ ...base, at: now, type: `process.${result.status}` });
+    }
+    return result;
+  }
+
+  private closeTask(tx: EngineTx, task: TaskRecord, status: 'completed' | 'cancelled', now: Date, actor: Actor, type: string) {
+    Object.assign(task, { status, endedAt: now, completedBy: status === 'completed' ? actor.username : null });
+    tx.addHistory({ tenant: task.tenant, instanceId: task.instanceId, at: now, type, elementId: task.elementId, elementName: task.name, taskId: task.id, userName: actor.username });
+  }
+}
+
+/** bpmn-engine routes a message to a catch event by the message's id. */
+function signalTarget(def: DefinitionRecord, elementId: string): string {
+  const spec = modelIndexOf(def).elements[elementId];
+  return spec?.type === 'bpmn:ReceiveTask' ? elementId : (spec?.messageId ?? elementId);
+}

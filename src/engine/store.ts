@@ -1,0 +1,132 @@
+/**
+ * What the engine core needs from storage, in domain terms. The PostgreSQL /
+ * PGlite implementation lives in src/db/engine-store.ts; every call made
+ * through one EngineTx belongs to one database transaction.
+ */
+import type { ModelIndex } from './definitions/model.js';
+
+export interface DefinitionRecord {
+  id: string;
+  key: string;
+  version: number;
+  tenant: string | null;
+  name: string | null;
+  compiled: string;
+  modelIndex: unknown;
+}
+
+export interface InstanceRecord {
+  id: string;
+  tenant: string;
+  definitionId: string;
+  definitionKey: string;
+  definitionVersion: number;
+  businessKey: string | null;
+  status: 'active' | 'completed' | 'cancelled';
+  state: unknown;
+  variables: Record<string, unknown>;
+  params: Record<string, unknown>;
+  activeElements: string[];
+  version: number;
+  startedBy: string | null;
+  startedAt: Date;
+  updatedAt: Date;
+  endedAt: Date | null;
+}
+
+export interface TaskRecord {
+  id: string;
+  tenant: string;
+  instanceId: string;
+  definitionKey: string;
+  businessKey: string | null;
+  elementId: string;
+  executionId: string;
+  name: string | null;
+  assignee: string | null;
+  candidateGroups: string[];
+  candidateUsers: string[];
+  formKey: string | null;
+  priority: number;
+  dueAt: Date | null;
+  followUpAt: Date | null;
+  status: 'open' | 'completed' | 'cancelled';
+  createdAt: Date;
+  claimedAt: Date | null;
+  endedAt: Date | null;
+  completedBy: string | null;
+}
+
+export interface ExternalTaskRecord {
+  id: string;
+  tenant: string;
+  instanceId: string;
+  definitionKey: string;
+  businessKey: string | null;
+  elementId: string;
+  executionId: string;
+  topic: string;
+  status: 'open' | 'completed' | 'cancelled';
+  createdAt: Date;
+  endedAt: Date | null;
+}
+
+export interface SubscriptionRecord {
+  id: string;
+  tenant: string;
+  instanceId: string;
+  kind: 'message';
+  name: string;
+  elementId: string;
+  executionId: string;
+  businessKey: string | null;
+  createdAt: Date;
+}
+
+export interface HistoryRecord {
+  tenant: string;
+  instanceId: string;
+  at: Date;
+  type: string;
+  elementId?: string | null;
+  elementType?: string | null;
+  elementName?: string | null;
+  taskId?: string | null;
+  userName?: string | null;
+  details?: unknown;
+}
+
+export interface OpenWork {
+  tasks: TaskRecord[];
+  externalTasks: ExternalTaskRecord[];
+  subscriptions: SubscriptionRecord[];
+}
+
+/** null means every comune (metropolitan level); a code restricts to that comune. */
+export type TenantScope = string | null;
+
+export interface EngineTx {
+  latestDefinition(key: string, tenant: string): Promise<DefinitionRecord | null>;
+  definition(id: string): Promise<DefinitionRecord | null>;
+  instance(id: string, scope: TenantScope): Promise<InstanceRecord | null>;
+  task(id: string, scope: TenantScope): Promise<TaskRecord | null>;
+  externalTask(id: string, scope: TenantScope): Promise<ExternalTaskRecord | null>;
+  findSubscriptions(q: { name: string; scope: TenantScope; businessKey?: string; instanceId?: string }): Promise<SubscriptionRecord[]>;
+  openWork(instanceId: string): Promise<OpenWork>;
+  /** New rows; written on commit. */
+  createInstance(rec: InstanceRecord): InstanceRecord;
+  createTask(rec: TaskRecord): TaskRecord;
+  createExternalTask(rec: ExternalTaskRecord): ExternalTaskRecord;
+  createSubscription(rec: SubscriptionRecord): SubscriptionRecord;
+  removeSubscription(rec: SubscriptionRecord): void;
+  addHistory(rec: HistoryRecord): void;
+}
+
+export interface EngineStore {
+  /** Runs work in one transaction; changes to loaded records are written on commit with optimistic version checks. */
+  transaction<T>(work: (tx: EngineTx) => Promise<T>): Promise<T>;
+}
+
+export function modelIndexOf(def: DefinitionRecord): ModelIndex {
+  return def.modelIndex as ModelIndex;
+}

@@ -1,0 +1,47 @@
+/**
+ * `npm start`: opens the database (PGlite under ./data unless DATABASE_URL is
+ * set), applies migrations, creates the admin, deploys processes/, seeds the
+ * demo on an empty database and serves the API.
+ */
+import { loadConfig } from './config.js';
+import { buildServices } from './app-context.js';
+import { createApp } from './api/app.js';
+import { deployProcessesDir, ensureAdmin } from './seed/bootstrap.js';
+import { DEMO_PASSWORD, isDatabaseEmpty, seedDemo, seedDemoCases } from './seed/demo.js';
+
+async function main() {
+  const config = loadConfig();
+  if (config.clockOffset) {
+    console.warn(`\n!!! CLOCK_OFFSET=${config.clockOffset}: il server lavora con l'orologio spostato di ${config.clockOffsetMs / 86_400_000} giorni !!!\n`);
+  }
+  console.log(config.databaseUrl ? 'Database: PostgreSQL (DATABASE_URL)' : `Database: PGlite embedded in ${config.dataDir}`);
+  const services = await buildServices(config);
+  const empty = await isDatabaseEmpty(services);
+  const admin = await ensureAdmin(services, config.adminPassword);
+  let demoUsers: string[] = [];
+  if (empty && config.seedDemo) demoUsers = (await seedDemo(services)).users;
+  const deployed = await deployProcessesDir(services, config.processesDir);
+  for (const d of deployed.filter((x) => x.created)) console.log(`Deployed ${d.key} v${d.version} (${d.tenant ?? 'default condiviso'})`);
+  if (empty && config.seedDemo) console.log(`Demo: ${await seedDemoCases(services)} pratiche REI create`);
+
+  const app = createApp(services);
+  const server = app.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    console.log(`\nREI engine in ascolto su http://localhost:${port}  (API: http://localhost:${port}/api/v1, health: /health)`);
+    if (admin.created) console.log(`Utente admin creato. Password: ${admin.password ?? '(da ADMIN_PASSWORD)'}`);
+    if (demoUsers.length) console.log(`Utenti demo (password "${DEMO_PASSWORD}"): ${demoUsers.join(', ')}`);
+  });
+  const shutdown = async () => {
+    server.close();
+    await services.orm.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error('Avvio fallito:', err);
+  process.exit(1);
+});

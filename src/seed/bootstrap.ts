@@ -1,0 +1,49 @@
+/**
+ * Start-up chores, each idempotent: create the admin user on first start,
+ * deploy every model found under processes/ (shared defaults at the top level,
+ * per-comune overrides in processes/<belfiore>/), and seed the demo data.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hashPassword } from '../auth/passwords.js';
+import { Tenant, User } from '../db/entities/index.js';
+import type { Services } from '../api/context.js';
+
+export async function ensureAdmin(services: Services, password: string | null): Promise<{ created: boolean; password?: string }> {
+  const em = services.orm.em.fork();
+  if (await em.findOne(User, { username: 'admin' })) return { created: false };
+  const plain = password ?? randomBytes(12).toString('base64url');
+  em.persist(Object.assign(new User(), { id: randomUUID(), username: 'admin', passwordHash: await hashPassword(plain), tenant: null, roles: ['admin'], groups: [], createdAt: services.clock.now() }));
+  await em.flush();
+  return { created: true, password: password ? undefined : plain };
+}
+
+export interface ModelDeployReport {
+  tenant: string | null;
+  key: string;
+  version: number;
+  created: boolean;
+}
+
+export async function deployProcessesDir(services: Services, dir: string): Promise<ModelDeployReport[]> {
+  if (!fs.existsSync(dir)) return [];
+  const report: ModelDeployReport[] = [];
+  const em = services.orm.em.fork();
+  const layers: Array<{ tenant: string | null; folder: string }> = [{ tenant: null, folder: dir }];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() && /^[A-Z]\d{3}$/.test(entry.name)) layers.push({ tenant: entry.name, folder: path.join(dir, entry.name) });
+  }
+  for (const { tenant, folder } of layers) {
+    if (tenant && !(await em.findOne(Tenant, { code: tenant }))) continue;
+    const files = fs
+      .readdirSync(folder)
+      .filter((f) => /\.bpmn$/i.test(f))
+      .sort()
+      .map((f) => ({ name: f, content: fs.readFileSync(path.join(folder, f), 'utf8') }));
+    if (!files.length) continue;
+    const result = await services.deployments.deploy({ name: `processes/${tenant ? `${tenant}/` : ''}`, tenant, files, source: 'startup', createdBy: null });
+    for (const d of result.definitions) report.push({ tenant, key: d.key, version: d.version, created: d.created });
+  }
+  return report;
+}

@@ -1,0 +1,37 @@
+/**
+ * The one source of time. Engine code takes a Clock; production uses the system
+ * clock shifted by CLOCK_OFFSET, tests use a ManualClock they move forward.
+ */
+export interface Clock {
+  now(): Date;
+}
+
+export function systemClock(offsetMs = 0): Clock {
+  return { now: () => new Date(Date.now() + offsetMs) };
+}
+
+export class ManualClock implements Clock {
+  private current: number;
+  constructor(start: Date | string = '2026-01-12T09:00:00.000Z') {
+    this.current = new Date(start).getTime();
+  }
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+  set(at: Date | string): void {
+    this.current = new Date(at).getTime();
+  }
+}
+
+/** Parses an ISO-8601 duration (PnYnMnWnDTnHnMnS) into milliseconds, months as 30 days, years as 365. */
+export function parseIsoDuration(value: string): number {
+  const m = /^(-)?P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value.trim());
+  if (!m || value.trim() === 'P' || value.trim().endsWith('T')) throw new Error(`Durata ISO-8601 non valida: ${value}`);
+  const n = (i: number) => (m[i] ? Number(m[i]) : 0);
+  const days = n(2) * 365 + n(3) * 30 + n(4) * 7 + n(5);
+  const ms = ((days * 24 + n(6)) * 60 + n(7)) * 60_000 + n(8) * 1000;
+  return m[1] ? -ms : ms;
+}

@@ -1,0 +1,135 @@
+/**
+ * The task inbox: queries over open and closed user tasks (always filtered by
+ * the caller's comune) and the task actions — claim, unclaim, assign, complete —
+ * with their permission rules and history.
+ */
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import type { Clock } from '../shared/clock.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { hasRole, tenantScope, type Principal } from '../auth/principal.js';
+import type { EngineStore, EngineTx, TaskRecord } from '../engine/store.js';
+import type { ProcessService } from '../engine/process-service.js';
+import { Task, User } from '../db/entities/index.js';
+
+export interface TaskQuery {
+  assignee?: string;
+  candidateGroup?: string;
+  mine?: boolean;
+  processKey?: string;
+  elementId?: string;
+  businessKey?: string;
+  processInstanceId?: string;
+  status?: 'open' | 'completed' | 'cancelled' | 'all';
+  dueBefore?: Date;
+  dueAfter?: Date;
+  sort?: 'due' | 'created' | 'priority';
+  order?: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+const SORT_COLUMN = { due: 'dueAt', created: 'createdAt', priority: 'priority' } as const;
+
+export class InboxService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly store: EngineStore,
+    private readonly processes: ProcessService,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(p: Principal, q: TaskQuery): Promise<{ items: Task[]; total: number }> {
+    const where: FilterQuery<Task> & Record<string, unknown> = {};
+    const scope = tenantScope(p);
+    if (scope) where.tenant = scope;
+    if (q.status !== 'all') where.status = q.status ?? 'open';
+    if (q.assignee) where.assignee = q.assignee === 'me' ? p.username : q.assignee;
+    if (q.candidateGroup) where.candidateGroups = { $overlap: [q.candidateGroup] };
+    if (q.mine) {
+      where.$or = [{ assignee: p.username }, { assignee: null, candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ assignee: null, candidateGroups: { $overlap: p.groups } }] : [])];
+    }
+    if (q.processKey) where.definitionKey = q.processKey;
+    if (q.elementId) where.elementId = q.elementId;
+    if (q.businessKey) where.businessKey = q.businessKey;
+    if (q.processInstanceId) where.instanceId = q.processInstanceId;
+    if (q.dueBefore || q.dueAfter) where.dueAt = { ...(q.dueBefore ? { $lt: q.dueBefore } : {}), ...(q.dueAfter ? { $gt: q.dueAfter } : {}) };
+    const column = SORT_COLUMN[q.sort ?? 'created'];
+    const order = q.order ?? (q.sort === 'priority' ? 'desc' : 'asc');
+    const [items, total] = await this.em.fork().findAndCount(Task, where, {
+      orderBy: [{ [column]: order === 'asc' ? 'asc nulls last' : 'desc nulls last' }, { createdAt: 'asc' }, { id: 'asc' }],
+      limit: q.limit,
+      offset: q.offset,
+    });
+    return { items, total };
+  }
+
+  async get(p: Principal, id: string): Promise<Task> {
+    const task = await this.em.fork().findOne(Task, { id, ...(tenantScope(p) ? { tenant: tenantScope(p)! } : {}) });
+    if (!task) throw new NotFoundError('Task', id, 'TASK_NOT_FOUND');
+    return task;
+  }
+
+  claim(p: Principal, id: string): Promise<TaskRecord> {
+    return this.onOpenTask(p, id, async (tx, task) => {
+      if (task.assignee === p.username) return task;
+      if (task.assignee) throw new ConflictError(`Il task è già assegnato a ${task.assignee}`, 'TASK_ALREADY_CLAIMED', { assignee: task.assignee });
+      if (!isCandidate(p, task)) throw new ForbiddenError('Non fai parte dei gruppi candidati per questo task', 'NOT_A_CANDIDATE');
+      return this.setAssignee(tx, task, p.username, p, 'task.claimed');
+    });
+  }
+
+  unclaim(p: Principal, id: string): Promise<TaskRecord> {
+    return this.onOpenTask(p, id, async (tx, task) => {
+      if (task.assignee !== p.username && !canManage(p)) throw new ForbiddenError('Solo l\'assegnatario o un responsabile può rilasciare il task', 'NOT_ASSIGNEE');
+      return this.setAssignee(tx, task, null, p, 'task.unclaimed');
+    });
+  }
+
+  assign(p: Principal, id: string, username: string | null): Promise<TaskRecord> {
+    return this.onOpenTask(p, id, async (tx, task) => {
+      const selfClaim = username === p.username && !task.assignee && isCandidate(p, task);
+      if (!selfClaim && !canManage(p)) throw new ForbiddenError('Solo un responsabile può assegnare i task ad altri', 'ROLE_REQUIRED');
+      if (username) {
+        const user = await this.em.fork().findOne(User, { username, active: true });
+        if (!user || (user.tenant !== null && user.tenant !== task.tenant)) throw new BadRequestError(`Utente ${username} inesistente in questo comune`, { field: 'user' }, 'UNKNOWN_USER');
+      }
+      return this.setAssignee(tx, task, username, p, 'task.assigned');
+    });
+  }
+
+  complete(p: Principal, id: string, variables: Record<string, unknown>): Promise<TaskRecord> {
+    return this.onOpenTask(p, id, async (tx, task) => {
+      const allowed = task.assignee ? task.assignee === p.username : isCandidate(p, task);
+      if (!allowed) {
+        throw new ForbiddenError(task.assignee ? `Il task è assegnato a ${task.assignee}` : 'Non fai parte dei gruppi candidati per questo task', task.assignee ? 'NOT_ASSIGNEE' : 'NOT_A_CANDIDATE');
+      }
+      await this.processes.completeTask(tx, task, variables, { username: p.username });
+      return task;
+    });
+  }
+
+  private async onOpenTask(p: Principal, id: string, action: (tx: EngineTx, task: TaskRecord) => Promise<TaskRecord>): Promise<TaskRecord> {
+    return this.store.transaction(async (tx) => {
+      const task = await tx.task(id, tenantScope(p));
+      if (!task) throw new NotFoundError('Task', id, 'TASK_NOT_FOUND');
+      if (task.status !== 'open') throw new ConflictError(`Il task è già ${task.status === 'completed' ? 'completato' : 'annullato'}`, 'TASK_NOT_OPEN', { status: task.status });
+      return action(tx, task);
+    });
+  }
+
+  private setAssignee(tx: EngineTx, task: TaskRecord, username: string | null, p: Principal, type: string): TaskRecord {
+    const now = this.clock.now();
+    const previous = task.assignee;
+    Object.assign(task, { assignee: username, claimedAt: username ? now : null });
+    tx.addHistory({ tenant: task.tenant, instanceId: task.instanceId, at: now, type, elementId: task.elementId, elementName: task.name, taskId: task.id, userName: p.username, details: { assignee: username, previous } });
+    return task;
+  }
+}
+
+function isCandidate(p: Principal, task: TaskRecord): boolean {
+  return task.candidateUsers.includes(p.username) || task.candidateGroups.some((g) => p.groups.includes(g)) || task.assignee === p.username;
+}
+
+function canManage(p: Principal): boolean {
+  return hasRole(p, 'responsabile', 'admin');
+}

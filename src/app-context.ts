@@ -15,6 +15,8 @@ import { InboxService } from './tasks/inbox.service.js';
 import { defaultHandlers } from './tasks/handlers/index.js';
 import type { HandlerRegistry } from './engine/execution/handlers.js';
 import type { Services } from './api/context.js';
+import { ParameterCatalog } from './tailoring/parameters/catalog.js';
+import { ParameterService } from './tailoring/parameters/parameter.service.js';
 
 export interface BuildOptions {
   clock?: Clock;
@@ -27,7 +29,15 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
   const orm = opts.orm ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
   const handlers = opts.handlers ?? defaultHandlers();
   const store = new OrmEngineStore(orm);
-  const processes = new ProcessService({ handlers, clock, newId: randomUUID });
+  const parameters = new ParameterService(ParameterCatalog.load(config.processesDir), clock);
+  const broken = parameters.verifyFiles();
+  if (broken.length) throw new Error(`File di parametri non validi:\n  ${broken.join('\n  ')}`);
+  const processes = new ProcessService({
+    handlers,
+    clock,
+    newId: randomUUID,
+    parameters: (key, tenant, override) => parameters.resolveWith(key, tenant, override as never),
+  });
   const tokens = new TokenService(await jwtSecret(orm), clock);
   return {
     config,
@@ -38,6 +48,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     processes,
     deployments: new DeploymentService(orm.em, { handlerNames: handlers.names(), clock, maxBytes: config.maxUploadBytes }),
     inbox: new InboxService(orm.em, store, processes, clock),
+    parameters,
   };
 }
 

@@ -15,6 +15,7 @@ import { deploymentRoutes } from './routes/deployments.routes.js';
 import { instanceRoutes } from './routes/instances.routes.js';
 import { taskRoutes } from './routes/tasks.routes.js';
 import { messageRoutes } from './routes/messages.routes.js';
+import { parameterRoutes } from './routes/parameters.routes.js';
 
 export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
   const app = new Koa();
@@ -35,7 +36,7 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
   api.use(authRoutes(services, auth).routes());
   const secured = new Router();
   secured.use(auth);
-  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   api.use(secured.routes());
 
   app.use(root.routes());

@@ -8,6 +8,7 @@ import type { ProcessService } from '../engine/process-service.js';
 import type { DeploymentService } from '../services/deployment.service.js';
 import type { InboxService } from '../tasks/inbox.service.js';
 import type { Principal } from '../auth/principal.js';
+import type { ParameterService } from '../tailoring/parameters/parameter.service.js';
 
 export interface Services {
   config: AppConfig;
@@ -18,6 +19,7 @@ export interface Services {
   processes: ProcessService;
   deployments: DeploymentService;
   inbox: InboxService;
+  parameters: ParameterService;
 }
 
 export interface AppState {

@@ -24,6 +24,11 @@ export function errorMiddleware(log: (msg: string, err: unknown) => void) {
       if (ctx.status === 404 && ctx.body === undefined) {
         ctx.status = 404;
         ctx.body = { error: { code: 'NOT_FOUND', message: `Risorsa non trovata: ${ctx.method} ${ctx.path}`, details: null } };
+      } else if (ctx.status === 405 && ctx.body === undefined) {
+        // Set by the routers' allowedMethods(), which leave no body.
+        const allowed = ctx.response.get('Allow');
+        ctx.status = 405;
+        ctx.body = { error: { code: 'METHOD_NOT_ALLOWED', message: `Metodo non consentito: ${ctx.method} ${ctx.path}`, details: allowed ? { allowed: allowed.split(/\s*,\s*/) } : null } };
       }
     } catch (err) {
       const { status, code, message, details } = toHttp(err);
@@ -38,8 +43,9 @@ function toHttp(err: unknown): { status: number; code: string; message: string; 
   if (err instanceof DomainError) return { status: err.status, code: err.code, message: err.message, details: err.details };
   const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; code?: string; field?: string };
   const status = e?.status ?? e?.statusCode;
+  // multer's MulterError carries no HTTP status, only a LIMIT_* code.
+  if (e?.code === 'LIMIT_FILE_SIZE') return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'File troppo grande' };
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    if (e.code === 'LIMIT_FILE_SIZE') return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'File troppo grande' };
     const message = status === 400 && /json|parse|unexpected/i.test(e.message ?? '') ? 'Corpo della richiesta non valido (JSON malformato)' : (e.expose && e.message) || 'Richiesta non valida';
     return { status, code: status === 400 && /json/i.test(e.message ?? '') ? 'MALFORMED_JSON' : HTTP_CODES[status] ?? 'BAD_REQUEST', message };
   }

@@ -15,6 +15,7 @@ import {
   Task,
 } from './entities/index.js';
 import type { Orm } from './orm.js';
+import { latestOverride } from '../tailoring/parameters/parameter.service.js';
 
 export class OrmEngineStore implements EngineStore {
   constructor(private readonly orm: Orm) {}
@@ -86,6 +87,10 @@ class OrmEngineTx implements EngineTx {
       await this.em.find(EventSubscription, { instanceId }),
     ];
     return { tasks, externalTasks, subscriptions };
+  }
+
+  parameterOverride(key: string, tenant: string) {
+    return latestOverride(this.em, key, tenant);
   }
 
   createInstance(rec: ProcessInstance) {

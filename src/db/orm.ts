@@ -11,6 +11,7 @@ import { PGliteDriver } from 'mikro-orm-pglite';
 import { PGlite } from '@electric-sql/pglite';
 import { allEntities } from './entities/index.js';
 import { Migration20261127000000_core } from './migrations/Migration20261127000000_core.js';
+import { Migration20261127010000_parameters } from './migrations/Migration20261127010000_parameters.js';
 
 export type Orm = MikroORM;
 
@@ -23,7 +24,10 @@ export interface DatabaseOptions {
   poolMax?: number;
 }
 
-const migrationsList = [{ name: 'Migration20261127000000_core', class: Migration20261127000000_core }];
+const migrationsList = [
+  { name: 'Migration20261127000000_core', class: Migration20261127000000_core },
+  { name: 'Migration20261127010000_parameters', class: Migration20261127010000_parameters },
+];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {
   const common: Partial<Options> = {

@@ -16,8 +16,8 @@ export interface ProcessServiceDeps {
   handlers: HandlerRegistry;
   clock: Clock;
   newId: () => string;
-  /** Merged parameters for a process key in a comune (layered in a later module). */
-  paramsFor?: (key: string, tenant: string) => Promise<Variables> | Variables;
+  /** Merges a process key's parameters for a comune given its edited overrides (null when the key has none). */
+  parameters?: (key: string, tenant: string, override: { version: number; values: Variables } | null) => { version: number; values: Variables } | null;
 }
 
 export interface Actor {
@@ -38,7 +38,8 @@ export class ProcessService {
     const def = await tx.latestDefinition(req.key, req.tenant);
     if (!def) throw new NotFoundError('Definizione di processo', req.key, 'DEFINITION_NOT_FOUND');
     const now = this.deps.clock.now();
-    const params = (await this.deps.paramsFor?.(def.key, req.tenant)) ?? {};
+    const resolved = this.deps.parameters?.(def.key, req.tenant, await tx.parameterOverride(def.key, req.tenant)) ?? null;
+    const params = resolved?.values ?? {};
     const instance = tx.createInstance({
       id: this.deps.newId(),
       tenant: req.tenant,
@@ -57,7 +58,7 @@ export class ProcessService {
       updatedAt: now,
       endedAt: null,
     });
-    tx.addHistory({ tenant: req.tenant, instanceId: instance.id, at: now, type: 'process.started', userName: actor.username, details: { definitionId: def.id, version: def.version } });
+    tx.addHistory({ tenant: req.tenant, instanceId: instance.id, at: now, type: 'process.started', userName: actor.username, details: { definitionId: def.id, version: def.version, parametersVersion: resolved?.version ?? null } });
     await this.advance(tx, instance, def, { type: 'start', variables: req.variables ?? {} }, actor);
     return instance;
   }
@@ -140,8 +141,6 @@ export class ProcessService {
     );
     const now = clock.now();
     const base = { tenant: instance.tenant, instanceId: instance.id };
-    for (const ev of result.events) tx.addHistory({ ...base, at: ev.at, type: ev.type, elementId: ev.elementId, elementType: ev.elementType, elementName: ev.elementName ?? null });
-
     const work = await tx.openWork(instance.id);
     const waiting = new Map(result.waits.map((w) => [w.executionId, w]));
 
@@ -156,6 +155,7 @@ export class ProcessService {
       tx.addHistory({ ...base, at: now, type: ext.id === done.completedExternalId ? 'external.completed' : 'external.cancelled', elementId: ext.elementId, userName: actor.username });
     }
     for (const sub of work.subscriptions) if (waiting.get(sub.executionId)?.kind !== 'message') tx.removeSubscription(sub);
+    for (const ev of result.events) tx.addHistory({ ...base, at: ev.at, type: ev.type, elementId: ev.elementId, elementType: ev.elementType, elementName: ev.elementName ?? null });
 
     const known = new Set([...work.tasks, ...work.externalTasks, ...work.subscriptions].filter((r) => waiting.has(r.executionId)).map((r) => r.executionId));
     for (const w of result.waits) {

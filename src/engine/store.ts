@@ -113,6 +113,8 @@ export interface EngineTx {
   externalTask(id: string, scope: TenantScope): Promise<ExternalTaskRecord | null>;
   findSubscriptions(q: { name: string; scope: TenantScope; businessKey?: string; instanceId?: string }): Promise<SubscriptionRecord[]>;
   openWork(instanceId: string): Promise<OpenWork>;
+  /** The comune's latest edited parameter overrides for a process key, if any. */
+  parameterOverride(key: string, tenant: string): Promise<{ version: number; values: Record<string, unknown> } | null>;
   /** New rows; written on commit. */
   createInstance(rec: InstanceRecord): InstanceRecord;
   createTask(rec: TaskRecord): TaskRecord;

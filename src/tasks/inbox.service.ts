@@ -85,13 +85,15 @@ export class InboxService {
     });
   }
 
-  assign(p: Principal, id: string, username: string | null): Promise<TaskRecord> {
+  async assign(p: Principal, id: string, username: string | null): Promise<TaskRecord> {
+    // Looked up before the transaction opens: a second connection taken while the
+    // transaction holds one deadlocks a single-connection pool (PGlite).
+    const user = username ? await this.em.fork().findOne(User, { username, active: true }) : null;
     return this.onOpenTask(p, id, async (tx, task) => {
       const selfClaim = username === p.username && !task.assignee && isCandidate(p, task);
       if (!selfClaim && !canManage(p)) throw new ForbiddenError('Solo un responsabile può assegnare i task ad altri', 'ROLE_REQUIRED');
-      if (username) {
-        const user = await this.em.fork().findOne(User, { username, active: true });
-        if (!user || (user.tenant !== null && user.tenant !== task.tenant)) throw new BadRequestError(`Utente ${username} inesistente in questo comune`, { field: 'user' }, 'UNKNOWN_USER');
+      if (username && (!user || (user.tenant !== null && user.tenant !== task.tenant))) {
+        throw new BadRequestError(`Utente ${username} inesistente in questo comune`, { field: 'user' }, 'UNKNOWN_USER');
       }
       return this.setAssignee(tx, task, username, p, 'task.assigned');
     });

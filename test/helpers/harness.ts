@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 import { buildServices } from '../../src/app-context.js';
 import { createApp } from '../../src/api/app.js';
@@ -23,13 +24,28 @@ let tenantCounter = 0;
 const PASSWORD = 'password123';
 let passwordHash: Promise<string> | null = null;
 
+let isolatedDb: { admin: string; name: string } | null = null;
+
+/**
+ * With DATABASE_URL, each test process works in its own throw-away database
+ * on that server (created here, dropped by closeSharedOrm), so parallel runs
+ * never see each other's rows.
+ */
 export function sharedOrm(): Promise<Orm> {
   shared ??= (async () => {
-    const orm = await openDatabase({ url: process.env.DATABASE_URL || null, dataDir: 'memory://', poolMax: 20 });
-    await orm.em.fork().getConnection().execute(
-      'truncate history_event, event_subscription, external_task, task, process_instance, process_definition, deployment, app_user, tenant, app_setting cascade',
-    );
-    return orm;
+    let url = process.env.DATABASE_URL || null;
+    if (url) {
+      const name = `rei_t_${process.pid}_${Date.now().toString(36)}`;
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`create database ${name}`);
+      await client.end();
+      isolatedDb = { admin: url, name };
+      const u = new URL(url);
+      u.pathname = `/${name}`;
+      url = u.toString();
+    }
+    return openDatabase({ url, dataDir: 'memory://', poolMax: 20 });
   })();
   return shared;
 }
@@ -144,4 +160,10 @@ export function deploy(client: Client, files: Record<string, string>, tenant?: s
 
 export async function closeSharedOrm(): Promise<void> {
   if (shared) await (await shared).close(true);
+  if (isolatedDb) {
+    const client = new pg.Client({ connectionString: isolatedDb.admin });
+    await client.connect();
+    await client.query(`drop database if exists ${isolatedDb.name} with (force)`);
+    await client.end();
+  }
 }

@@ -79,8 +79,7 @@ export function deploymentRoutes(services: Services) {
   });
 
   router.get('/process-definitions/:id/xml', async (ctx) => {
-    const def = await visibleDefinition(services, ctx.state.user, ctx.params.id);
-    await services.orm.em.fork().populate(def, ['source']);
+    const def = await visibleDefinition(services, ctx.state.user, ctx.params.id, true);
     ctx.type = 'application/xml';
     ctx.body = def.source;
   });
@@ -92,9 +91,10 @@ function deployTenant(p: Principal, requested: string | null | undefined): strin
   return actingTenant(p, requested);
 }
 
-async function visibleDefinition(services: Services, p: Principal, id: string): Promise<ProcessDefinition> {
+async function visibleDefinition(services: Services, p: Principal, id: string, withSource = false): Promise<ProcessDefinition> {
   const isUuid = /^[0-9a-f-]{36}$/i.test(id);
-  const def = isUuid ? await services.orm.em.fork().findOne(ProcessDefinition, { id }) : null;
+  // The lazy source must be loaded by the same EntityManager that loads the row.
+  const def = isUuid ? await services.orm.em.fork().findOne(ProcessDefinition, { id }, withSource ? { populate: ['source'] } : {}) : null;
   if (!def || (p.tenant && def.tenant && def.tenant !== p.tenant)) throw new NotFoundError('Definizione', id, 'DEFINITION_NOT_FOUND');
   return def;
 }

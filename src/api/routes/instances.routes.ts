@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
 import { NotFoundError } from '../../shared/errors.js';
 import { actingTenant, requireRole, tenantScope, type Principal } from '../../auth/principal.js';
-import { HistoryEvent, ProcessInstance, Task } from '../../db/entities/index.js';
+import { HistoryEvent, ProcessInstance, Task, Tenant } from '../../db/entities/index.js';
 import type { InstanceRecord } from '../../engine/store.js';
 import { belfiore, parseBody, parseQuery, variablesSchema } from '../validation.js';
 import type { Services } from '../context.js';
@@ -40,6 +40,7 @@ export function instanceRoutes(services: Services) {
     const input = parseBody(startSchema, ctx.request.body);
     const tenant = actingTenant(p, input.tenant);
     if (!tenant) throw new ValidationError('Indicare il comune (tenant) per cui avviare il processo', { fields: [{ field: 'tenant', message: 'obbligatorio per gli utenti di livello metropolitano' }] });
+    if (!(await services.orm.em.fork().findOne(Tenant, { code: tenant }))) throw new NotFoundError('Comune', tenant, 'TENANT_NOT_FOUND');
     const instance = await services.store.transaction((tx) =>
       services.processes.start(tx, { key: ctx.params.key, tenant, businessKey: input.businessKey, variables: input.variables }, { username: p.username }),
     );

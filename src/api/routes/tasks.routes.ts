@@ -26,7 +26,8 @@ const listSchema = z.object({
 
 export function taskRoutes(services: Services) {
   const router = new Router();
-  const optionalBody = (body: unknown) => (body && typeof body === 'object' && !Array.isArray(body) ? body : {});
+  // No body means no variables; anything else (e.g. an array) goes through parseBody and is refused.
+  const optionalBody = (body: unknown) => (body === undefined || body === null ? {} : body);
 
   router.get('/tasks', async (ctx) => {
     const q = parseQuery(listSchema, ctx.query);

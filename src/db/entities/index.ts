@@ -133,6 +133,17 @@ export class HistoryEvent {
   details: unknown = null;
 }
 
+export class ParameterSet {
+  id!: string;
+  tenant!: string;
+  key!: string;
+  version!: number;
+  values!: Record<string, unknown>;
+  comment: string | null = null;
+  createdBy!: string;
+  createdAt!: Date;
+}
+
 export class AppSetting {
   key!: string;
   value!: string;
@@ -298,6 +309,21 @@ export const HistoryEventSchema = new EntitySchema<HistoryEvent>({
   },
 });
 
+export const ParameterSetSchema = new EntitySchema<ParameterSet>({
+  class: ParameterSet,
+  tableName: 'parameter_set',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    tenant: str,
+    key: str,
+    version: { type: 'integer' },
+    values: json,
+    comment: { type: 'text', nullable: true },
+    createdBy: str,
+    createdAt: ts,
+  },
+});
+
 export const AppSettingSchema = new EntitySchema<AppSetting>({
   class: AppSetting,
   tableName: 'app_setting',
@@ -315,4 +341,5 @@ export const allEntities = [
   EventSubscriptionSchema,
   HistoryEventSchema,
   AppSettingSchema,
+  ParameterSetSchema,
 ];

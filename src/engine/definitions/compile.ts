@@ -15,9 +15,22 @@ import { checkExpression } from '../expressions/index.js';
 const camundaSchema = createRequire(import.meta.url)('camunda-bpmn-moddle/resources/camunda.json') as Record<string, unknown>;
 const typeResolver = TypeResolver(elements as never);
 
+/** What a deployment's target comune offers, for the checks that depend on it. */
+export interface DeployContext {
+  /** null for the shared default. */
+  tenant: string | null;
+  /** Form ids visible to this deployment (forms/, the comune's overrides, .form files in the same deployment); undefined skips the check. */
+  formIds?: ReadonlySet<string>;
+  /** Candidate groups the comune has; undefined skips the check (e.g. for the shared default). */
+  groups?: ReadonlySet<string>;
+  /** The process key's merged parameters (visible as params.…), by process key. */
+  params?: Readonly<Record<string, Record<string, unknown>>>;
+}
+
 export interface CompileOptions {
   handlerNames: ReadonlySet<string>;
   maxBytes?: number;
+  context?: DeployContext;
 }
 
 export interface CompileResult {
@@ -102,6 +115,11 @@ function describe(el: ModdleElement): ElementSpec {
   if (['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask'].includes(el.$type)) {
     spec.service = serviceOf(el);
   }
+  const conditionExpression = el.conditionExpression as ModdleElement | undefined;
+  if (conditionExpression?.language && !/^(juel|expression|)$/i.test(String(conditionExpression.language))) spec.scriptLanguage = String(conditionExpression.language);
+  if (el.$type === 'bpmn:ScriptTask') spec.scriptLanguage = String(el.scriptFormat ?? 'script');
+  const condition = conditionExpression?.body;
+  if (el.$type === 'bpmn:SequenceFlow' && typeof condition === 'string' && condition.trim()) spec.condition = condition.trim();
   const message = messageOf(el);
   if (message) {
     spec.messageName = message.name ?? message.id;
@@ -131,11 +149,21 @@ function validateIndex(index: ModelIndex, opts: CompileOptions, xml: string): Pr
   const problems: Problem[] = [];
   const at = (elementId: string, message: string, rule: string): Problem => ({ rule, message, elementId, line: lineOfId(xml, elementId) });
   for (const el of Object.values(index.elements)) {
-    if (el.type === 'bpmn:ServiceTask' && !el.service) {
+    if (['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask'].includes(el.type) && !el.service) {
       problems.push(at(el.id, `Il service task "${el.name ?? el.id}" non indica né un handler (camunda:delegateExpression="\${nome}" o camunda:class) né un topic esterno (camunda:type="external")`, 'service-implementation'));
     }
     if (el.service?.kind === 'handler' && !opts.handlerNames.has(el.service.handler)) {
       problems.push(at(el.id, `Handler "${el.service.handler}" non registrato (disponibili: ${[...opts.handlerNames].join(', ') || 'nessuno'})`, 'service-handler'));
+    }
+    if (el.scriptLanguage) {
+      problems.push(at(el.id, `Script inline (${el.scriptLanguage}) non ammessi per sicurezza: usare un'espressione \${…} o un service task con handler registrato`, 'no-scripts'));
+    }
+    if (el.condition) {
+      try {
+        checkExpression(el.condition);
+      } catch (err) {
+        problems.push(at(el.id, `Condizione non valida sul flusso "${el.name ?? el.id}": ${(err as Error).message}`, 'expression-syntax'));
+      }
     }
     for (const [attr, value] of Object.entries(el.userTask ?? {})) {
       if (!value) continue;

@@ -24,6 +24,10 @@ export interface ElementSpec {
   messageName?: string;
   /** Message element id, which bpmn-engine uses to route a signal. */
   messageId?: string;
+  /** Sequence flows: the `${…}` condition, when there is one. */
+  condition?: string;
+  /** Set when the element carries an inline script (refused at deploy). */
+  scriptLanguage?: string;
 }
 
 export interface ModelIndex {

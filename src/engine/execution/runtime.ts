@@ -67,6 +67,9 @@ export interface RunContext {
   clock: Clock;
 }
 
+/** Inline scripts are never executed (no vm): models with scripts are refused at deploy. */
+const NO_SCRIPTS = { register: () => undefined, getScript: () => undefined };
+
 const ENGINE_NOISE = new Set(['fields', 'content', 'properties']);
 
 export async function runCommand(ctx: RunContext, state: object | null, command: Command): Promise<StepResult> {
@@ -91,6 +94,7 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
     expressions: createEngineExpressions(extras),
     timers: new Timers({ setTimeout: (() => null) as unknown as typeof setTimeout, clearTimeout: () => undefined }),
     extensions: { serviceTasks: serviceExtension },
+    scripts: NO_SCRIPTS,
   } as never);
   engine.on('error', (err: Error) => {
     failure = failure ?? err;
@@ -150,7 +154,9 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
     failure = failure ?? (err as Error);
   }
   if (failure) {
-    await engine.stop().catch(() => undefined);
+    // A definition that already failed is no longer executing: stop() would wait
+    // forever for a 'stop' event that never comes, so only stop a running engine.
+    if ((engine.execution as unknown as EngineExecution | undefined)?.isRunning) await engine.stop().catch(() => undefined);
     throw new ProcessExecutionError(`Errore nell'esecuzione del processo: ${(failure as Error).message}`);
   }
 

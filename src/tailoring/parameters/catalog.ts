@@ -1,0 +1,57 @@
+/**
+ * The parameter files shipped with the models: processes/<key>.params.json
+ * (defaults), processes/<key>.params.schema.json (JSON Schema) and
+ * processes/<belfiore>/<key>.params.json (a comune's file overrides).
+ * Read once at start; schemas compiled once with ajv.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { isPlainObject, type JsonObject } from './merge.js';
+
+export interface ParameterModel {
+  key: string;
+  schema: JsonObject | null;
+  defaults: JsonObject;
+  tenantFiles: Record<string, JsonObject>;
+  validate: ValidateFunction | null;
+}
+
+export class ParameterCatalog {
+  private readonly models = new Map<string, ParameterModel>();
+
+  static load(processesDir: string): ParameterCatalog {
+    const catalog = new ParameterCatalog();
+    if (!fs.existsSync(processesDir)) return catalog;
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    (addFormats as unknown as (a: Ajv) => void)(ajv);
+    const readJson = (file: string): JsonObject => {
+      const value = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+      if (!isPlainObject(value)) throw new Error(`${file}: atteso un oggetto JSON`);
+      return value;
+    };
+    for (const file of fs.readdirSync(processesDir)) {
+      const m = /^(.+)\.params\.json$/.exec(file);
+      if (!m) continue;
+      const key = m[1];
+      const schemaFile = path.join(processesDir, `${key}.params.schema.json`);
+      const schema = fs.existsSync(schemaFile) ? readJson(schemaFile) : null;
+      const model: ParameterModel = { key, schema, defaults: readJson(path.join(processesDir, file)), tenantFiles: {}, validate: schema ? ajv.compile(schema) : null };
+      for (const dir of fs.readdirSync(processesDir, { withFileTypes: true })) {
+        const own = path.join(processesDir, dir.name, file);
+        if (dir.isDirectory() && /^[A-Z]\d{3}$/.test(dir.name) && fs.existsSync(own)) model.tenantFiles[dir.name] = readJson(own);
+      }
+      catalog.models.set(key, model);
+    }
+    return catalog;
+  }
+
+  get(key: string): ParameterModel | undefined {
+    return this.models.get(key);
+  }
+
+  keys(): string[] {
+    return [...this.models.keys()];
+  }
+}

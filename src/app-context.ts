@@ -17,6 +17,8 @@ import type { HandlerRegistry } from './engine/execution/handlers.js';
 import type { Services } from './api/context.js';
 import { ParameterCatalog } from './tailoring/parameters/catalog.js';
 import { ParameterService } from './tailoring/parameters/parameter.service.js';
+import { FormCatalog } from './tailoring/forms/catalog.js';
+import { FormService } from './tailoring/forms/form.service.js';
 
 export interface BuildOptions {
   clock?: Clock;
@@ -29,9 +31,13 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
   const orm = opts.orm ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
   const handlers = opts.handlers ?? defaultHandlers();
   const store = new OrmEngineStore(orm);
-  const parameters = new ParameterService(ParameterCatalog.load(config.processesDir), clock);
+  const parameterCatalog = ParameterCatalog.load(config.processesDir);
+  const parameters = new ParameterService(parameterCatalog, clock);
   const broken = parameters.verifyFiles();
   if (broken.length) throw new Error(`File di parametri non validi:\n  ${broken.join('\n  ')}`);
+  const formCatalog = FormCatalog.load(config.formsDir);
+  if (formCatalog.problems.length) throw new Error(`Moduli non validi:\n  ${formCatalog.problems.join('\n  ')}`);
+  const forms = new FormService(orm.em, formCatalog);
   const processes = new ProcessService({
     handlers,
     clock,
@@ -46,8 +52,8 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     tokens,
     store,
     processes,
-    deployments: new DeploymentService(orm.em, { handlerNames: handlers.names(), clock, maxBytes: config.maxUploadBytes }),
-    inbox: new InboxService(orm.em, store, processes, clock),
+    deployments: new DeploymentService(orm.em, { handlerNames: handlers.names(), handlerOutputs: handlers.outputs(), clock, maxBytes: config.maxUploadBytes, forms, parameters: { service: parameters, catalog: parameterCatalog } }),
+    inbox: new InboxService(orm.em, store, processes, clock, forms),
     parameters,
   };
 }

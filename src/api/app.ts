@@ -16,6 +16,9 @@ import { instanceRoutes } from './routes/instances.routes.js';
 import { taskRoutes } from './routes/tasks.routes.js';
 import { messageRoutes } from './routes/messages.routes.js';
 import { parameterRoutes } from './routes/parameters.routes.js';
+import { engineRestRoutes } from './routes/engine-rest.routes.js';
+import { diffRoutes } from './routes/diff.routes.js';
+import { migrationRoutes } from './routes/migrations.routes.js';
 
 export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
   const app = new Koa();
@@ -36,10 +39,11 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
   api.use(authRoutes(services, auth).routes());
   const secured = new Router();
   secured.use(auth);
-  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), diffRoutes(services), migrationRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   api.use(secured.routes());
 
   app.use(root.routes());
+  app.use(engineRestRoutes(services, auth).routes()); // Camunda 7 REST subset for Camunda Modeler (not under /api/v1)
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: false }));
   return app;

@@ -3,7 +3,7 @@
  * rows are managed entities, so changes made by the engine are flushed on
  * commit, with the instance row's `version` checked (optimistic locking).
  */
-import { OptimisticLockError, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { LockMode, OptimisticLockError, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { ConflictError } from '../shared/errors.js';
 import type { EngineStore, EngineTx, TenantScope } from '../engine/store.js';
 import {
@@ -58,8 +58,9 @@ class OrmEngineTx implements EngineTx {
     return this.em.findOne(ProcessInstance, { id, ...scoped(scope) }, { populate: ['state'] });
   }
 
+  /** Locks the task row (FOR UPDATE): a concurrent action on the same task waits, then sees its new status. */
   task(id: string, scope: TenantScope) {
-    return this.em.findOne(Task, { id, ...scoped(scope) });
+    return this.em.findOne(Task, { id, ...scoped(scope) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
   externalTask(id: string, scope: TenantScope) {
@@ -110,6 +111,20 @@ class OrmEngineTx implements EngineTx {
   }
   addHistory(rec: Partial<HistoryEvent> & Pick<HistoryEvent, 'tenant' | 'instanceId' | 'at' | 'type'>) {
     this.persistNew(HistoryEvent, { elementId: null, elementType: null, elementName: null, taskId: null, userName: null, details: null, ...rec });
+  }
+
+  async activeInstanceRefs(q: { definitionId: string; scope: TenantScope; ids?: string[]; after?: string; limit: number }) {
+    const rows = await this.em.find(
+      ProcessInstance,
+      {
+        definitionId: q.definitionId,
+        status: 'active',
+        ...scoped(q.scope),
+        ...(q.ids || q.after ? { id: { ...(q.ids ? { $in: q.ids } : {}), ...(q.after ? { $gt: q.after } : {}) } } : {}),
+      },
+      { orderBy: { id: 'asc' }, limit: q.limit, fields: ['id', 'tenant', 'businessKey'] },
+    );
+    return rows.map((r) => ({ id: r.id, tenant: r.tenant, businessKey: r.businessKey }));
   }
 
   private persistNew<T extends object>(cls: new () => T, data: Partial<T>): T {

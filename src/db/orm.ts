@@ -12,6 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { allEntities } from './entities/index.js';
 import { Migration20261127000000_core } from './migrations/Migration20261127000000_core.js';
 import { Migration20261127010000_parameters } from './migrations/Migration20261127010000_parameters.js';
+import { Migration20261127020000_forms } from './migrations/Migration20261127020000_forms.js';
 
 export type Orm = MikroORM;
 
@@ -27,6 +28,7 @@ export interface DatabaseOptions {
 const migrationsList = [
   { name: 'Migration20261127000000_core', class: Migration20261127000000_core },
   { name: 'Migration20261127010000_parameters', class: Migration20261127010000_parameters },
+  { name: 'Migration20261127020000_forms', class: Migration20261127020000_forms },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

@@ -122,6 +122,15 @@ export interface EngineTx {
   createSubscription(rec: SubscriptionRecord): SubscriptionRecord;
   removeSubscription(rec: SubscriptionRecord): void;
   addHistory(rec: HistoryRecord): void;
+  /** Active instances of a definition, ids ascending (after `after`), within scope and, if given, among `ids` (for migration batches). */
+  activeInstanceRefs(q: { definitionId: string; scope: TenantScope; ids?: string[]; after?: string; limit: number }): Promise<InstanceRef[]>;
+}
+
+/** Just enough of an instance to list it. */
+export interface InstanceRef {
+  id: string;
+  tenant: string;
+  businessKey: string | null;
 }
 
 export interface EngineStore {

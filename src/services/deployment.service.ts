@@ -1,16 +1,28 @@
 /**
- * Deploys BPMN files: validates and compiles them all first (nothing is stored
- * if any file is refused), then stores a new version of each process whose
- * source changed, for a comune or for the shared default (tenant null).
+ * Deploys BPMN files and their task forms (`.form` files, form-js schemas, as
+ * Camunda Modeler deploys them): validates and compiles them all first
+ * (nothing is stored if any file is refused), then stores a new version of each
+ * process and each form whose source changed, for a comune or for the shared
+ * default (tenant null). Other files are ignored with a warning.
+ *
+ * The checks that depend on the target comune get a DeployContext, computed
+ * before the transaction opens (PGlite has a single connection): the form ids
+ * it can resolve (files, deployed forms, the forms of this deployment), its
+ * candidate groups (its users' groups plus every process's params.gruppi;
+ * undefined for the shared default) and its merged parameters by process key.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Clock } from '../shared/clock.js';
 import { ValidationError, type Problem } from '../shared/errors.js';
-import { compileBpmn } from '../engine/definitions/compile.js';
+import { compileBpmn, type DeployContext } from '../engine/definitions/compile.js';
 import type { CompiledProcess } from '../engine/definitions/model.js';
-import { Deployment, ProcessDefinition, Tenant } from '../db/entities/index.js';
+import { Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
 import { mapConcurrencyError } from '../db/engine-store.js';
+import type { FormService } from '../tailoring/forms/form.service.js';
+import { formIdFromFileName, parseFormSource, type FormSchema } from '../tailoring/forms/schema.js';
+import type { ParameterCatalog } from '../tailoring/parameters/catalog.js';
+import type { ParameterService } from '../tailoring/parameters/parameter.service.js';
 
 export interface DeployFile {
   name: string;
@@ -36,49 +48,87 @@ export interface DefinitionView {
   createdAt: Date;
 }
 
+export interface FormView {
+  id: string;
+  formId: string;
+  version: number;
+  tenant: string | null;
+  deploymentId: string;
+  resourceName: string;
+  createdAt: Date;
+}
+
 export interface DeployResult {
   deploymentId: string | null;
   definitions: Array<DefinitionView & { created: boolean }>;
+  forms: Array<FormView & { created: boolean }>;
   warnings: Problem[];
 }
 
+export interface DeploymentOptions {
+  handlerNames: ReadonlySet<string>;
+  /** Declared outputs of the handlers (HandlerRegistry.outputs()), for the deploy-time variable checks. */
+  handlerOutputs?: ReadonlyMap<string, readonly string[]>;
+  clock: Clock;
+  maxBytes: number;
+  /** Form resolution; without it `.form` files are ignored with a warning and no form ids are checked. */
+  forms?: FormService;
+  /** Parameters, for the comune's groups (params.gruppi) and the params of the DeployContext. */
+  parameters?: { service: ParameterService; catalog: ParameterCatalog };
+}
+
 const BPMN_FILE = /\.(bpmn|bpmn2|bpmn20\.xml)$/i;
+const FORM_FILE = /\.form$/i;
 
 export class DeploymentService {
   constructor(
     private readonly em: EntityManager,
-    private readonly opts: { handlerNames: ReadonlySet<string>; clock: Clock; maxBytes: number },
+    private readonly opts: DeploymentOptions,
   ) {}
 
   async deploy(req: DeployRequest): Promise<DeployResult> {
     if (!req.files.length) throw new ValidationError('La deployment non contiene file', { errors: [{ message: 'Nessun file' }] }, 'DEPLOYMENT_EMPTY');
+    if (req.tenant && !(await this.em.fork().findOne(Tenant, { code: req.tenant }))) {
+      throw new ValidationError(`Comune ${req.tenant} inesistente`, { field: 'tenant' }, 'UNKNOWN_TENANT');
+    }
     const errors: Problem[] = [];
     const warnings: Problem[] = [];
-    const compiled: Array<{ file: DeployFile; process: CompiledProcess }> = [];
+    const forms: Array<{ file: DeployFile; formId: string; schema: FormSchema }> = [];
+    const models: DeployFile[] = [];
     for (const file of req.files) {
-      if (!BPMN_FILE.test(file.name)) {
-        warnings.push({ file: file.name, rule: 'file-type', message: 'File ignorato: sono accettati solo modelli BPMN (.bpmn)' });
-        continue;
+      if (BPMN_FILE.test(file.name)) {
+        models.push(file);
+      } else if (FORM_FILE.test(file.name) && this.opts.forms) {
+        const formId = formIdFromFileName(file.name);
+        const parsed = formId ? parseFormSource(file.content) : { schema: null, problems: ['nome di file non valido: lettere, cifre, _ . - seguiti da .form'] };
+        errors.push(...parsed.problems.map((message) => ({ file: file.name, rule: 'form-invalid', message: `Modulo non valido: ${message}` })));
+        if (formId && parsed.schema) forms.push({ file, formId, schema: parsed.schema });
+      } else {
+        warnings.push({ file: file.name, rule: 'file-type', message: 'File ignorato: sono accettati solo modelli BPMN (.bpmn) e moduli (.form)' });
       }
-      const result = await compileBpmn(file.content, { handlerNames: this.opts.handlerNames, maxBytes: this.opts.maxBytes });
+    }
+    const formIds = forms.map((f) => f.formId);
+    for (const dup of new Set(formIds.filter((k, i) => formIds.indexOf(k) !== i))) errors.push({ rule: 'duplicate-form', message: `Il modulo "${dup}" compare in più file della stessa deployment` });
+
+    const compiled: Array<{ file: DeployFile; process: CompiledProcess }> = [];
+    const context = models.length ? await this.deployContext(req.tenant, formIds) : undefined;
+    for (const file of models) {
+      const result = await compileBpmn(file.content, { handlerNames: this.opts.handlerNames, handlerOutputs: this.opts.handlerOutputs, maxBytes: this.opts.maxBytes, context });
       errors.push(...result.errors.map((e) => ({ ...e, file: file.name })));
       warnings.push(...result.warnings.map((w) => ({ ...w, file: file.name })));
       for (const process of result.processes) compiled.push({ file, process });
     }
     const keys = compiled.map((c) => c.process.key);
     for (const dup of keys.filter((k, i) => keys.indexOf(k) !== i)) errors.push({ rule: 'duplicate-key', message: `Il processo "${dup}" compare in più file della stessa deployment` });
-    if (!compiled.length && !errors.length) errors.push({ rule: 'no-bpmn', message: 'Nessun modello BPMN eseguibile nella deployment' });
+    if (!compiled.length && !forms.length && !errors.length) errors.push({ rule: 'no-bpmn', message: 'Nessun modello BPMN eseguibile nella deployment' });
     if (errors.length) throw new ValidationError('Deployment rifiutata: il modello non è valido', { errors, warnings }, 'DEPLOYMENT_INVALID');
 
     try {
       return await this.em.fork().transactional(async (em) => {
-        if (req.tenant && !(await em.findOne(Tenant, { code: req.tenant }))) {
-          throw new ValidationError(`Comune ${req.tenant} inesistente`, { field: 'tenant' }, 'UNKNOWN_TENANT');
-        }
         const now = this.opts.clock.now();
         const deployment = Object.assign(new Deployment(), { id: randomUUID(), name: req.name, tenant: req.tenant, source: req.source, createdBy: req.createdBy, createdAt: now });
         const out: DeployResult['definitions'] = [];
-        const fresh: ProcessDefinition[] = [];
+        const fresh: Array<ProcessDefinition | FormDefinition> = [];
         for (const { file, process } of compiled) {
           const hash = createHash('sha256').update(process.key).update('\0').update(file.content).digest('hex');
           const latest = await em.findOne(ProcessDefinition, { key: process.key, tenant: req.tenant }, { orderBy: { version: 'desc' } });
@@ -103,16 +153,71 @@ export class DeploymentService {
           fresh.push(def);
           out.push({ ...definitionView(def), created: true });
         }
+        const formsOut: DeployResult['forms'] = [];
+        for (const { file, formId, schema } of forms) {
+          const hash = createHash('sha256').update(formId).update('\0').update(file.content).digest('hex');
+          const latest = await em.findOne(FormDefinition, { formId, tenant: req.tenant }, { orderBy: { version: 'desc' } });
+          if (latest && latest.sourceHash === hash) {
+            formsOut.push({ ...formView(latest), created: false });
+            continue;
+          }
+          const form = Object.assign(new FormDefinition(), {
+            id: randomUUID(),
+            formId,
+            tenant: req.tenant,
+            version: (latest?.version ?? 0) + 1,
+            deploymentId: deployment.id,
+            resourceName: file.name,
+            sourceHash: hash,
+            formSchema: schema,
+            createdAt: now,
+          });
+          fresh.push(form);
+          formsOut.push({ ...formView(form), created: true });
+        }
         if (fresh.length) {
           await em.persist(deployment).flush();
           em.persist(fresh);
         }
-        return { deploymentId: fresh.length ? deployment.id : null, definitions: out, warnings };
+        return { deploymentId: fresh.length ? deployment.id : null, definitions: out, forms: formsOut, warnings };
       });
     } catch (err) {
       throw mapConcurrencyError(err);
     }
   }
+
+  /**
+   * What the target of a deployment offers, for the checks that depend on it.
+   * Reads only (outside any transaction). `deployedFormIds`: the forms of the
+   * deployment being made, visible to its models.
+   */
+  async deployContext(tenant: string | null, deployedFormIds: readonly string[] = []): Promise<DeployContext> {
+    const em = this.em.fork();
+    const context: DeployContext = { tenant };
+    if (this.opts.forms) context.formIds = new Set([...(await this.opts.forms.visibleIds(tenant, em)), ...deployedFormIds]);
+    const params: Record<string, Record<string, unknown>> = {};
+    if (this.opts.parameters) {
+      const { service, catalog } = this.opts.parameters;
+      for (const key of catalog.keys()) params[key] = tenant ? (await service.resolve(em, key, tenant)).values : catalog.get(key)!.defaults;
+      context.params = params;
+    }
+    if (tenant) {
+      const groups = new Set<string>();
+      for (const user of await em.find(User, { tenant, active: true }, { fields: ['groups'] })) for (const g of user.groups) groups.add(g);
+      for (const values of Object.values(params)) {
+        const gruppi = values.gruppi;
+        if (gruppi && typeof gruppi === 'object' && !Array.isArray(gruppi)) {
+          for (const g of Object.values(gruppi)) if (typeof g === 'string' && g.trim()) groups.add(g.trim());
+        }
+      }
+      context.groups = groups;
+    }
+    return context;
+  }
+}
+
+export function formView(f: FormDefinition): FormView {
+  return { id: f.id, formId: f.formId, version: f.version, tenant: f.tenant, deploymentId: f.deploymentId, resourceName: f.resourceName, createdAt: f.createdAt };
 }
 
 export function definitionView(d: ProcessDefinition): DefinitionView {

@@ -1,15 +1,31 @@
 /**
  * The task inbox: queries over open and closed user tasks (always filtered by
  * the caller's comune) and the task actions — claim, unclaim, assign, complete —
- * with their permission rules and history.
+ * with their permission rules and history. A task with a form (camunda:formKey)
+ * shows it with the current values, and its completion is validated against it
+ * before anything is written.
  */
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import type { Clock } from '../shared/clock.js';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { hasRole, tenantScope, type Principal } from '../auth/principal.js';
 import type { EngineStore, EngineTx, TaskRecord } from '../engine/store.js';
 import type { ProcessService } from '../engine/process-service.js';
-import { Task, User } from '../db/entities/index.js';
+import { ProcessInstance, Task, User } from '../db/entities/index.js';
+import type { FormService } from '../tailoring/forms/form.service.js';
+import type { FormSchema } from '../tailoring/forms/schema.js';
+import { extractFormData, validateFormData } from '../tailoring/forms/validate.js';
+
+export interface TaskForm {
+  formKey: string;
+  formId: string;
+  source: 'deployment' | 'file';
+  /** The comune the form comes from; null for a shared form. */
+  tenant: string | null;
+  schema: FormSchema;
+  /** Current values of the process variables bound by the form's fields. */
+  data: Record<string, unknown>;
+}
 
 export interface TaskQuery {
   assignee?: string;
@@ -36,6 +52,7 @@ export class InboxService {
     private readonly store: EngineStore,
     private readonly processes: ProcessService,
     private readonly clock: Clock,
+    private readonly forms?: FormService,
   ) {}
 
   async list(p: Principal, q: TaskQuery): Promise<{ items: Task[]; total: number }> {
@@ -99,15 +116,46 @@ export class InboxService {
     });
   }
 
-  complete(p: Principal, id: string, variables: Record<string, unknown>): Promise<TaskRecord> {
+  async complete(p: Principal, id: string, variables: Record<string, unknown>): Promise<TaskRecord> {
+    await this.validateAgainstForm(p, id, variables);
     return this.onOpenTask(p, id, async (tx, task) => {
-      const allowed = task.assignee ? task.assignee === p.username : isCandidate(p, task);
-      if (!allowed) {
-        throw new ForbiddenError(task.assignee ? `Il task è assegnato a ${task.assignee}` : 'Non fai parte dei gruppi candidati per questo task', task.assignee ? 'NOT_ASSIGNEE' : 'NOT_A_CANDIDATE');
-      }
+      checkCanComplete(p, task);
       await this.processes.completeTask(tx, task, variables, { username: p.username });
       return task;
     });
+  }
+
+  /** The task's form with the current values; 404 FORM_NOT_FOUND when the task has none or it does not exist. */
+  async form(p: Principal, id: string): Promise<TaskForm> {
+    const em = this.em.fork();
+    const task = await this.get(p, id);
+    const form = this.forms && task.formKey ? await this.forms.resolveKey(task.formKey, task.tenant, em) : null;
+    if (!form) {
+      throw new NotFoundError(task.formKey ? `Modulo "${task.formKey}" del task` : 'Modulo del task', id, 'FORM_NOT_FOUND');
+    }
+    const instance = await em.findOne(ProcessInstance, { id: task.instanceId, tenant: task.tenant });
+    return { formKey: task.formKey!, formId: form.formId, source: form.source, tenant: form.tenant, schema: form.schema, data: extractFormData(form.schema, instance?.variables ?? {}) };
+  }
+
+  /**
+   * Checks the submission against the task's form before the transaction opens:
+   * a refused submission writes nothing, and no second connection is taken while
+   * a transaction holds one (PGlite). Unknown task, closed task and permission
+   * are left to the transaction, which re-reads the task and answers for them.
+   */
+  private async validateAgainstForm(p: Principal, id: string, variables: Record<string, unknown>): Promise<void> {
+    if (!this.forms) return;
+    const em = this.em.fork();
+    const scope = tenantScope(p);
+    const task = await em.findOne(Task, { id, ...(scope ? { tenant: scope } : {}) });
+    if (!task || task.status !== 'open' || !task.formKey) return;
+    checkCanComplete(p, task);
+    const form = await this.forms.resolveKey(task.formKey, task.tenant, em);
+    if (!form) return;
+    const fields = validateFormData(form.schema, variables);
+    if (fields.length) {
+      throw new ValidationError(`Dati del modulo "${form.formId}" non validi: ${fields.map((f) => `${f.field} (${f.message})`).join('; ')}`, { formId: form.formId, fields }, 'FORM_VALIDATION_FAILED');
+    }
   }
 
   private async onOpenTask(p: Principal, id: string, action: (tx: EngineTx, task: TaskRecord) => Promise<TaskRecord>): Promise<TaskRecord> {
@@ -125,6 +173,13 @@ export class InboxService {
     Object.assign(task, { assignee: username, claimedAt: username ? now : null });
     tx.addHistory({ tenant: task.tenant, instanceId: task.instanceId, at: now, type, elementId: task.elementId, elementName: task.name, taskId: task.id, userName: p.username, details: { assignee: username, previous } });
     return task;
+  }
+}
+
+function checkCanComplete(p: Principal, task: TaskRecord): void {
+  const allowed = task.assignee ? task.assignee === p.username : isCandidate(p, task);
+  if (!allowed) {
+    throw new ForbiddenError(task.assignee ? `Il task è assegnato a ${task.assignee}` : 'Non fai parte dei gruppi candidati per questo task', task.assignee ? 'NOT_ASSIGNEE' : 'NOT_A_CANDIDATE');
   }
 }
 

@@ -6,7 +6,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
-import { NotFoundError } from '../../shared/errors.js';
+import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { actingTenant, requireRole, tenantScope, type Principal } from '../../auth/principal.js';
 import { HistoryEvent, ProcessInstance, Task, Tenant } from '../../db/entities/index.js';
 import type { InstanceRecord } from '../../engine/store.js';
@@ -53,6 +53,7 @@ export function instanceRoutes(services: Services) {
     const q = parseQuery(listSchema, ctx.query);
     const where: FilterQuery<ProcessInstance> & Record<string, unknown> = {};
     const scope = tenantScope(p);
+    if (scope && q.tenant && q.tenant !== scope) throw new ForbiddenError(`L'utente appartiene al comune ${scope}`, 'TENANT_MISMATCH');
     if (scope) where.tenant = scope;
     else if (q.tenant) where.tenant = q.tenant;
     if (q.status) where.status = q.status;

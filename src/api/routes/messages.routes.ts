@@ -1,8 +1,8 @@
 /** POST /messages: correlates a message by business key or instance id to the elements waiting for it. */
 import Router from '@koa/router';
 import { z } from 'zod';
-import { requireRole, tenantScope } from '../../auth/principal.js';
-import { parseBody, variablesSchema } from '../validation.js';
+import { actingTenant, requireRole, tenantScope } from '../../auth/principal.js';
+import { belfiore, parseBody, variablesSchema } from '../validation.js';
 import type { Services } from '../context.js';
 
 const messageSchema = z
@@ -10,6 +10,7 @@ const messageSchema = z
     name: z.string().trim().min(1).max(255),
     businessKey: z.string().min(1).max(255).optional(),
     processInstanceId: z.string().uuid().optional(),
+    tenant: belfiore.optional(),
     variables: variablesSchema.default({}),
   })
   .strict()
@@ -22,7 +23,7 @@ export function messageRoutes(services: Services) {
     requireRole(p, 'operatore', 'assistente_sociale', 'responsabile', 'admin');
     const input = parseBody(messageSchema, ctx.request.body);
     const instances = await services.store.transaction((tx) =>
-      services.processes.deliverMessage(tx, { ...input, scope: tenantScope(p) }, { username: p.username }),
+      services.processes.deliverMessage(tx, { ...input, scope: actingTenant(p, input.tenant) ?? tenantScope(p) }, { username: p.username }),
     );
     ctx.body = { delivered: instances.map((i) => ({ processInstanceId: i.id, businessKey: i.businessKey, status: i.status, activeElements: i.activeElements })) };
   });

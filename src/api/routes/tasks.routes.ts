@@ -1,4 +1,4 @@
-/** The task inbox: list with filters and sorting, detail, claim, unclaim, assign, complete. */
+/** The task inbox: list with filters and sorting, detail, form, claim, unclaim, assign, complete (validated against the task's form). */
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Task } from '../../db/entities/index.js';
@@ -36,6 +36,9 @@ export function taskRoutes(services: Services) {
   });
   router.get('/tasks/:id', async (ctx) => {
     ctx.body = taskView(await services.inbox.get(ctx.state.user, uuidParam(ctx.params.id)));
+  });
+  router.get('/tasks/:id/form', async (ctx) => {
+    ctx.body = await services.inbox.form(ctx.state.user, uuidParam(ctx.params.id));
   });
   router.post('/tasks/:id/claim', async (ctx) => {
     ctx.body = taskView(await services.inbox.claim(ctx.state.user, uuidParam(ctx.params.id)));

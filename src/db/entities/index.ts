@@ -330,6 +330,35 @@ export const AppSettingSchema = new EntitySchema<AppSetting>({
   properties: { key: { ...str, primary: true }, value: { type: 'text' } },
 });
 
+/** A task form (form-js schema) deployed with a BPMN: versioned per form id and comune (null = shared default). */
+export class FormDefinition {
+  id!: string;
+  formId!: string;
+  tenant: string | null = null;
+  version!: number;
+  deploymentId!: string;
+  resourceName!: string;
+  sourceHash!: string;
+  formSchema!: Record<string, unknown>;
+  createdAt: Date = new Date();
+}
+
+export const FormDefinitionSchema = new EntitySchema<FormDefinition>({
+  class: FormDefinition,
+  tableName: 'form_definition',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    formId: str,
+    tenant: strNull,
+    version: { type: 'integer' },
+    deploymentId: { type: 'uuid' },
+    resourceName: str,
+    sourceHash: str,
+    formSchema: { ...json, fieldName: 'schema' },
+    createdAt: ts,
+  },
+});
+
 export const allEntities = [
   TenantSchema,
   UserSchema,
@@ -342,4 +371,5 @@ export const allEntities = [
   HistoryEventSchema,
   AppSettingSchema,
   ParameterSetSchema,
+  FormDefinitionSchema,
 ];

@@ -1,7 +1,8 @@
 /**
  * Parses a BPMN file (bpmn-moddle + camunda-bpmn-moddle) once, validates what
- * the engine relies on, and produces one CompiledProcess per executable process.
- * Refusals come back as Problems with element id and line where known.
+ * the engine relies on (rules in ./validation/index.ts), and produces one
+ * CompiledProcess per executable process. Refusals come back as Problems with
+ * element id and line where known; warnings never block a deployment.
  */
 import { createRequire } from 'node:module';
 import BpmnModdle, { type ModdleElement } from 'bpmn-moddle';
@@ -10,7 +11,7 @@ import serializer, { TypeResolver } from 'moddle-context-serializer';
 import type { Problem } from '../../shared/errors.js';
 import { checkXml, lineOfId } from './xml-guard.js';
 import type { CompiledProcess, ElementSpec, ModelIndex, ServiceSpec } from './model.js';
-import { checkExpression } from '../expressions/index.js';
+import { Findings, lintDefinitions, validateProcess } from './validation/index.js';
 
 const camundaSchema = createRequire(import.meta.url)('camunda-bpmn-moddle/resources/camunda.json') as Record<string, unknown>;
 const typeResolver = TypeResolver(elements as never);
@@ -25,10 +26,18 @@ export interface DeployContext {
   groups?: ReadonlySet<string>;
   /** The process key's merged parameters (visible as params.…), by process key. */
   params?: Readonly<Record<string, Record<string, unknown>>>;
+  /**
+   * Field keys (the variables a submitted form writes) by form id, for the forms
+   * in formIds. Giving it makes undefined-variable checks strict (see
+   * validation/expressions.ts); a form id missing here counts as "fields unknown".
+   */
+  formFields?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface CompileOptions {
   handlerNames: ReadonlySet<string>;
+  /** Declared outputs of the registered handlers (HandlerRegistry.outputs()); a handler absent here has unknown outputs. */
+  handlerOutputs?: ReadonlyMap<string, readonly string[]>;
   maxBytes?: number;
   context?: DeployContext;
 }
@@ -69,9 +78,22 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
   }
 
   const compiled: CompiledProcess[] = [];
+  const findings = new Findings(xml);
   for (const proc of executable) {
     const index = indexProcess(proc);
-    errors.push(...validateIndex(index, opts, xml));
+    const ctx = opts.context;
+    validateProcess({
+      xml,
+      proc,
+      index,
+      handlerNames: opts.handlerNames,
+      handlerOutputs: opts.handlerOutputs,
+      formIds: ctx?.formIds,
+      formFields: ctx?.formFields,
+      groups: ctx?.groups,
+      params: ctx?.params?.[proc.id as string],
+    }, findings);
+    errors.push(...findings.errors.splice(0));
     if (errors.length) continue;
     for (const p of processes) p.isExecutable = p === proc;
     try {
@@ -83,6 +105,10 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
       for (const p of processes) p.isExecutable = executable.includes(p);
     }
   }
+  // Last: lint normalizes incoming/outgoing on the parsed tree, which must not reach the serializer.
+  await lintDefinitions(definitions, findings);
+  errors.push(...findings.errors);
+  warnings.push(...findings.warnings);
   return { processes: errors.length ? [] : compiled, errors, warnings };
 }
 
@@ -143,36 +169,4 @@ function messageOf(el: ModdleElement): ModdleElement | undefined {
     return def?.messageRef as ModdleElement | undefined;
   }
   return undefined;
-}
-
-function validateIndex(index: ModelIndex, opts: CompileOptions, xml: string): Problem[] {
-  const problems: Problem[] = [];
-  const at = (elementId: string, message: string, rule: string): Problem => ({ rule, message, elementId, line: lineOfId(xml, elementId) });
-  for (const el of Object.values(index.elements)) {
-    if (['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask'].includes(el.type) && !el.service) {
-      problems.push(at(el.id, `Il service task "${el.name ?? el.id}" non indica né un handler (camunda:delegateExpression="\${nome}" o camunda:class) né un topic esterno (camunda:type="external")`, 'service-implementation'));
-    }
-    if (el.service?.kind === 'handler' && !opts.handlerNames.has(el.service.handler)) {
-      problems.push(at(el.id, `Handler "${el.service.handler}" non registrato (disponibili: ${[...opts.handlerNames].join(', ') || 'nessuno'})`, 'service-handler'));
-    }
-    if (el.scriptLanguage) {
-      problems.push(at(el.id, `Script inline (${el.scriptLanguage}) non ammessi per sicurezza: usare un'espressione \${…} o un service task con handler registrato`, 'no-scripts'));
-    }
-    if (el.condition) {
-      try {
-        checkExpression(el.condition);
-      } catch (err) {
-        problems.push(at(el.id, `Condizione non valida sul flusso "${el.name ?? el.id}": ${(err as Error).message}`, 'expression-syntax'));
-      }
-    }
-    for (const [attr, value] of Object.entries(el.userTask ?? {})) {
-      if (!value) continue;
-      try {
-        checkExpression(value);
-      } catch (err) {
-        problems.push(at(el.id, `Espressione non valida in camunda:${attr}: ${(err as Error).message}`, 'expression-syntax'));
-      }
-    }
-  }
-  return problems;
 }

@@ -18,6 +18,12 @@ export type HandlerResult = Record<string, unknown> | void;
 export interface ServiceHandler {
   readonly name: string;
   readonly description: string;
+  /**
+   * The variables run() may set (the keys of what it returns). Deploy-time
+   * validation counts them as defined for `${…}` expressions of processes
+   * using this handler; leave undefined when the set is not fixed.
+   */
+  readonly outputs?: readonly string[];
   run(ctx: HandlerContext): HandlerResult | Promise<HandlerResult>;
 }
 
@@ -43,5 +49,9 @@ export class HandlerRegistry {
   }
   names(): ReadonlySet<string> {
     return new Set(this.byName.keys());
+  }
+  /** Declared outputs by handler name (only handlers that declare them), for CompileOptions.handlerOutputs. */
+  outputs(): ReadonlyMap<string, readonly string[]> {
+    return new Map([...this.byName].flatMap(([name, h]) => (h.outputs ? [[name, h.outputs] as const] : [])));
   }
 }

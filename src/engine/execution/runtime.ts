@@ -12,6 +12,7 @@ import type { CompiledProcess, ElementSpec } from '../definitions/model.js';
 import { HandlerBpmnError, type HandlerRegistry } from './handlers.js';
 import { createEngineExpressions, type ScopeExtras } from './engine-expressions.js';
 import { ProcessExecutionError } from './errors.js';
+import { ConflictError, DomainError } from '../../shared/errors.js';
 import { loadContext } from './context-cache.js';
 
 export type Variables = Record<string, unknown>;
@@ -157,6 +158,7 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
     // A definition that already failed is no longer executing: stop() would wait
     // forever for a 'stop' event that never comes, so only stop a running engine.
     if ((engine.execution as unknown as EngineExecution | undefined)?.isRunning) await engine.stop().catch(() => undefined);
+    if (failure instanceof DomainError) throw failure;
     throw new ProcessExecutionError(`Errore nell'esecuzione del processo: ${(failure as Error).message}`);
   }
 
@@ -183,6 +185,21 @@ interface PostponedApi {
   type: string;
   executionId: string;
   environment: { variables: Variables };
+  getPostponed?(): PostponedApi[];
+}
+
+/** Every waiting element, including those inside (nested) sub-processes. */
+function allPostponed(execution: EngineExecution): PostponedApi[] {
+  const seen = new Map<string, PostponedApi>();
+  const visit = (apis: PostponedApi[]) => {
+    for (const api of apis) {
+      if (seen.has(api.executionId)) continue;
+      seen.set(api.executionId, api);
+      if (api.type === 'bpmn:SubProcess' || api.type === 'bpmn:Transaction') visit(api.getPostponed?.() ?? []);
+    }
+  };
+  visit(execution.getPostponed());
+  return [...seen.values()];
 }
 interface EngineExecution {
   isRunning: boolean;
@@ -196,16 +213,16 @@ function applyCommand(engine: Engine, command: Command, externalCallbacks: Map<s
   const execution = engine.execution as unknown as EngineExecution;
   switch (command.type) {
     case 'signal': {
-      const waiting = execution.getPostponed().find((p) => p.executionId === command.executionId);
-      if (!waiting) throw new ProcessExecutionError(`L'elemento ${command.elementId} non è in attesa`);
+      const waiting = allPostponed(execution).find((p) => p.executionId === command.executionId);
+      if (!waiting) throw new ConflictError(`L'elemento ${command.elementId} non è più in attesa: il caso è cambiato nel frattempo`, 'ELEMENT_NOT_WAITING');
       assignVariables(execution, waiting, command.variables);
       execution.signal({ id: command.elementId, executionId: command.executionId, variables: command.variables });
       return;
     }
     case 'completeExternal': {
       const callback = externalCallbacks.get(command.executionId);
-      if (!callback) throw new ProcessExecutionError('Il task esterno non è più attivo');
-      const waiting = execution.getPostponed().find((p) => p.executionId === command.executionId);
+      if (!callback) throw new ConflictError('Il task esterno non è più attivo', 'ELEMENT_NOT_WAITING');
+      const waiting = allPostponed(execution).find((p) => p.executionId === command.executionId);
       if (waiting) assignVariables(execution, waiting, command.variables);
       externalCallbacks.delete(command.executionId);
       callback(null, command.variables);
@@ -236,7 +253,7 @@ function processEnvironment(execution: EngineExecution): { variables: Variables 
 
 function collectWaits(execution: EngineExecution, process: CompiledProcess, externals: Map<string, unknown>): Wait[] {
   const waits: Wait[] = [];
-  for (const p of execution.getPostponed()) {
+  for (const p of allPostponed(execution)) {
     const spec = process.index.elements[p.id];
     waits.push({ kind: kindOf(p, spec, externals), elementId: p.id, executionId: p.executionId, elementType: p.type, spec });
   }

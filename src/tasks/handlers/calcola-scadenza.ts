@@ -8,6 +8,7 @@ import type { ServiceHandler } from '../../engine/execution/handlers.js';
 export const calcolaScadenza: ServiceHandler = {
   name: 'calcolaScadenza',
   description: 'Calcola la scadenza dell\'istruttoria comunale a partire dalla data della domanda',
+  outputs: ['dataDomanda', 'scadenzaIstruttoria'],
   run({ variables, params, now }) {
     const days = typeof params.giorniIstruttoria === 'number' ? params.giorniIstruttoria : 15;
     const start = typeof variables.dataDomanda === 'string' && !Number.isNaN(Date.parse(variables.dataDomanda)) ? new Date(variables.dataDomanda) : now;

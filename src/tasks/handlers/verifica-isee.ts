@@ -9,6 +9,7 @@ export const REI_ISEE_MAX = 6000;
 export const verificaIsee: ServiceHandler = {
   name: 'verificaIsee',
   description: 'Confronta il valore ISEE con la soglia REI (params.iseeMax, default 6.000 €)',
+  outputs: ['iseeOk', 'motiviIsee'],
   run({ variables, params }) {
     const max = typeof params.iseeMax === 'number' ? params.iseeMax : REI_ISEE_MAX;
     const raw = variables.isee;

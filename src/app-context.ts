@@ -3,6 +3,9 @@
  * point (server, worker, tests, bench) uses. The clock is injected here.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { JobExecutor } from './engine/jobs/executor.js';
+import { SqlJobQueue } from './db/job-queue.js';
 import type { AppConfig } from './config.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { openDatabase, type Orm } from './db/orm.js';
@@ -19,6 +22,7 @@ import { ParameterCatalog } from './tailoring/parameters/catalog.js';
 import { ParameterService } from './tailoring/parameters/parameter.service.js';
 import { FormCatalog } from './tailoring/forms/catalog.js';
 import { FormService } from './tailoring/forms/form.service.js';
+import { calendarFunctions, createCalendar, normalizeSettings, type WorkingCalendar } from './engine/calendar/index.js';
 
 export interface BuildOptions {
   clock?: Clock;
@@ -42,11 +46,18 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     handlers,
     clock,
     newId: randomUUID,
+    functionsFor: (_tenant, settings, clock) => calendarFunctions(calendarFor(settings), clock),
     parameters: (key, tenant, override) => parameters.resolveWith(key, tenant, override as never),
   });
   const tokens = new TokenService(await jwtSecret(orm), clock);
+  const executor = new JobExecutor(new SqlJobQueue(orm), store, processes, clock, {
+    workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    pollMs: config.jobPollMs,
+    log: (msg) => console.warn(`[jobs] ${msg}`),
+  });
   return {
     config,
+    executor,
     orm,
     clock,
     tokens,
@@ -56,6 +67,20 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     inbox: new InboxService(orm.em, store, processes, clock, forms),
     parameters,
   };
+}
+
+/** Working calendars by settings (they keep their holidays per year), shared by every comune with the same settings. */
+const calendars = new Map<string, WorkingCalendar>();
+function calendarFor(settings: Record<string, unknown>): WorkingCalendar {
+  const normalized = normalizeSettings(settings);
+  const key = JSON.stringify(normalized);
+  let calendar = calendars.get(key);
+  if (!calendar) {
+    if (calendars.size >= 1000) calendars.clear();
+    calendar = createCalendar(normalized);
+    calendars.set(key, calendar);
+  }
+  return calendar;
 }
 
 async function jwtSecret(orm: Orm): Promise<string> {

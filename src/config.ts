@@ -18,6 +18,9 @@ export interface AppConfig {
   formsDir: string;
   production: boolean;
   maxUploadBytes: number;
+  /** Run the job executor inside the server (JOB_EXECUTOR=false leaves it to `npm run worker`). */
+  jobExecutor: boolean;
+  jobPollMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -46,5 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     formsDir: path.resolve(env.FORMS_DIR || path.join(root, 'forms')),
     production: env.NODE_ENV === 'production',
     maxUploadBytes: Number(env.MAX_UPLOAD_BYTES || 5 * 1024 * 1024),
+    jobExecutor: !/^(false|0|no)$/i.test(env.JOB_EXECUTOR ?? 'true'),
+    jobPollMs: Number(env.JOB_POLL_MS || 1000),
   });
 }

@@ -24,6 +24,7 @@ async function main() {
   for (const d of deployed.filter((x) => x.created)) console.log(`Deployed ${d.key} v${d.version} (${d.tenant ?? 'default condiviso'})`);
   if (empty && config.seedDemo) console.log(`Demo: ${await seedDemoCases(services)} pratiche REI create`);
 
+  if (config.jobExecutor) services.executor.start();
   const app = createApp(services);
   const server = app.listen(config.port, config.host, () => {
     const address = server.address();
@@ -34,6 +35,7 @@ async function main() {
   });
   const shutdown = async () => {
     server.close();
+    await services.executor.stop();
     await services.orm.close().catch(() => undefined);
     process.exit(0);
   };

@@ -19,6 +19,9 @@ import { parameterRoutes } from './routes/parameters.routes.js';
 import { engineRestRoutes } from './routes/engine-rest.routes.js';
 import { diffRoutes } from './routes/diff.routes.js';
 import { migrationRoutes } from './routes/migrations.routes.js';
+import { externalTaskRoutes } from './routes/external-task.routes.js';
+import { incidentRoutes } from './routes/incidents.routes.js';
+import { calendarRoutes } from './routes/calendar.routes.js';
 
 export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
   const app = new Koa();
@@ -39,11 +42,13 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
   api.use(authRoutes(services, auth).routes());
   const secured = new Router();
   secured.use(auth);
-  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), diffRoutes(services), migrationRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), diffRoutes(services), migrationRoutes(services), calendarRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  secured.use(incidentRoutes(services).routes());
   api.use(secured.routes());
 
   app.use(root.routes());
   app.use(engineRestRoutes(services, auth).routes()); // Camunda 7 REST subset for Camunda Modeler (not under /api/v1)
+  app.use(externalTaskRoutes(services, auth).routes()); // Camunda 7 external-task REST for workers (camunda-external-task-client-js)
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: false }));
   return app;

@@ -1,5 +1,6 @@
 /** What every route handler can reach: the services, built once in src/app.ts. */
 import type { Orm } from '../db/orm.js';
+import type { JobExecutor } from '../engine/jobs/executor.js';
 import type { AppConfig } from '../config.js';
 import type { Clock } from '../shared/clock.js';
 import type { TokenService } from '../auth/tokens.js';
@@ -12,6 +13,7 @@ import type { ParameterService } from '../tailoring/parameters/parameter.service
 
 export interface Services {
   config: AppConfig;
+  executor: JobExecutor;
   orm: Orm;
   clock: Clock;
   tokens: TokenService;

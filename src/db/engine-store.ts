@@ -12,7 +12,9 @@ import {
   HistoryEvent,
   ProcessDefinition,
   ProcessInstance,
+  Job,
   Task,
+  Tenant,
 } from './entities/index.js';
 import type { Orm } from './orm.js';
 import { latestOverride } from '../tailoring/parameters/parameter.service.js';
@@ -90,6 +92,11 @@ class OrmEngineTx implements EngineTx {
     return { tasks, externalTasks, subscriptions };
   }
 
+  async tenantCalendar(tenant: string) {
+    const row = await this.em.findOne(Tenant, { code: tenant });
+    return (row?.calendar ?? {}) as Record<string, unknown>;
+  }
+
   parameterOverride(key: string, tenant: string) {
     return latestOverride(this.em, key, tenant);
   }
@@ -107,6 +114,18 @@ class OrmEngineTx implements EngineTx {
     return this.persistNew(EventSubscription, rec);
   }
   removeSubscription(rec: EventSubscription) {
+    this.em.remove(rec);
+  }
+  instanceJobs(instanceId: string) {
+    return this.em.find(Job, { instanceId }, { orderBy: { dueAt: 'asc' } });
+  }
+  createJob(rec: Job) {
+    return this.persistNew(Job, rec);
+  }
+  lockedJob(id: string, workerId: string) {
+    return this.em.findOne(Job, { id, lockedBy: workerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  }
+  removeJob(rec: Job) {
     this.em.remove(rec);
   }
   addHistory(rec: Partial<HistoryEvent> & Pick<HistoryEvent, 'tenant' | 'instanceId' | 'at' | 'type'>) {

@@ -12,6 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { allEntities } from './entities/index.js';
 import { Migration20261127000000_core } from './migrations/Migration20261127000000_core.js';
 import { Migration20261127010000_parameters } from './migrations/Migration20261127010000_parameters.js';
+import { Migration20261127030000_time } from './migrations/Migration20261127030000_time.js';
 import { Migration20261127020000_forms } from './migrations/Migration20261127020000_forms.js';
 
 export type Orm = MikroORM;
@@ -29,6 +30,7 @@ const migrationsList = [
   { name: 'Migration20261127000000_core', class: Migration20261127000000_core },
   { name: 'Migration20261127010000_parameters', class: Migration20261127010000_parameters },
   { name: 'Migration20261127020000_forms', class: Migration20261127020000_forms },
+  { name: 'Migration20261127030000_time', class: Migration20261127030000_time },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

@@ -9,13 +9,16 @@ import { ConflictError, NotFoundError } from '../shared/errors.js';
 import type { HandlerRegistry } from './execution/handlers.js';
 import { runCommand, type Command, type StepResult, type Variables } from './execution/runtime.js';
 import { resolveUserTask } from './execution/user-task.js';
+import type { ExpressionFunctions } from './execution/engine-expressions.js';
 import type { CompiledProcess } from './definitions/model.js';
-import { modelIndexOf, type DefinitionRecord, type EngineTx, type InstanceRecord, type TaskRecord, type ExternalTaskRecord } from './store.js';
+import { modelIndexOf, type DefinitionRecord, type EngineTx, type InstanceRecord, type JobRecord, type TaskRecord, type ExternalTaskRecord } from './store.js';
 
 export interface ProcessServiceDeps {
   handlers: HandlerRegistry;
   clock: Clock;
   newId: () => string;
+  /** Expression functions bound to a comune's calendar settings (now(), addWorkingDays…), built per command. */
+  functionsFor?: (tenant: string, calendar: Record<string, unknown>, clock: Clock) => ExpressionFunctions;
   /** Merges a process key's parameters for a comune given its edited overrides (null when the key has none). */
   parameters?: (key: string, tenant: string, override: { version: number; values: Variables } | null) => { version: number; values: Variables } | null;
 }
@@ -78,6 +81,29 @@ export class ProcessService {
     return instance;
   }
 
+  /** A worker reports a BPMN error for an external task: an error boundary event with that code catches it. */
+  async throwExternalError(
+    tx: EngineTx,
+    ext: ExternalTaskRecord,
+    error: { errorCode: string; errorMessage?: string; variables?: Variables },
+    actor: Actor,
+  ): Promise<InstanceRecord> {
+    const instance = await this.activeInstance(tx, ext.instanceId, ext.tenant);
+    const def = await this.definitionOf(tx, instance);
+    tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: this.deps.clock.now(), type: 'external.bpmn-error', elementId: ext.elementId, userName: actor.username, details: { errorCode: error.errorCode, errorMessage: error.errorMessage ?? null } });
+    await this.advance(tx, instance, def, { type: 'externalError', executionId: ext.executionId, errorCode: error.errorCode, errorMessage: error.errorMessage, variables: error.variables ?? {} }, actor, { completedExternalId: ext.id });
+    return instance;
+  }
+
+  /** Fires a due timer job (called by the job executor inside the job's transaction). */
+  async fireTimer(tx: EngineTx, job: JobRecord, actor: Actor): Promise<InstanceRecord> {
+    const instance = await this.activeInstance(tx, job.instanceId, job.tenant);
+    const def = await this.definitionOf(tx, instance);
+    tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: this.deps.clock.now(), type: 'timer.fired', elementId: job.elementId, userName: actor.username, details: { dueAt: job.dueAt } });
+    await this.advance(tx, instance, def, { type: 'fireTimer', elementId: job.elementId, executionId: job.executionId }, actor, { firedJobId: job.id });
+    return instance;
+  }
+
   /** Delivers a message to the elements waiting for it; returns the instances that received it. */
   async deliverMessage(
     tx: EngineTx,
@@ -105,6 +131,7 @@ export class ProcessService {
     for (const t of work.tasks) this.closeTask(tx, t, 'cancelled', now, actor, 'task.cancelled');
     for (const e of work.externalTasks) Object.assign(e, { status: 'cancelled', endedAt: now });
     for (const s of work.subscriptions) tx.removeSubscription(s);
+    for (const j of await tx.instanceJobs(instance.id)) tx.removeJob(j);
     Object.assign(instance, { status: 'cancelled', endedAt: now, updatedAt: now, activeElements: [] });
     tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: now, type: 'process.cancelled', userName: actor.username, details: reason ? { reason } : null });
     return instance;
@@ -129,13 +156,14 @@ export class ProcessService {
     def: DefinitionRecord,
     command: Command,
     actor: Actor,
-    done: { completedTaskId?: string; completedExternalId?: string } = {},
+    done: { completedTaskId?: string; completedExternalId?: string; firedJobId?: string } = {},
   ): Promise<StepResult> {
     const index = modelIndexOf(def);
     const process: CompiledProcess = { key: def.key, name: def.name ?? undefined, serializedContext: def.compiled, index };
     const { clock } = this.deps;
+    const functions = this.deps.functionsFor?.(instance.tenant, await tx.tenantCalendar(instance.tenant), clock);
     const result = await runCommand(
-      { definitionId: def.id, process, instanceId: instance.id, tenant: instance.tenant, businessKey: instance.businessKey, params: instance.params, handlers: this.deps.handlers, clock },
+      { definitionId: def.id, process, instanceId: instance.id, tenant: instance.tenant, businessKey: instance.businessKey, params: instance.params, handlers: this.deps.handlers, clock, functions },
       instance.state as object | null,
       command,
     );
@@ -155,6 +183,7 @@ export class ProcessService {
       tx.addHistory({ ...base, at: now, type: ext.id === done.completedExternalId ? 'external.completed' : 'external.cancelled', elementId: ext.elementId, userName: actor.username });
     }
     for (const sub of work.subscriptions) if (waiting.get(sub.executionId)?.kind !== 'message') tx.removeSubscription(sub);
+    await this.reconcileTimers(tx, instance, result, done.firedJobId);
     for (const ev of result.events) tx.addHistory({ ...base, at: ev.at, type: ev.type, elementId: ev.elementId, elementType: ev.elementType, elementName: ev.elementName ?? null });
 
     const known = new Set([...work.tasks, ...work.externalTasks, ...work.subscriptions].filter((r) => waiting.has(r.executionId)).map((r) => r.executionId));
@@ -162,7 +191,7 @@ export class ProcessService {
       if (known.has(w.executionId)) continue;
       const common = { ...base, definitionKey: def.key, businessKey: instance.businessKey, elementId: w.elementId, executionId: w.executionId, createdAt: now };
       if (w.kind === 'user') {
-        const r = resolveUserTask(w.spec?.userTask, result.variables, { params: instance.params, clock });
+        const r = resolveUserTask(w.spec?.userTask, result.variables, { params: instance.params, clock, functions });
         const task = tx.createTask({
           ...common,
           id: this.deps.newId(),
@@ -198,6 +227,41 @@ export class ProcessService {
       tx.addHistory({ ...base, at: now, type: `process.${result.status}` });
     }
     return result;
+  }
+
+  /** One job per active timer: new timers get a job, vanished ones (activity left or cancelled) lose it. */
+  private async reconcileTimers(tx: EngineTx, instance: InstanceRecord, result: StepResult, firedJobId?: string) {
+    const jobs = (await tx.instanceJobs(instance.id)).filter((j) => j.kind === 'timer');
+    const active = new Map(result.timers.map((t) => [t.executionId, t]));
+    const kept = new Set<string>();
+    for (const job of jobs) {
+      if (job.id !== firedJobId && active.has(job.executionId)) {
+        kept.add(job.executionId);
+        continue;
+      }
+      tx.removeJob(job);
+      if (job.id !== firedJobId) tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: this.deps.clock.now(), type: 'timer.cancelled', elementId: job.elementId });
+    }
+    for (const t of result.timers) {
+      if (kept.has(t.executionId)) continue;
+      tx.createJob({
+        id: this.deps.newId(),
+        tenant: instance.tenant,
+        instanceId: instance.id,
+        kind: 'timer',
+        elementId: t.elementId,
+        executionId: t.executionId,
+        dueAt: t.dueAt,
+        lockedBy: null,
+        lockedUntil: null,
+        retries: 3,
+        attempts: 0,
+        lastError: null,
+        payload: { timerType: t.timerType ?? null, value: t.value ?? null },
+        createdAt: this.deps.clock.now(),
+      });
+      tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: this.deps.clock.now(), type: 'timer.scheduled', elementId: t.elementId, details: { dueAt: t.dueAt, timerType: t.timerType ?? null, value: t.value ?? null } });
+    }
   }
 
   private closeTask(tx: EngineTx, task: TaskRecord, status: 'completed' | 'cancelled', now: Date, actor: Actor, type: string) {

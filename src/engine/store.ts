@@ -83,6 +83,23 @@ export interface SubscriptionRecord {
   createdAt: Date;
 }
 
+export interface JobRecord {
+  id: string;
+  tenant: string;
+  instanceId: string;
+  kind: 'timer' | 'async-continuation';
+  elementId: string;
+  executionId: string;
+  dueAt: Date;
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+  retries: number;
+  attempts: number;
+  lastError: string | null;
+  payload: unknown;
+  createdAt: Date;
+}
+
 export interface HistoryRecord {
   tenant: string;
   instanceId: string;
@@ -113,6 +130,8 @@ export interface EngineTx {
   externalTask(id: string, scope: TenantScope): Promise<ExternalTaskRecord | null>;
   findSubscriptions(q: { name: string; scope: TenantScope; businessKey?: string; instanceId?: string }): Promise<SubscriptionRecord[]>;
   openWork(instanceId: string): Promise<OpenWork>;
+  /** The comune's calendar settings (Tenant.calendar). */
+  tenantCalendar(tenant: string): Promise<Record<string, unknown>>;
   /** The comune's latest edited parameter overrides for a process key, if any. */
   parameterOverride(key: string, tenant: string): Promise<{ version: number; values: Record<string, unknown> } | null>;
   /** New rows; written on commit. */
@@ -121,6 +140,12 @@ export interface EngineTx {
   createExternalTask(rec: ExternalTaskRecord): ExternalTaskRecord;
   createSubscription(rec: SubscriptionRecord): SubscriptionRecord;
   removeSubscription(rec: SubscriptionRecord): void;
+  /** Jobs of an instance (timers waiting to fire). */
+  instanceJobs(instanceId: string): Promise<JobRecord[]>;
+  createJob(rec: JobRecord): JobRecord;
+  /** The job, row-locked, if this worker still holds its lock. */
+  lockedJob(id: string, workerId: string): Promise<JobRecord | null>;
+  removeJob(rec: JobRecord): void;
   addHistory(rec: HistoryRecord): void;
   /** Active instances of a definition, ids ascending (after `after`), within scope and, if given, among `ids` (for migration batches). */
   activeInstanceRefs(q: { definitionId: string; scope: TenantScope; ids?: string[]; after?: string; limit: number }): Promise<InstanceRef[]>;
@@ -131,6 +156,18 @@ export interface InstanceRef {
   id: string;
   tenant: string;
   businessKey: string | null;
+}
+
+/** Acquisition and bookkeeping of due jobs, outside command transactions. */
+export interface JobQueue {
+  /** Locks up to `limit` due jobs for this worker (FOR UPDATE SKIP LOCKED) and returns their ids. */
+  acquire(workerId: string, now: Date, limit: number, lockUntil: Date): Promise<string[]>;
+  /** Releases the lock without counting an attempt (e.g. lost a race on the instance). */
+  release(id: string, workerId: string): Promise<void>;
+  /** Records a failed attempt: one retry less, due again at retryAt; at zero retries opens an incident. */
+  fail(id: string, workerId: string, error: string, retryAt: Date, now: Date): Promise<{ incident: boolean }>;
+  /** Drops a job whose timer no longer exists. */
+  discard(id: string): Promise<void>;
 }
 
 export interface EngineStore {

@@ -11,9 +11,9 @@ import type { Role } from '../auth/principal.js';
 
 export const DEMO_PASSWORD = 'demo1234';
 export const DEMO_TENANTS = [
-  { code: 'F205', name: 'Comune di Milano' },
-  { code: 'I690', name: 'Comune di Sesto San Giovanni' },
-  { code: 'A010', name: 'Comune di Abbiategrasso' },
+  { code: 'F205', name: 'Comune di Milano', calendar: { patronDay: '12-07', patronName: "Sant'Ambrogio" } },
+  { code: 'I690', name: 'Comune di Sesto San Giovanni', calendar: { patronDay: '06-24', patronName: 'San Giovanni Battista' } },
+  { code: 'A010', name: 'Comune di Abbiategrasso', calendar: {} },
 ];
 
 const ROLE_USERS: Array<{ prefix: string; roles: Role[]; groups: string[] }> = [

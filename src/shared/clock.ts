@@ -35,3 +35,21 @@ export function parseIsoDuration(value: string): number {
   const ms = ((days * 24 + n(6)) * 60 + n(7)) * 60_000 + n(8) * 1000;
   return m[1] ? -ms : ms;
 }
+
+/** Adds an ISO-8601 duration to a date with calendar semantics (P1M = same day next month, clamped). */
+export function addIsoDuration(from: Date, value: string): Date {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value.trim());
+  if (!m || value.trim() === 'P' || value.trim().endsWith('T')) throw new Error(`Durata ISO-8601 non valida: ${value}`);
+  const n = (i: number) => (m[i] ? Number(m[i]) : 0);
+  const d = new Date(from.getTime());
+  const months = n(1) * 12 + n(2);
+  if (months) {
+    const day = d.getUTCDate();
+    d.setUTCDate(1);
+    d.setUTCMonth(d.getUTCMonth() + months);
+    const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+    d.setUTCDate(Math.min(day, last));
+  }
+  d.setUTCDate(d.getUTCDate() + n(3) * 7 + n(4));
+  return new Date(d.getTime() + ((n(5) * 60 + n(6)) * 60 + n(7)) * 1000);
+}

@@ -118,6 +118,11 @@ export class Client {
     this.token = r.body.token;
   }
 
+  /** Logs in again (tokens expire when a test moves the clock forward by hours). */
+  refresh(): Promise<void> {
+    return this.login(PASSWORD);
+  }
+
   get<T = any>(path: string) {
     return this.request<T>('GET', path);
   }

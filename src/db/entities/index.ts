@@ -8,6 +8,8 @@ import { ArrayType, EntitySchema } from '@mikro-orm/core';
 export class Tenant {
   code!: string;
   name!: string;
+  /** Working-day calendar settings (see src/engine/calendar). */
+  calendar: Record<string, unknown> = {};
   createdAt: Date = new Date();
 }
 
@@ -103,6 +105,9 @@ export class ExternalTask {
   lockExpiresAt: Date | null = null;
   retries: number | null = null;
   errorMessage: string | null = null;
+  errorDetails: string | null = null;
+  retryAt: Date | null = null;
+  priority = 0;
   createdAt!: Date;
   endedAt: Date | null = null;
 }
@@ -159,7 +164,7 @@ const textArray = { type: ArrayType } as const;
 export const TenantSchema = new EntitySchema<Tenant>({
   class: Tenant,
   tableName: 'tenant',
-  properties: { code: { ...str, primary: true }, name: str, createdAt: ts },
+  properties: { code: { ...str, primary: true }, name: str, calendar: json, createdAt: ts },
 });
 
 export const UserSchema = new EntitySchema<User>({
@@ -270,6 +275,9 @@ export const ExternalTaskSchema = new EntitySchema<ExternalTask>({
     lockExpiresAt: tsNull,
     retries: { type: 'integer', nullable: true },
     errorMessage: { type: 'text', nullable: true },
+    errorDetails: { type: 'text', nullable: true },
+    retryAt: tsNull,
+    priority: { type: 'integer' },
     createdAt: ts,
     endedAt: tsNull,
   },
@@ -359,7 +367,12 @@ export const FormDefinitionSchema = new EntitySchema<FormDefinition>({
   },
 });
 
+export { Job, Incident } from './time.entities.js';
+import { JobSchema, IncidentSchema } from './time.entities.js';
+
 export const allEntities = [
+  JobSchema,
+  IncidentSchema,
   TenantSchema,
   UserSchema,
   DeploymentSchema,

@@ -6,9 +6,13 @@
 import type { Clock } from '../../shared/clock.js';
 import { evaluateExpression, hasExpression, isExpression } from '../expressions/index.js';
 
+export type ExpressionFunctions = Record<string, (...args: unknown[]) => unknown>;
+
 export interface ScopeExtras {
   params: Record<string, unknown>;
   clock: Clock;
+  /** Extra functions for this instance (e.g. working-day arithmetic on its comune's calendar). */
+  functions?: ExpressionFunctions;
 }
 
 export function expressionScope(variables: Record<string, unknown>, extras: ScopeExtras) {
@@ -16,7 +20,8 @@ export function expressionScope(variables: Record<string, unknown>, extras: Scop
     variables: { ...variables, params: extras.params },
     functions: {
       now: () => extras.clock.now().toISOString(),
-    } as Record<string, (...args: unknown[]) => unknown>,
+      ...extras.functions,
+    } as ExpressionFunctions,
   };
 }
 

@@ -10,10 +10,11 @@ import { Timers } from 'bpmn-elements';
 import type { Clock } from '../../shared/clock.js';
 import type { CompiledProcess, ElementSpec } from '../definitions/model.js';
 import { HandlerBpmnError, type HandlerRegistry } from './handlers.js';
-import { createEngineExpressions, type ScopeExtras } from './engine-expressions.js';
+import { createEngineExpressions, type ExpressionFunctions, type ScopeExtras } from './engine-expressions.js';
 import { ProcessExecutionError } from './errors.js';
 import { ConflictError, DomainError } from '../../shared/errors.js';
 import { loadContext } from './context-cache.js';
+import { timerDueAt } from './timer-due.js';
 
 export type Variables = Record<string, unknown>;
 
@@ -21,6 +22,8 @@ export type Command =
   | { type: 'start'; variables: Variables }
   | { type: 'signal'; executionId: string; elementId: string; variables: Variables }
   | { type: 'completeExternal'; executionId: string; variables: Variables }
+  | { type: 'externalError'; executionId: string; errorCode: string; errorMessage?: string; variables: Variables }
+  | { type: 'fireTimer'; elementId: string; executionId: string }
   | { type: 'cancel' };
 
 export type WaitKind = 'user' | 'external' | 'message' | 'timer' | 'other';
@@ -43,9 +46,13 @@ export interface EngineEvent {
 
 export interface TimerRequest {
   elementId: string;
+  /** The timer event definition's execution id: the key of its job. */
   executionId: string;
   delayMs: number;
-  expireAt: Date | null;
+  /** Due time by the engine clock. */
+  dueAt: Date;
+  timerType?: string;
+  value?: string;
 }
 
 export interface StepResult {
@@ -66,6 +73,7 @@ export interface RunContext {
   params: Variables;
   handlers: HandlerRegistry;
   clock: Clock;
+  functions?: ExpressionFunctions;
 }
 
 /** Inline scripts are never executed (no vm): models with scripts are refused at deploy. */
@@ -88,7 +96,7 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
   listener.on('activity.leave', record('element.left'));
   listener.on('activity.discard', record('element.discarded'));
 
-  const extras: ScopeExtras = { params: ctx.params, clock: ctx.clock };
+  const extras: ScopeExtras = { params: ctx.params, clock: ctx.clock, functions: ctx.functions };
   const engine = new Engine({
     name: ctx.instanceId,
     sourceContext: loadContext(ctx.definitionId, ctx.process.serializedContext),
@@ -228,6 +236,23 @@ function applyCommand(engine: Engine, command: Command, externalCallbacks: Map<s
       callback(null, command.variables);
       return;
     }
+    case 'externalError': {
+      const callback = externalCallbacks.get(command.executionId);
+      if (!callback) throw new ConflictError('Il task esterno non è più attivo', 'ELEMENT_NOT_WAITING');
+      const waiting = allPostponed(execution).find((p) => p.executionId === command.executionId);
+      if (waiting) assignVariables(execution, waiting, command.variables);
+      externalCallbacks.delete(command.executionId);
+      callback(Object.assign(new Error(command.errorMessage ?? command.errorCode), { name: 'BpmnError', code: command.errorCode }));
+      return;
+    }
+    case 'fireTimer': {
+      const timers = registeredTimers(engine);
+      if (!timers.some((t) => t.owner?.executionId === command.executionId)) {
+        throw new ConflictError('Il timer non è più attivo', 'ELEMENT_NOT_WAITING');
+      }
+      (execution as unknown as { cancelActivity(m: object): void }).cancelActivity({ id: command.elementId, executionId: command.executionId });
+      return;
+    }
     case 'cancel':
       execution.stop();
       return;
@@ -268,14 +293,24 @@ function kindOf(p: PostponedApi, spec: ElementSpec | undefined, externals: Map<s
   return 'other';
 }
 
+interface RegisteredTimer {
+  owner?: { id?: string; executionId?: string; timerType?: string; timeDate?: string; timeDuration?: string; timeCycle?: string };
+  delay: number;
+}
+
+function registeredTimers(engine: Engine): RegisteredTimer[] {
+  return (engine.environment as unknown as { timers: { executing: RegisteredTimer[] } }).timers.executing;
+}
+
 function collectTimers(engine: Engine, clock: Clock): TimerRequest[] {
-  const timers = (engine.environment as unknown as { timers: { executing: Array<{ owner: { id?: string; executionId?: string; expireAt?: Date }; delay: number }> } }).timers;
-  return timers.executing.map((t) => ({
-    elementId: t.owner?.id ?? '',
-    executionId: t.owner?.executionId ?? '',
-    delayMs: t.delay,
-    expireAt: t.owner?.expireAt ? new Date(t.owner.expireAt) : new Date(clock.now().getTime() + t.delay),
-  }));
+  const now = clock.now();
+  return registeredTimers(engine)
+    .filter((t) => t.owner?.id && t.owner.executionId)
+    .map((t) => {
+      const o = t.owner!;
+      const value = o.timerType ? (o as Record<string, string | undefined>)[o.timerType] : undefined;
+      return { elementId: o.id!, executionId: o.executionId!, delayMs: t.delay, timerType: o.timerType, value, dueAt: timerDueAt({ ...o, delayMs: t.delay }, now) };
+    });
 }
 
 export function cleanVariables(vars: Variables): Variables {

@@ -16,6 +16,7 @@ import type { ModdleElement } from 'bpmn-moddle';
 import { checkExpression, isExpression } from '../../expressions/index.js';
 import { parseExpression, type ExprNode } from '../../expressions/parser.js';
 import { expressionScope } from '../../execution/engine-expressions.js';
+import { CALENDAR_FUNCTION_NAMES } from '../../calendar/functions.js';
 import type { Findings, RuleInput } from './findings.js';
 import { collectVariableSources } from './variables.js';
 import { allFlowElements, bodyOf, eventDefinitions, extensions, isA, label, list, text } from './walk.js';
@@ -30,8 +31,8 @@ interface ExprSource {
   reads: boolean;
 }
 
-/** Names of the functions expressions may call, taken from the engine's own scope. */
-export const ENGINE_FUNCTIONS: ReadonlySet<string> = new Set(Object.keys(expressionScope({}, { params: {}, clock: { now: () => new Date(0) } }).functions));
+/** Names of the functions expressions may call: the engine's own scope plus the calendar functions (now(), addWorkingDays…) every comune gets. */
+export const ENGINE_FUNCTIONS: ReadonlySet<string> = new Set([...Object.keys(expressionScope({}, { params: {}, clock: { now: () => new Date(0) } }).functions), ...CALENDAR_FUNCTION_NAMES]);
 const BUILTINS = new Set(['params', ...ENGINE_FUNCTIONS]);
 const USER_TASK_ATTRS = ['assignee', 'candidateUsers', 'candidateGroups', 'formKey', 'dueDate', 'followUpDate', 'priority'];
 /** A condition in a script language (refused by the `no-scripts` rule, not parsed here). */

@@ -1,0 +1,60 @@
+/**
+ * JobQueue on PostgreSQL/PGlite: acquisition with FOR UPDATE SKIP LOCKED and a
+ * lock expiry, so any number of executors (the server and `npm run worker`
+ * processes) share the work without taking the same job twice.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobQueue } from '../engine/store.js';
+import type { Orm } from './orm.js';
+
+export class SqlJobQueue implements JobQueue {
+  constructor(private readonly orm: Orm) {}
+
+  async acquire(workerId: string, now: Date, limit: number, lockUntil: Date): Promise<string[]> {
+    const rows = await this.orm.em.fork().getConnection().execute<Array<{ id: string }>>(
+      `update job set locked_by = ?, locked_until = ?
+         where id in (select id from job
+                       where due_at <= ? and retries > 0 and (locked_until is null or locked_until < ?)
+                       order by due_at limit ? for update skip locked)
+       returning id`,
+      [workerId, lockUntil, now, now, limit],
+    );
+    return (rows as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  async release(id: string, workerId: string): Promise<void> {
+    await this.orm.em.fork().getConnection().execute('update job set locked_by = null, locked_until = null where id = ? and locked_by = ?', [id, workerId]);
+  }
+
+  async discard(id: string): Promise<void> {
+    await this.orm.em.fork().getConnection().execute('delete from job where id = ?', [id]);
+  }
+
+  async fail(id: string, workerId: string, error: string, retryAt: Date, now: Date): Promise<{ incident: boolean }> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const conn = em.getConnection();
+      const rows = await conn.execute<Array<{ id: string; tenant: string; instance_id: string; element_id: string; retries: number }>>(
+        `update job set retries = retries - 1, attempts = attempts + 1, last_error = ?, due_at = ?, locked_by = null, locked_until = null
+          where id = ? and locked_by = ? returning id, tenant, instance_id, element_id, retries`,
+        [error.slice(0, 4000), retryAt, id, workerId],
+        'all',
+        em.getTransactionContext(),
+      );
+      const job = (rows as Array<{ id: string; tenant: string; instance_id: string; element_id: string; retries: number }>)[0];
+      if (!job || job.retries > 0) return { incident: false };
+      await conn.execute(
+        `insert into incident (id, tenant, instance_id, kind, job_id, element_id, message, status, created_at) values (?, ?, ?, 'job-failed', ?, ?, ?, 'open', ?)`,
+        [randomUUID(), job.tenant, job.instance_id, job.id, job.element_id, error.slice(0, 4000), now],
+        'run',
+        em.getTransactionContext(),
+      );
+      await conn.execute(
+        `insert into history_event (tenant, instance_id, at, type, element_id, details) values (?, ?, ?, 'incident.created', ?, ?)`,
+        [job.tenant, job.instance_id, now, job.element_id, JSON.stringify({ jobId: job.id, message: error.slice(0, 500) })],
+        'run',
+        em.getTransactionContext(),
+      );
+      return { incident: true };
+    });
+  }
+}

@@ -16,6 +16,7 @@ import { instanceRoutes } from './routes/instances.routes.js';
 import { taskRoutes } from './routes/tasks.routes.js';
 import { messageRoutes } from './routes/messages.routes.js';
 import { parameterRoutes } from './routes/parameters.routes.js';
+import { slaRoutes } from './routes/sla.routes.js';
 import { engineRestRoutes } from './routes/engine-rest.routes.js';
 import { diffRoutes } from './routes/diff.routes.js';
 import { migrationRoutes } from './routes/migrations.routes.js';
@@ -42,7 +43,7 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
   api.use(authRoutes(services, auth).routes());
   const secured = new Router();
   secured.use(auth);
-  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), diffRoutes(services), migrationRoutes(services), calendarRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), slaRoutes(services), diffRoutes(services), migrationRoutes(services), calendarRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   secured.use(incidentRoutes(services).routes());
   api.use(secured.routes());
 

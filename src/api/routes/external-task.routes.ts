@@ -286,8 +286,6 @@ function toCamunda(err: unknown): { status: number; type: string; message: strin
       case 409:
         // The instance moved on or ended meanwhile: Camunda answers 500 when it cannot resume the process.
         return { ...base, status: 500, type: err.code === 'CONCURRENT_MODIFICATION' ? 'OptimisticLockingException' : 'ProcessEngineException' };
-      case 501:
-        return { ...base, status: 501, type: 'RestException' };
       default:
         return null;
     }

@@ -42,6 +42,8 @@ alter table tenant add column calendar jsonb not null default '{}';
 alter table external_task add column retry_at timestamptz null;
 alter table external_task add column error_details text null;
 alter table external_task add column priority int not null default 0;
+create index task_sla on task (tenant, definition_key, element_id, created_at);
+create index task_open_due on task (due_at) where status = 'open';
 create index external_task_fetch on external_task (topic, status, priority desc, created_at) where status = 'open';
 `);
   }

@@ -81,6 +81,11 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
   const findings = new Findings(xml);
   for (const proc of executable) {
     const index = indexProcess(proc);
+    for (const phase of index.slaPhases ?? []) {
+      for (const id of [phase.from, phase.to]) {
+        if (!index.elements[id]) errors.push({ rule: 'sla-phase-unknown-element', elementId: proc.id as string, line: lineOfId(xml, proc.id as string), message: `La fase SLA "${phase.name}" cita l'elemento "${id}", che non esiste nel processo` });
+      }
+    }
     const ctx = opts.context;
     validateProcess({
       xml,
@@ -121,7 +126,18 @@ function indexProcess(proc: ModdleElement): ModelIndex {
     }
   };
   visit(proc);
+  const phases = processProperties(proc)
+    .filter((p) => p.name === 'slaPhase')
+    .map((p) => /^\s*([^:]+):\s*([\w.-]+)\s*->\s*([\w.-]+)\s*(P[\dYMWDTHS.]+)?\s*$/.exec(p.value ?? ''))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ name: m[1].trim(), from: m[2], to: m[3], ...(m[4] ? { target: m[4] } : {}) }));
+  if (phases.length) index.slaPhases = phases;
   return index;
+}
+
+function processProperties(proc: ModdleElement): Array<{ name?: string; value?: string }> {
+  const values = ((proc.extensionElements as ModdleElement | undefined)?.values as ModdleElement[] | undefined) ?? [];
+  return values.filter((v) => v.$type === 'camunda:Properties').flatMap((v) => ((v.values as Array<{ name?: string; value?: string }> | undefined) ?? []));
 }
 
 function describe(el: ModdleElement): ElementSpec {

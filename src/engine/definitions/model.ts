@@ -30,10 +30,21 @@ export interface ElementSpec {
   scriptLanguage?: string;
 }
 
+/** A phase measured for SLA across several steps, declared on the process as
+ *  `<camunda:property name="slaPhase" value="Nome: fromElementId -> toElementId P15D" />`
+ *  (the target duration is optional). */
+export interface SlaPhase {
+  name: string;
+  from: string;
+  to: string;
+  target?: string;
+}
+
 export interface ModelIndex {
   processId: string;
   processName?: string;
   elements: Record<string, ElementSpec>;
+  slaPhases?: SlaPhase[];
 }
 
 export interface CompiledProcess {

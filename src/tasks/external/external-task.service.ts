@@ -15,9 +15,8 @@
 import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Services } from '../../api/context.js';
-import type { Actor } from '../../engine/process-service.js';
-import type { EngineTx, ExternalTaskRecord, InstanceRecord } from '../../engine/store.js';
-import { BadRequestError, DomainError, NotFoundError } from '../../shared/errors.js';
+import type { EngineTx } from '../../engine/store.js';
+import { BadRequestError, NotFoundError } from '../../shared/errors.js';
 import { requireRole, tenantScope, type Principal } from '../../auth/principal.js';
 import { ExternalTask, HistoryEvent, ProcessInstance } from '../../db/entities/index.js';
 import { toTypedVariables, type TypedValue } from './variables.js';
@@ -100,11 +99,6 @@ export interface ExternalTaskQuery {
   sortOrder?: 'asc' | 'desc';
   firstResult?: number;
   maxResults?: number;
-}
-
-/** The engine operation for bpmnError, added to ProcessService separately; see bpmnError(). */
-interface ThrowsExternalError {
-  throwExternalError(tx: EngineTx, ext: ExternalTaskRecord, error: { errorCode: string; errorMessage?: string; variables?: Record<string, unknown> }, actor: Actor): Promise<InstanceRecord>;
 }
 
 /** A 400 in Camunda's words: the task's lock belongs to someone else, or a bad argument. */
@@ -252,29 +246,27 @@ export class ExternalTaskService {
   /** Completes the task for the worker holding its most recent lock; the process goes on with the variables. */
   async complete(p: Principal, id: string, workerId: string, variables: Record<string, unknown>): Promise<void> {
     requireRole(p, ...WORKER_ROLES);
-    await this.services.store.transaction(async (tx) => {
+    const hadIncident = await this.services.store.transaction(async (tx) => {
       const ext = await this.openTask(tx, p, id);
       checkWorker(ext, workerId, 'completato');
+      const outOfRetries = ext.retries === 0;
       await this.services.processes.completeExternalTask(tx, ext, variables, { username: p.username });
+      return outOfRetries;
     });
-    await this.closeIncidents(id, p.username, 'external-task-completed');
+    if (hadIncident) await this.closeIncidents(id, p.username, 'external-task-completed');
   }
 
-  /**
-   * Throws a BPMN error at the service task (an error boundary event with the
-   * code catches it). Needs ProcessService.throwExternalError; without it the
-   * request answers 501.
-   */
+  /** Throws a BPMN error at the service task: an error boundary event with the code catches it. */
   async bpmnError(p: Principal, id: string, workerId: string, error: { errorCode: string; errorMessage?: string; variables?: Record<string, unknown> }): Promise<void> {
     requireRole(p, ...WORKER_ROLES);
-    const processes = this.services.processes as unknown as Partial<ThrowsExternalError>;
-    if (typeof processes.throwExternalError !== 'function') throw new NotImplementedError('Errori BPMN dai worker esterni non ancora supportati dal motore');
-    await this.services.store.transaction(async (tx) => {
+    const hadIncident = await this.services.store.transaction(async (tx) => {
       const ext = await this.openTask(tx, p, id);
       checkWorker(ext, workerId, 'chiuso con errore BPMN');
-      await processes.throwExternalError!(tx, ext, error, { username: p.username });
+      const outOfRetries = ext.retries === 0;
+      await this.services.processes.throwExternalError(tx, ext, error, { username: p.username });
+      return outOfRetries;
     });
-    await this.closeIncidents(id, p.username, 'bpmn-error');
+    if (hadIncident) await this.closeIncidents(id, p.username, 'bpmn-error');
   }
 
   /**
@@ -427,16 +419,9 @@ export class ExternalTaskService {
     });
   }
 
-  /** After the task closed: its open incidents (if the worker completed it anyway) are resolved. */
+  /** After a task out of retries was closed anyway (Camunda allows it to the last lock holder): its incidents are resolved. */
   private async closeIncidents(id: string, username: string, reason: string): Promise<void> {
     await this.services.orm.em.fork().transactional((em) => resolveExternalTaskIncidents(em, id, this.services.clock.now(), username, reason));
-  }
-}
-
-/** 501 for an operation the engine does not offer yet. */
-export class NotImplementedError extends DomainError {
-  constructor(message: string) {
-    super('NOT_IMPLEMENTED', message, 501);
   }
 }
 

@@ -1,0 +1,51 @@
+/** SLA for managers: GET /sla/summary and a case's GET /process-instances/{id}/timeline. */
+import Router from '@koa/router';
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
+import { requireRole, tenantScope } from '../../auth/principal.js';
+import { ProcessDefinition, ProcessInstance } from '../../db/entities/index.js';
+import type { ModelIndex } from '../../engine/definitions/model.js';
+import { instanceTimeline, slaSummary } from '../../tasks/sla/sla.service.js';
+import { belfiore, parseQuery } from '../validation.js';
+import type { Services } from '../context.js';
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'data ISO-8601 attesa').transform((s) => new Date(s));
+const summarySchema = z.object({
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  processKey: z.string().optional(),
+  elementId: z.string().optional(),
+  tenant: belfiore.optional(),
+  atRiskShare: z.coerce.number().min(0).max(1).default(0.75),
+});
+
+export function slaRoutes(services: Services) {
+  const router = new Router();
+
+  router.get('/sla/summary', async (ctx) => {
+    const p = ctx.state.user;
+    requireRole(p, 'responsabile', 'admin', 'analista');
+    const q = parseQuery(summarySchema, ctx.query);
+    const scope = tenantScope(p);
+    if (scope && q.tenant && q.tenant !== scope) throw new ForbiddenError(`L'utente appartiene al comune ${scope}`, 'TENANT_MISMATCH');
+    const now = services.clock.now();
+    const to = q.to ?? now;
+    const from = q.from ?? new Date(to.getTime() - 365 * 86_400_000);
+    const tenant = scope ?? q.tenant ?? null;
+    const items = await slaSummary(services.orm.em.fork(), { tenant, from, to, now, processKey: q.processKey, elementId: q.elementId, atRiskShare: q.atRiskShare });
+    ctx.body = { from, to, now, tenant, atRiskShare: q.atRiskShare, perTenant: tenant === null, items };
+  });
+
+  router.get('/process-instances/:id/timeline', async (ctx) => {
+    const scope = tenantScope(ctx.state.user);
+    const id = ctx.params.id;
+    const em = services.orm.em.fork();
+    const instance = /^[0-9a-f-]{36}$/i.test(id) ? await em.findOne(ProcessInstance, { id, ...(scope ? { tenant: scope } : {}) }) : null;
+    if (!instance) throw new NotFoundError('Istanza', id, 'INSTANCE_NOT_FOUND');
+    const def = await em.findOne(ProcessDefinition, { id: instance.definitionId });
+    const phases = (def?.modelIndex as ModelIndex | undefined)?.slaPhases ?? [];
+    const timeline = await instanceTimeline(em, instance.id, phases, services.clock.now());
+    ctx.body = { processInstanceId: instance.id, businessKey: instance.businessKey, status: instance.status, startedAt: instance.startedAt, endedAt: instance.endedAt, ...timeline };
+  });
+  return router;
+}

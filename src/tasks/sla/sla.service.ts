@@ -1,0 +1,163 @@
+/**
+ * SLA figures from the task table and the history, computed in SQL (indexed
+ * by tenant, process, element and creation time), never by scanning in Node:
+ * per step counts, on-time share, overdue and at-risk now, median and p90
+ * durations; and a case's timeline with planned and actual times.
+ */
+import type { EntityManager } from '@mikro-orm/core';
+import { addIsoDuration } from '../../shared/clock.js';
+import type { SlaPhase } from '../../engine/definitions/model.js';
+
+export interface SlaQuery {
+  /** null = every comune (metropolitan user); figures are then also split per comune. */
+  tenant: string | null;
+  from: Date;
+  to: Date;
+  now: Date;
+  processKey?: string;
+  elementId?: string;
+  /** Share of the allowed time after which an open task is "at risk" (0–1). */
+  atRiskShare: number;
+}
+
+export interface SlaRow {
+  processKey: string;
+  elementId: string;
+  name: string | null;
+  tenant?: string;
+  total: number;
+  completed: number;
+  completedWithDue: number;
+  completedOnTime: number;
+  onTimePercent: number | null;
+  open: number;
+  overdueNow: number;
+  atRiskNow: number;
+  medianSeconds: number | null;
+  p90Seconds: number | null;
+}
+
+export async function slaSummary(em: EntityManager, q: SlaQuery): Promise<SlaRow[]> {
+  const perTenant = q.tenant === null;
+  const where: string[] = ['(t.created_at >= ? and t.created_at < ?) or t.status = \'open\''];
+  const params: unknown[] = [q.from, q.to];
+  const and: string[] = [];
+  if (q.tenant) (and.push('t.tenant = ?'), params.push(q.tenant));
+  if (q.processKey) (and.push('t.definition_key = ?'), params.push(q.processKey));
+  if (q.elementId) (and.push('t.element_id = ?'), params.push(q.elementId));
+  const filter = `(${where[0]})${and.length ? ` and ${and.join(' and ')}` : ''}`;
+  const groupTenant = perTenant ? ', t.tenant' : '';
+  const sql = `
+    with t as (
+      select t.*, (t.created_at >= ? and t.created_at < ?) as in_window,
+             extract(epoch from (t.ended_at - t.created_at)) as seconds
+        from task t where ${filter}
+    )
+    select t.definition_key as "processKey", t.element_id as "elementId", max(t.name) as name${groupTenant ? ', t.tenant as tenant' : ''},
+      count(*) filter (where in_window)::int as total,
+      count(*) filter (where in_window and status = 'completed')::int as completed,
+      count(*) filter (where in_window and status = 'completed' and due_at is not null)::int as "completedWithDue",
+      count(*) filter (where in_window and status = 'completed' and due_at is not null and ended_at <= due_at)::int as "completedOnTime",
+      count(*) filter (where status = 'open')::int as open,
+      count(*) filter (where status = 'open' and due_at < ?)::int as "overdueNow",
+      count(*) filter (where status = 'open' and due_at >= ? and created_at + (due_at - created_at) * ? <= ?)::int as "atRiskNow",
+      percentile_cont(0.5) within group (order by seconds) filter (where in_window and status = 'completed') as "medianSeconds",
+      percentile_cont(0.9) within group (order by seconds) filter (where in_window and status = 'completed') as "p90Seconds"
+    from t
+    group by t.definition_key, t.element_id${groupTenant}
+    order by t.definition_key, t.element_id${groupTenant}`;
+  const rows = (await em.getConnection().execute(sql, [q.from, q.to, ...params, q.now, q.now, q.atRiskShare, q.now])) as Array<Record<string, unknown>>;
+  return rows.map((r) => {
+    const completedWithDue = Number(r.completedWithDue);
+    const onTime = Number(r.completedOnTime);
+    return {
+      processKey: String(r.processKey),
+      elementId: String(r.elementId),
+      name: (r.name as string | null) ?? null,
+      ...(perTenant ? { tenant: String(r.tenant) } : {}),
+      total: Number(r.total),
+      completed: Number(r.completed),
+      completedWithDue,
+      completedOnTime: onTime,
+      onTimePercent: completedWithDue ? Math.round((onTime / completedWithDue) * 1000) / 10 : null,
+      open: Number(r.open),
+      overdueNow: Number(r.overdueNow),
+      atRiskNow: Number(r.atRiskNow),
+      medianSeconds: r.medianSeconds == null ? null : Math.round(Number(r.medianSeconds)),
+      p90Seconds: r.p90Seconds == null ? null : Math.round(Number(r.p90Seconds)),
+    };
+  });
+}
+
+export interface TimelineStep {
+  elementId: string;
+  name: string | null;
+  type: string | null;
+  enteredAt: string;
+  leftAt: string | null;
+  durationSeconds: number | null;
+  task?: { id: string; assignee: string | null; plannedDue: string | null; completedAt: string | null; status: string; onTime: boolean | null };
+}
+
+export async function instanceTimeline(em: EntityManager, instanceId: string, phases: SlaPhase[], now: Date) {
+  const conn = em.getConnection();
+  const events = (await conn.execute(
+    `select type, element_id as "elementId", element_type as "elementType", element_name as "elementName", at from history_event
+      where instance_id = ? and type in ('element.entered', 'element.left', 'element.discarded') order by id`,
+    [instanceId],
+  )) as Array<{ type: string; elementId: string; elementType: string | null; elementName: string | null; at: Date | string }>;
+  const tasks = (await conn.execute(
+    `select id, element_id as "elementId", assignee, due_at as "dueAt", ended_at as "endedAt", status, created_at as "createdAt" from task where instance_id = ? order by created_at`,
+    [instanceId],
+  )) as Array<{ id: string; elementId: string; assignee: string | null; dueAt: Date | string | null; endedAt: Date | string | null; status: string; createdAt: Date | string }>;
+  const iso = (d: Date | string | null) => (d == null ? null : new Date(d).toISOString());
+  const steps: TimelineStep[] = [];
+  const open = new Map<string, TimelineStep[]>();
+  for (const e of events) {
+    if (e.type === 'element.entered') {
+      const step: TimelineStep = { elementId: e.elementId, name: e.elementName, type: e.elementType, enteredAt: iso(e.at)!, leftAt: null, durationSeconds: null };
+      steps.push(step);
+      open.set(e.elementId, [...(open.get(e.elementId) ?? []), step]);
+    } else {
+      const step = open.get(e.elementId)?.shift();
+      if (step) {
+        step.leftAt = iso(e.at);
+        step.durationSeconds = Math.round((new Date(step.leftAt!).getTime() - new Date(step.enteredAt).getTime()) / 1000);
+      }
+    }
+  }
+  const taskQueue = new Map<string, typeof tasks>();
+  for (const t of tasks) taskQueue.set(t.elementId, [...(taskQueue.get(t.elementId) ?? []), t]);
+  for (const step of steps) {
+    const t = taskQueue.get(step.elementId)?.shift();
+    if (!t) continue;
+    const due = t.dueAt ? new Date(t.dueAt) : null;
+    const done = t.endedAt ? new Date(t.endedAt) : null;
+    step.task = {
+      id: t.id,
+      assignee: t.assignee,
+      plannedDue: iso(due),
+      completedAt: t.status === 'completed' ? iso(done) : null,
+      status: t.status,
+      onTime: due ? (t.status === 'completed' ? done! <= due : t.status === 'open' ? now <= due : null) : null,
+    };
+  }
+  const phaseViews = phases.map((p) => {
+    const start = steps.find((s) => s.elementId === p.from);
+    const end = steps.find((s) => s.elementId === p.to && s.leftAt);
+    const plannedEnd = start && p.target ? addIsoDuration(new Date(start.enteredAt), p.target) : null;
+    const endedAt = end?.leftAt ?? null;
+    return {
+      name: p.name,
+      from: p.from,
+      to: p.to,
+      target: p.target ?? null,
+      startedAt: start?.enteredAt ?? null,
+      endedAt,
+      plannedEnd: plannedEnd?.toISOString() ?? null,
+      durationSeconds: start && endedAt ? Math.round((new Date(endedAt).getTime() - new Date(start.enteredAt).getTime()) / 1000) : null,
+      onTime: plannedEnd ? (endedAt ? new Date(endedAt) <= plannedEnd : now <= plannedEnd) : null,
+    };
+  });
+  return { steps, phases: phaseViews };
+}

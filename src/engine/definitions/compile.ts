@@ -102,10 +102,15 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
     if (errors.length) continue;
     for (const p of processes) p.isExecutable = p === proc;
     try {
-      const context = serializer(parsed as never, typeResolver);
+      const context = serializeWithoutUnroutableMessageFlows(parsed, roots);
       compiled.push({ key: proc.id as string, name: proc.name, serializedContext: context.serialize(), index });
     } catch (err) {
-      errors.push({ rule: 'bpmn-unsupported', message: `Modello non eseguibile: ${(err as Error).message}`, elementId: proc.id });
+      errors.push({
+        rule: 'bpmn-unsupported',
+        message: `Il modello usa una struttura che il motore non sa eseguire (${(err as Error).message})`,
+        elementId: proc.id,
+        line: lineOfId(xml, proc.id as string),
+      });
     } finally {
       for (const p of processes) p.isExecutable = executable.includes(p);
     }
@@ -115,6 +120,28 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
   errors.push(...findings.errors);
   warnings.push(...findings.warnings);
   return { processes: errors.length ? [] : compiled, errors, warnings };
+}
+
+/**
+ * moddle-context-serializer fails on collaboration message flows that end on
+ * elements nested in sub-processes. One compiled process never routes messages
+ * between pools (messages arrive through POST /messages by name), so when that
+ * happens the message flows are set aside for serialization and put back after.
+ */
+function serializeWithoutUnroutableMessageFlows(parsed: unknown, roots: ModdleElement[]) {
+  try {
+    return serializer(parsed as never, typeResolver);
+  } catch (first) {
+    const collaborations = roots.filter((r) => r.$type === 'bpmn:Collaboration' && Array.isArray(r.messageFlows) && (r.messageFlows as unknown[]).length);
+    if (!collaborations.length) throw first;
+    const saved = collaborations.map((c) => c.messageFlows);
+    try {
+      for (const c of collaborations) c.messageFlows = [];
+      return serializer(parsed as never, typeResolver);
+    } finally {
+      collaborations.forEach((c, i) => (c.messageFlows = saved[i]));
+    }
+  }
 }
 
 function indexProcess(proc: ModdleElement): ModelIndex {

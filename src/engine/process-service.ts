@@ -4,7 +4,7 @@
  * it to its next wait states and reconciles tasks, subscriptions and history,
  * all inside the caller's transaction (EngineTx).
  */
-import type { Clock } from '../shared/clock.js';
+import { addIsoDuration, type Clock } from '../shared/clock.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import type { HandlerRegistry } from './execution/handlers.js';
 import { runCommand, type Command, type StepResult, type Variables } from './execution/runtime.js';
@@ -40,6 +40,10 @@ export class ProcessService {
   async start(tx: EngineTx, req: StartRequest, actor: Actor): Promise<InstanceRecord> {
     const def = await tx.latestDefinition(req.key, req.tenant);
     if (!def) throw new NotFoundError('Definizione di processo', req.key, 'DEFINITION_NOT_FOUND');
+    return this.startDefinition(tx, def, req, actor);
+  }
+
+  private async startDefinition(tx: EngineTx, def: DefinitionRecord, req: StartRequest, actor: Actor): Promise<InstanceRecord> {
     const now = this.deps.clock.now();
     const resolved = this.deps.parameters?.(def.key, req.tenant, await tx.parameterOverride(def.key, req.tenant)) ?? null;
     const params = resolved?.values ?? {};
@@ -92,6 +96,23 @@ export class ProcessService {
     const def = await this.definitionOf(tx, instance);
     tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: this.deps.clock.now(), type: 'external.bpmn-error', elementId: ext.elementId, userName: actor.username, details: { errorCode: error.errorCode, errorMessage: error.errorMessage ?? null } });
     await this.advance(tx, instance, def, { type: 'externalError', executionId: ext.executionId, errorCode: error.errorCode, errorMessage: error.errorMessage, variables: error.variables ?? {} }, actor, { completedExternalId: ext.id });
+    return instance;
+  }
+
+  /**
+   * A timer start event is due: start a case of that definition version in the job's comune,
+   * let its start timer fire at once, and re-arm the job for the next cycle or delete it.
+   */
+  async startFromTimer(tx: EngineTx, job: JobRecord, actor: Actor): Promise<InstanceRecord> {
+    const def = job.definitionId ? await tx.definition(job.definitionId) : null;
+    if (!def) throw new NotFoundError('Definizione', job.definitionId ?? '', 'DEFINITION_NOT_FOUND');
+    const instance = await this.startDefinition(tx, def, { key: def.key, tenant: job.tenant, variables: {} }, actor);
+    const startTimer = (await tx.instanceJobs(instance.id)).find((j) => j.kind === 'timer' && j.elementId === job.elementId);
+    if (startTimer) await this.advance(tx, instance, def, { type: 'fireTimer', elementId: startTimer.elementId, executionId: startTimer.executionId }, actor, { firedJobId: startTimer.id });
+    const payload = (job.payload ?? {}) as { timerType?: string; value?: string; remaining?: number | null };
+    const next = nextCycle(payload, job.dueAt);
+    if (next) Object.assign(job, { dueAt: next.dueAt, payload: { ...payload, remaining: next.remaining }, lockedBy: null, lockedUntil: null });
+    else tx.removeJob(job);
     return instance;
   }
 
@@ -248,6 +269,7 @@ export class ProcessService {
         id: this.deps.newId(),
         tenant: instance.tenant,
         instanceId: instance.id,
+        definitionId: null,
         kind: 'timer',
         elementId: t.elementId,
         executionId: t.executionId,
@@ -268,6 +290,19 @@ export class ProcessService {
     Object.assign(task, { status, endedAt: now, completedBy: status === 'completed' ? actor.username : null });
     tx.addHistory({ tenant: task.tenant, instanceId: task.instanceId, at: now, type, elementId: task.elementId, elementName: task.name, taskId: task.id, userName: actor.username });
   }
+}
+
+/** The next due time of a cycle `R[n]/[start/]duration`, or null when the timer does not repeat. */
+export function nextCycle(p: { timerType?: string; value?: string; remaining?: number | null }, previous: Date): { dueAt: Date; remaining: number | null } | null {
+  if (p.timerType !== 'timeCycle' || !p.value) return null;
+  const parts = p.value.split('/');
+  const reps = /^R(\d*)$/.exec(parts[0] ?? '');
+  const duration = parts.find((x) => x.startsWith('P'));
+  if (!reps || !duration) return null;
+  const total = reps[1] === '' ? null : Number(reps[1]);
+  const remaining = p.remaining === undefined ? (total === null ? null : total - 1) : p.remaining === null ? null : p.remaining - 1;
+  if (remaining !== null && remaining <= 0) return null;
+  return { dueAt: addIsoDuration(previous, duration), remaining };
 }
 
 /** bpmn-engine routes a message to a catch event by the message's id. */

@@ -86,8 +86,10 @@ export interface SubscriptionRecord {
 export interface JobRecord {
   id: string;
   tenant: string;
+  /** For timer-start jobs: null (they belong to definitionId). */
   instanceId: string;
-  kind: 'timer' | 'async-continuation';
+  definitionId: string | null;
+  kind: 'timer' | 'async-continuation' | 'timer-start';
   elementId: string;
   executionId: string;
   dueAt: Date;

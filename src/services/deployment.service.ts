@@ -19,6 +19,7 @@ import { compileBpmn, type DeployContext } from '../engine/definitions/compile.j
 import type { CompiledProcess } from '../engine/definitions/model.js';
 import { Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
 import { mapConcurrencyError } from '../db/engine-store.js';
+import { scheduleTimerStarts } from './timer-start.js';
 import type { FormService } from '../tailoring/forms/form.service.js';
 import { formIdFromFileName, parseFormSource, type FormSchema } from '../tailoring/forms/schema.js';
 import type { ParameterCatalog } from '../tailoring/parameters/catalog.js';
@@ -177,7 +178,8 @@ export class DeploymentService {
         }
         if (fresh.length) {
           await em.persist(deployment).flush();
-          em.persist(fresh);
+          await em.persist(fresh).flush();
+          for (const def of fresh) if (def instanceof ProcessDefinition) await scheduleTimerStarts(em, def, now);
         }
         return { deploymentId: fresh.length ? deployment.id : null, definitions: out, forms: formsOut, warnings };
       });

@@ -4,8 +4,10 @@ import { EntitySchema } from '@mikro-orm/core';
 export class Job {
   id!: string;
   tenant!: string;
+  /** Null for timer-start jobs, which belong to a definition. */
   instanceId!: string;
-  kind!: 'timer' | 'async-continuation';
+  definitionId: string | null = null;
+  kind!: 'timer' | 'async-continuation' | 'timer-start';
   elementId!: string;
   executionId!: string;
   dueAt!: Date;
@@ -42,7 +44,8 @@ export const JobSchema = new EntitySchema<Job>({
   properties: {
     id: { type: 'uuid', primary: true },
     tenant: { type: 'string' },
-    instanceId: { type: 'uuid' },
+    instanceId: { type: 'uuid', nullable: true },
+    definitionId: { type: 'uuid', nullable: true },
     kind: { type: 'string' },
     elementId: { type: 'string' },
     executionId: { type: 'string' },

@@ -7,7 +7,8 @@ export class Migration20261127030000_time extends Migration {
 create table job (
   id uuid primary key,
   tenant varchar(4) not null references tenant(code),
-  instance_id uuid not null references process_instance(id) deferrable initially deferred,
+  instance_id uuid null references process_instance(id) deferrable initially deferred,
+  definition_id uuid null references process_definition(id) deferrable initially deferred,
   kind varchar(30) not null,
   element_id varchar(255) not null,
   execution_id varchar(255) not null,
@@ -21,12 +22,13 @@ create table job (
   created_at timestamptz not null
 );
 create unique index job_instance_execution on job (instance_id, kind, execution_id);
+create unique index job_timer_start on job (definition_id, tenant, element_id) where kind = 'timer-start';
 create index job_acquire on job (due_at) include (locked_until, retries);
 create index job_instance on job (instance_id);
 create table incident (
   id uuid primary key,
   tenant varchar(4) not null references tenant(code),
-  instance_id uuid not null references process_instance(id) deferrable initially deferred,
+  instance_id uuid null references process_instance(id) deferrable initially deferred,
   kind varchar(30) not null,
   job_id uuid null,
   external_task_id uuid null,

@@ -159,6 +159,18 @@ function indexProcess(proc: ModdleElement): ModelIndex {
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ name: m[1].trim(), from: m[2], to: m[3], ...(m[4] ? { target: m[4] } : {}) }));
   if (phases.length) index.slaPhases = phases;
+  const startTimers = ((proc.flowElements as ModdleElement[] | undefined) ?? [])
+    .filter((el) => el.$type === 'bpmn:StartEvent')
+    .flatMap((el) =>
+      ((el.eventDefinitions as ModdleElement[] | undefined) ?? [])
+        .filter((d) => d.$type === 'bpmn:TimerEventDefinition')
+        .flatMap((d) =>
+          (['timeDate', 'timeDuration', 'timeCycle'] as const)
+            .filter((t) => typeof (d[t] as ModdleElement | undefined)?.body === 'string')
+            .map((t) => ({ elementId: el.id as string, timerType: t, value: String((d[t] as ModdleElement).body).trim() })),
+        ),
+    );
+  if (startTimers.length) index.startTimers = startTimers;
   return index;
 }
 

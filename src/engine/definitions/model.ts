@@ -45,6 +45,8 @@ export interface ModelIndex {
   processName?: string;
   elements: Record<string, ElementSpec>;
   slaPhases?: SlaPhase[];
+  /** Timer start events of the process (top level): the process starts by itself when they fire. */
+  startTimers?: Array<{ elementId: string; timerType: 'timeDate' | 'timeDuration' | 'timeCycle'; value: string }>;
 }
 
 export interface CompiledProcess {

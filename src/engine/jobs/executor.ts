@@ -84,7 +84,8 @@ export class JobExecutor {
       const fired = await this.store.transaction(async (tx) => {
         const job = await tx.lockedJob(id, workerId);
         if (!job) return false;
-        await this.processes.fireTimer(tx, job, { username: 'job-executor' });
+        if (job.kind === 'timer-start') await this.processes.startFromTimer(tx, job, { username: 'job-executor' });
+        else await this.processes.fireTimer(tx, job, { username: 'job-executor' });
         return true;
       });
       if (fired) this.stats.fired++;

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { JobExecutor } from './engine/jobs/executor.js';
 import { SqlJobQueue } from './db/job-queue.js';
+import { notifyExternalTasks } from './tasks/external/wakeup.js';
 import type { AppConfig } from './config.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { openDatabase, type Orm } from './db/orm.js';
@@ -34,7 +35,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
   const clock = opts.clock ?? systemClock(config.clockOffsetMs);
   const orm = opts.orm ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
   const handlers = opts.handlers ?? defaultHandlers();
-  const store = new OrmEngineStore(orm);
+  const store = new OrmEngineStore(orm, { onExternalTasksCreated: notifyExternalTasks });
   const parameterCatalog = ParameterCatalog.load(config.processesDir);
   const parameters = new ParameterService(parameterCatalog, clock);
   const broken = parameters.verifyFiles();

@@ -19,16 +19,28 @@ import {
 import type { Orm } from './orm.js';
 import { latestOverride } from '../tailoring/parameters/parameter.service.js';
 
+export interface StoreHooks {
+  /** Called after a commit that created external tasks (wakes long-polling workers). */
+  onExternalTasksCreated?: () => void;
+}
+
 export class OrmEngineStore implements EngineStore {
-  constructor(private readonly orm: Orm) {}
+  constructor(
+    private readonly orm: Orm,
+    private readonly hooks: StoreHooks = {},
+  ) {}
 
   async transaction<T>(work: (tx: EngineTx) => Promise<T>): Promise<T> {
     const em = this.orm.em.fork();
+    let tx: OrmEngineTx | null = null;
+    let result: T;
     try {
-      return await em.transactional((tem) => work(new OrmEngineTx(tem)));
+      result = await em.transactional((tem) => work((tx = new OrmEngineTx(tem))));
     } catch (err) {
       throw mapConcurrencyError(err);
     }
+    if ((tx as OrmEngineTx | null)?.createdExternalTasks) this.hooks.onExternalTasksCreated?.();
+    return result;
   }
 }
 
@@ -45,6 +57,7 @@ export function mapConcurrencyError(err: unknown): unknown {
 const scoped = (scope: TenantScope) => (scope ? { tenant: scope } : {});
 
 class OrmEngineTx implements EngineTx {
+  createdExternalTasks = false;
   constructor(private readonly em: EntityManager) {}
 
   async latestDefinition(key: string, tenant: string) {
@@ -65,8 +78,9 @@ class OrmEngineTx implements EngineTx {
     return this.em.findOne(Task, { id, ...scoped(scope) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
+  /** Row-locked, like task(): a completion and a concurrent fetchAndLock never interleave. */
   externalTask(id: string, scope: TenantScope) {
-    return this.em.findOne(ExternalTask, { id, ...scoped(scope) });
+    return this.em.findOne(ExternalTask, { id, ...scoped(scope) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
   findSubscriptions(q: { name: string; scope: TenantScope; businessKey?: string; instanceId?: string }) {
@@ -108,6 +122,7 @@ class OrmEngineTx implements EngineTx {
     return this.persistNew(Task, rec);
   }
   createExternalTask(rec: ExternalTask) {
+    this.createdExternalTasks = true;
     return this.persistNew(ExternalTask, rec);
   }
   createSubscription(rec: EventSubscription) {

@@ -395,6 +395,24 @@ test('failure with retries 2, 1, 0 → incident; retry through the incidents API
   assert.ok(types.indexOf('incident.retried') < types.indexOf('external.completed'));
 });
 
+test('a task out of retries completed anyway by its last worker resolves its incident', async () => {
+  const s = await setup('lastword');
+  const id = await startInstance(s);
+  const [t] = (await fetchAndLock(s.op, 'caf-x', s.topic)).body;
+  const failed = await s.op.post(`${ET}/${t.id}/failure`, { workerId: 'caf-x', errorMessage: 'timeout' });
+  assert.is(failed.status, 204, JSON.stringify(failed.body));
+  const open = await s.op.get(`/api/v1/incidents?status=open&processInstanceId=${id}`);
+  assert.is(open.body.total, 1, 'retries omitted means 0, as in Camunda');
+  assert.is(open.body.items[0].message, 'timeout');
+  const wrong = await s.op.post(`${ET}/${t.id}/failure`, { workerId: 'caf-y', errorMessage: 'x', retries: -1 });
+  assert.is(wrong.status, 400);
+  assert.is(wrong.body.type, 'InvalidRequestException');
+  assert.is((await s.op.post(`${ET}/${t.id}/complete`, { workerId: 'caf-x' })).status, 204);
+  const after = await s.op.get(`/api/v1/incidents?processInstanceId=${id}`);
+  assert.equal(after.body.items.map((i: { status: string; resolvedBy: string }) => [i.status, i.resolvedBy]), [['resolved', s.op.username]]);
+  assert.equal((await instance(s.op, id)).activeElements, ['after']);
+});
+
 test('extendLock keeps the task away from other workers; only the lock holder may extend it, and only before it expires', async () => {
   const s = await setup('extend');
   await startInstance(s);
@@ -459,7 +477,7 @@ test('a locked task goes to one worker at a time; after the lock expires another
 
 test('concurrent fetchAndLock calls never hand the same task to two workers', async () => {
   const s = await setup('concurrent');
-  const ids = [];
+  const ids: string[] = [];
   for (let i = 0; i < 6; i++) ids.push(await startInstance(s, { i }));
   const replies = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((w) => fetchAndLock(s.op, w, s.topic, { maxTasks: 2 })));
   const got = replies.flatMap((r) => {

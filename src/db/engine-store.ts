@@ -5,7 +5,7 @@
  */
 import { LockMode, OptimisticLockError, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { ConflictError } from '../shared/errors.js';
-import type { EngineStore, EngineTx, TenantScope } from '../engine/store.js';
+import type { DefinitionRecord, EngineStore, EngineTx, TenantScope, WorkKinds } from '../engine/store.js';
 import {
   EventSubscription,
   ExternalTask,
@@ -54,19 +54,34 @@ export function mapConcurrencyError(err: unknown): unknown {
   return err;
 }
 
+const definitionCache = new Map<string, DefinitionRecord>();
+const ALL_WORK: WorkKinds = { external: true, messages: true };
+
 const scoped = (scope: TenantScope) => (scope ? { tenant: scope } : {});
 
 class OrmEngineTx implements EngineTx {
   createdExternalTasks = false;
   constructor(private readonly em: EntityManager) {}
 
+  /** The comune's latest version, else the latest shared one: one query, the compiled model from the cache. */
   async latestDefinition(key: string, tenant: string) {
-    const own = await this.em.findOne(ProcessDefinition, { key, tenant }, { orderBy: { version: 'desc' }, populate: ['compiled'] });
-    return own ?? this.em.findOne(ProcessDefinition, { key, tenant: null }, { orderBy: { version: 'desc' }, populate: ['compiled'] });
+    const [row] = await this.em.find(
+      ProcessDefinition,
+      { key, $or: [{ tenant }, { tenant: null }] },
+      { orderBy: [{ tenant: 'asc nulls last' }, { version: 'desc' }], limit: 1, fields: ['id'] },
+    );
+    return row ? this.definition(row.id) : null;
   }
 
-  definition(id: string) {
-    return this.em.findOne(ProcessDefinition, { id }, { populate: ['compiled'] });
+  /** Deployed definitions never change (a new version is a new row), so they are cached per process by id. */
+  async definition(id: string): Promise<DefinitionRecord | null> {
+    const cached = definitionCache.get(id);
+    if (cached) return cached;
+    const def = await this.em.findOne(ProcessDefinition, { id }, { populate: ['compiled'] });
+    if (!def) return null;
+    const plain: DefinitionRecord = { id: def.id, key: def.key, version: def.version, tenant: def.tenant, name: def.name, compiled: def.compiled, modelIndex: def.modelIndex };
+    definitionCache.set(id, plain);
+    return plain;
   }
 
   instance(id: string, scope: TenantScope) {
@@ -97,12 +112,10 @@ class OrmEngineTx implements EngineTx {
     );
   }
 
-  async openWork(instanceId: string) {
-    const [tasks, externalTasks, subscriptions] = [
-      await this.em.find(Task, { instanceId, status: 'open' }),
-      await this.em.find(ExternalTask, { instanceId, status: 'open' }),
-      await this.em.find(EventSubscription, { instanceId }),
-    ];
+  async openWork(instanceId: string, kinds: WorkKinds = ALL_WORK) {
+    const tasks = await this.em.find(Task, { instanceId, status: 'open' });
+    const externalTasks = kinds.external ? await this.em.find(ExternalTask, { instanceId, status: 'open' }) : [];
+    const subscriptions = kinds.messages ? await this.em.find(EventSubscription, { instanceId }) : [];
     return { tasks, externalTasks, subscriptions };
   }
 

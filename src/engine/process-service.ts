@@ -182,7 +182,8 @@ export class ProcessService {
     const index = modelIndexOf(def);
     const process: CompiledProcess = { key: def.key, name: def.name ?? undefined, serializedContext: def.compiled, index };
     const { clock } = this.deps;
-    const functions = this.deps.functionsFor?.(instance.tenant, await tx.tenantCalendar(instance.tenant), clock);
+    const traits = modelTraits(def);
+    const functions = this.deps.functionsFor?.(instance.tenant, traits.calendar ? await tx.tenantCalendar(instance.tenant) : {}, clock);
     const result = await runCommand(
       { definitionId: def.id, process, instanceId: instance.id, tenant: instance.tenant, businessKey: instance.businessKey, params: instance.params, handlers: this.deps.handlers, clock, functions },
       instance.state as object | null,
@@ -190,7 +191,7 @@ export class ProcessService {
     );
     const now = clock.now();
     const base = { tenant: instance.tenant, instanceId: instance.id };
-    const work = await tx.openWork(instance.id);
+    const work = await tx.openWork(instance.id, traits);
     const waiting = new Map(result.waits.map((w) => [w.executionId, w]));
 
     for (const task of work.tasks) {
@@ -204,7 +205,7 @@ export class ProcessService {
       tx.addHistory({ ...base, at: now, type: ext.id === done.completedExternalId ? 'external.completed' : 'external.cancelled', elementId: ext.elementId, userName: actor.username });
     }
     for (const sub of work.subscriptions) if (waiting.get(sub.executionId)?.kind !== 'message') tx.removeSubscription(sub);
-    await this.reconcileTimers(tx, instance, result, done.firedJobId);
+    if (traits.timers || done.firedJobId || result.timers.length) await this.reconcileTimers(tx, instance, result, done.firedJobId);
     for (const ev of result.events) tx.addHistory({ ...base, at: ev.at, type: ev.type, elementId: ev.elementId, elementType: ev.elementType, elementName: ev.elementName ?? null });
 
     const known = new Set([...work.tasks, ...work.externalTasks, ...work.subscriptions].filter((r) => waiting.has(r.executionId)).map((r) => r.executionId));
@@ -290,6 +291,32 @@ export class ProcessService {
     Object.assign(task, { status, endedAt: now, completedBy: status === 'completed' ? actor.username : null });
     tx.addHistory({ tenant: task.tenant, instanceId: task.instanceId, at: now, type, elementId: task.elementId, elementName: task.name, taskId: task.id, userName: actor.username });
   }
+}
+
+interface ModelTraits {
+  external: boolean;
+  messages: boolean;
+  timers: boolean;
+  calendar: boolean;
+}
+
+const traitsCache = new Map<string, ModelTraits>();
+const CALENDAR_CALL = /\b(addWorkingDays|addDays|isWorkingDay|workingDaysBetween|nextWorkingDay|endOfDay|addDuration|today)\s*\(/;
+
+/** What a definition can produce, computed once per definition: lets a command skip lookups it cannot need. */
+function modelTraits(def: DefinitionRecord): ModelTraits {
+  let traits = traitsCache.get(def.id);
+  if (!traits) {
+    const specs = Object.values(modelIndexOf(def).elements);
+    traits = {
+      external: specs.some((e) => e.service?.kind === 'external'),
+      messages: specs.some((e) => e.messageName || e.type === 'bpmn:ReceiveTask'),
+      timers: def.compiled.includes('bpmn:TimerEventDefinition'),
+      calendar: CALENDAR_CALL.test(def.compiled),
+    };
+    traitsCache.set(def.id, traits);
+  }
+  return traits;
 }
 
 /** The next due time of a cycle `R[n]/[start/]duration`, or null when the timer does not repeat. */

@@ -121,6 +121,12 @@ export interface OpenWork {
   subscriptions: SubscriptionRecord[];
 }
 
+/** Which kinds of open work a model can produce (user tasks are always looked up). */
+export interface WorkKinds {
+  external: boolean;
+  messages: boolean;
+}
+
 /** null means every comune (metropolitan level); a code restricts to that comune. */
 export type TenantScope = string | null;
 
@@ -131,7 +137,8 @@ export interface EngineTx {
   task(id: string, scope: TenantScope): Promise<TaskRecord | null>;
   externalTask(id: string, scope: TenantScope): Promise<ExternalTaskRecord | null>;
   findSubscriptions(q: { name: string; scope: TenantScope; businessKey?: string; instanceId?: string }): Promise<SubscriptionRecord[]>;
-  openWork(instanceId: string): Promise<OpenWork>;
+  /** Open tasks, external tasks and subscriptions; `kinds` skips the lookups a model cannot need. */
+  openWork(instanceId: string, kinds?: WorkKinds): Promise<OpenWork>;
   /** The comune's calendar settings (Tenant.calendar). */
   tenantCalendar(tenant: string): Promise<Record<string, unknown>>;
   /** The comune's latest edited parameter overrides for a process key, if any. */

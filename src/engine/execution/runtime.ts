@@ -76,6 +76,10 @@ export interface RunContext {
   functions?: ExpressionFunctions;
 }
 
+/** bpmn-engine builds debug loggers per element on every command; silent unless DEBUG is set. */
+const noop = () => undefined;
+const silentLogger = () => ({ debug: noop, error: noop, warn: noop });
+
 /** Inline scripts are never executed (no vm): models with scripts are refused at deploy. */
 const NO_SCRIPTS = { register: () => undefined, getScript: () => undefined };
 
@@ -104,6 +108,7 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
     timers: new Timers({ setTimeout: (() => null) as unknown as typeof setTimeout, clearTimeout: () => undefined }),
     extensions: { serviceTasks: serviceExtension },
     scripts: NO_SCRIPTS,
+    ...(process.env.DEBUG ? {} : { Logger: silentLogger }),
   } as never);
   engine.on('error', (err: Error) => {
     failure = failure ?? err;

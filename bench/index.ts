@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: runs every benchmark in sequence on one database (see
+ * bench/db.ts for which) and prints, per measured figure, one line
+ * `BENCH <name> <value> <unit> ratio=<x> vs=<reference>`.
+ *
+ * Environment: DATABASE_URL (else a throw-away local database, else PGlite),
+ * BENCH_CASES (measured cases per round, default 300), BENCH_WARMUP (default 30),
+ * BENCH_CONCURRENCY (default 8).
+ */
+import os from 'node:os';
+import { openBenchDatabase } from './db.js';
+import { runStepsBench } from './steps.bench.js';
+
+const intFromEnv = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  const n = raw ? Number(raw) : fallback;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return n;
+};
+
+const cases = intFromEnv('BENCH_CASES', 300);
+const warmupCases = intFromEnv('BENCH_WARMUP', 30);
+const concurrency = intFromEnv('BENCH_CONCURRENCY', 8);
+
+const started = Date.now();
+const db = await openBenchDatabase({ poolMax: Math.max(10, concurrency + 2) });
+console.log(`rei-engine bench · node ${process.version} · ${os.cpus().length} CPU · ${db.description}`);
+
+// Ctrl-C still drops the throw-away database.
+const onSigint = () => {
+  console.log('\ninterrupted: cleaning up');
+  db.close().finally(() => process.exit(130));
+};
+process.once('SIGINT', onSigint);
+
+try {
+  await runStepsBench(db, { cases, warmupCases, concurrency });
+} finally {
+  process.off('SIGINT', onSigint);
+  await db.close();
+}
+console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,321 @@
+/**
+ * Step throughput: how many process steps per second the product sustains on
+ * a case-like model, compared with the loop a developer would write on
+ * bpmn-engine alone, on the same database and in the same run.
+ *
+ * - Product path: the service layer exactly as the HTTP routes use it (minus
+ *   HTTP): `store.transaction(tx => processes.start(tx, …))` for a start,
+ *   `inbox.complete(principal, taskId, vars)` for a task completion. Each step
+ *   is one transaction writing the instance (optimistic lock), task rows and
+ *   history; the engine is rebuilt from the stored state, with the compiled
+ *   model cached per definition.
+ * - Naive reference: one `naive_instance(id, state jsonb)` table; start =
+ *   new Engine({source}) → execute → getState() (which embeds the serialized
+ *   model) → insert; step = select → new Engine().recover(state) → resume →
+ *   signal → getState → update. No transaction, task rows or history.
+ *
+ * Both run the same BPMN model (bench/model.ts) with the same handler
+ * (verificaIsee from the product's HandlerRegistry), first one case at a time
+ * and then with `concurrency` cases in flight. A last product round with twice
+ * the cases checks that retained memory does not grow with the instances.
+ */
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { Engine, type BpmnEngineOptions, type Execution } from 'bpmn-engine';
+import { buildServices } from '../src/app-context.js';
+import { loadConfig } from '../src/config.js';
+import { defaultHandlers } from '../src/tasks/handlers/index.js';
+import type { HandlerContext, HandlerRegistry, HandlerResult } from '../src/engine/execution/handlers.js';
+import type { EngineStore, EngineTx, TaskRecord } from '../src/engine/store.js';
+import type { Principal } from '../src/auth/principal.js';
+import type { BenchDatabase } from './db.js';
+import { BENCH_GROUP, BENCH_MODEL, BENCH_PROCESS_KEY, STEPS_PER_CASE, USER_TASKS, caseVariables, completionVariables } from './model.js';
+import { benchLine, describeMemory, fullGc, latencySummary, mb, memorySnapshot } from './report.js';
+
+export interface StepsBenchOptions {
+  /** Measured cases per round (each case = STEPS_PER_CASE steps). */
+  cases: number;
+  /** Unmeasured cases per path first (JIT, caches, connection pools). */
+  warmupCases: number;
+  /** Cases in flight in the concurrent rounds. */
+  concurrency: number;
+}
+
+/** Runs one case (all its steps), pushing each step's latency in ms. */
+export type RunCase = (caseNo: number, latencies: number[]) => Promise<void>;
+
+export interface BenchPath {
+  name: string;
+  runCase: RunCase;
+  /** Checks, outside the timing, that the given round's cases all ended. */
+  verifyRound?: (round: string, cases: number) => Promise<void>;
+  /** Tags the next cases with a round name (product: business-key prefix). */
+  beginRound?: (round: string) => void;
+}
+
+export interface Measurement {
+  cases: number;
+  seconds: number;
+  stepsPerSecond: number;
+  latencies: number[];
+}
+
+const NAIVE = 'naive-bpmn-engine';
+const TENANT = 'BNCH';
+
+export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions): Promise<void> {
+  const { cases, warmupCases, concurrency } = opts;
+  console.log(`\n== steps: start → service task (verificaIsee) → gateway → 2 user tasks → end; ${STEPS_PER_CASE} steps per case`);
+  console.log(`   ${cases} cases (${cases * STEPS_PER_CASE} steps) per round after ${warmupCases} warm-up cases per path; sequential, then ${concurrency} cases in flight`);
+
+  const handlers = defaultHandlers();
+  const product = await productPath(db, handlers);
+  const naive = await naivePath(db, handlers);
+
+  const run = async (path: BenchPath, round: string, n: number, inFlight: number) => {
+    path.beginRound?.(round);
+    const m = await measure(path.runCase, n, inFlight);
+    await path.verifyRound?.(round, n);
+    return m;
+  };
+
+  await run(naive, 'warmup', warmupCases, concurrency);
+  await run(product, 'warmup', warmupCases, concurrency);
+
+  // Each product round runs right after the naive one with the same shape, so
+  // both see the same machine and database conditions.
+  const before = memorySnapshot();
+  const rounds: Array<{ label: string; inFlight: number; naive: Measurement; product: Measurement }> = [];
+  for (const [label, inFlight] of [['sequential', 1], [`concurrent${concurrency}`, concurrency]] as const) {
+    const naiveM = await run(naive, label, cases, inFlight);
+    const productM = await run(product, label, cases, inFlight);
+    rounds.push({ label, inFlight, naive: naiveM, product: productM });
+  }
+  const afterRound1 = memorySnapshot();
+  await run(product, 'memory-2x', 2 * cases, concurrency);
+  const afterRound2 = memorySnapshot();
+
+  console.log('');
+  for (const r of rounds) {
+    console.log(`${r.label.padEnd(14)} product ${fmtRate(r.product)}   ${latencySummary(r.product.latencies)}`);
+    console.log(`${''.padEnd(14)} naive   ${fmtRate(r.naive)}   ${latencySummary(r.naive.latencies)}`);
+  }
+  console.log('');
+  console.log(`memory (GC: ${fullGc ? fullGc.source : 'not available, figures include garbage'})`);
+  console.log(`  ${describeMemory(`before product rounds`, before)}`);
+  console.log(`  ${describeMemory(`after ${2 * cases} product cases`, afterRound1)}`);
+  console.log(`  ${describeMemory(`after ${2 * cases} more product cases (one round of 2×${cases})`, afterRound2)}`);
+  console.log(`  heapUsed growth: round 1 ${signedMb(afterRound1.heapUsed - before.heapUsed)} MB, round 2 ${signedMb(afterRound2.heapUsed - afterRound1.heapUsed)} MB`);
+  console.log('');
+
+  for (const r of rounds) {
+    benchLine(`${NAIVE}-steps-${r.label}`, r.naive.stepsPerSecond, 'steps/s', 1, 'self');
+    benchLine(`steps-${r.label}`, r.product.stepsPerSecond, 'steps/s', r.product.stepsPerSecond / r.naive.stepsPerSecond, NAIVE);
+  }
+  benchLine('heap-after-gc-2x', afterRound2.heapUsed / 1024 / 1024, 'MB', afterRound2.heapUsed / afterRound1.heapUsed, 'heap-after-gc-1x');
+
+  await naive.dispose();
+}
+
+/** Runs `cases` cases with `inFlight` of them at a time; wall-clock throughput. */
+export async function measure(runCase: RunCase, cases: number, inFlight: number): Promise<Measurement> {
+  const latencies: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < cases) await runCase(next++, latencies);
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: Math.min(inFlight, cases) }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return { cases, seconds, stepsPerSecond: (cases * STEPS_PER_CASE) / seconds, latencies };
+}
+
+// ---------------------------------------------------------------- product path
+
+export async function productPath(db: BenchDatabase, handlers: HandlerRegistry): Promise<BenchPath> {
+  const services = await buildServices({ ...loadConfig({}), databaseUrl: null }, { orm: db.orm, handlers });
+  const em = db.orm.em.fork();
+  await em.getConnection().execute(`insert into tenant (code, name) values (?, ?) on conflict (code) do nothing`, [TENANT, 'Comune del benchmark']);
+  // Shared default (tenant null), as the REI models are deployed at startup.
+  const deployed = await services.deployments.deploy({ name: 'bench', tenant: null, files: [{ name: 'bench.bpmn', content: BENCH_MODEL }], source: 'api', createdBy: 'bench' });
+  console.log(`   product: definition ${BENCH_PROCESS_KEY} v${deployed.definitions[0]!.version} (shared default), comune ${TENANT}, ${db.kind}`);
+
+  // Exactly the objects the HTTP routes use. The benchmark also needs the id
+  // of each task a step creates (an HTTP client would read it from its inbox):
+  // it observes the transactions of services.store, which services.inbox
+  // shares, instead of spending an extra query per step.
+  const created = observeCreatedTasks(services.store);
+  const { store, inbox } = services;
+  const principal: Principal = { id: randomUUID(), username: 'bench-operatore', tenant: TENANT, roles: ['operatore'], groups: [BENCH_GROUP] };
+  const actor = { username: principal.username };
+  const runId = `bench-${process.pid}-${Date.now().toString(36)}`;
+  let round = 'warmup';
+
+  return {
+    name: 'product',
+    beginRound: (r) => {
+      round = r;
+    },
+    async runCase(caseNo, latencies) {
+      let t0 = performance.now();
+      const instance = await store.transaction((tx) =>
+        services.processes.start(tx, { key: BENCH_PROCESS_KEY, tenant: TENANT, businessKey: `${runId}-${round}-${caseNo}`, variables: caseVariables(caseNo) }, actor),
+      );
+      latencies.push(performance.now() - t0);
+      for (const elementId of USER_TASKS) {
+        const task = created.take(instance.id, elementId);
+        t0 = performance.now();
+        await inbox.complete(principal, task.id, completionVariables(elementId));
+        latencies.push(performance.now() - t0);
+      }
+      if (created.has(instance.id)) throw new Error(`bench: case ${instance.id} created unexpected tasks`);
+    },
+    async verifyRound(r, cases) {
+      const [row] = await em.getConnection().execute<Array<{ n: number }>>(
+        `select count(*)::int as n from process_instance where business_key like ? and status = 'completed'`,
+        [`${runId}-${r}-%`],
+      );
+      if (row?.n !== cases) throw new Error(`bench: round ${r}: only ${row?.n} of ${cases} product cases completed`);
+    },
+  };
+}
+
+/**
+ * Notes the user task each transaction of `store` creates (by instance), for
+ * the benchmark to complete it next. The store's `transaction` is wrapped in
+ * place so that every service holding the store (the inbox) goes through it;
+ * everything else reaches the real transaction unchanged.
+ */
+function observeCreatedTasks(store: EngineStore) {
+  const created = new Map<string, TaskRecord>();
+  const recording = (tx: EngineTx): EngineTx =>
+    new Proxy(tx, {
+      get(target, prop) {
+        if (prop === 'createTask') {
+          return (rec: TaskRecord) => {
+            const task = target.createTask(rec);
+            created.set(task.instanceId, task);
+            return task;
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  const transaction = store.transaction.bind(store);
+  store.transaction = (work) => transaction((tx) => work(recording(tx)));
+  return {
+    take(instanceId: string, elementId: string): TaskRecord {
+      const task = created.get(instanceId);
+      if (!task || task.elementId !== elementId) throw new Error(`bench: expected task ${elementId} for case ${instanceId}, found ${task?.elementId ?? 'none'}`);
+      created.delete(instanceId);
+      return task;
+    },
+    has: (instanceId: string) => created.has(instanceId),
+  };
+}
+
+// ------------------------------------------------------------ naive reference
+
+export interface NaivePath extends BenchPath {
+  dispose(): Promise<void>;
+}
+
+const camunda = createRequire(import.meta.url)('camunda-bpmn-moddle/resources/camunda.json') as object;
+
+export async function naivePath(db: BenchDatabase, handlers: HandlerRegistry): Promise<NaivePath> {
+  const { sql } = db;
+  await sql.query('drop table if exists naive_instance');
+  await sql.query('create table naive_instance (id uuid primary key, state jsonb not null)');
+  const engineOptions = naiveEngineOptions(handlers);
+
+  return {
+    name: NAIVE,
+    async runCase(caseNo, latencies) {
+      const id = randomUUID();
+      let t0 = performance.now();
+      const engine = new Engine({ name: id, source: BENCH_MODEL, ...engineOptions });
+      const execution = await engine.execute({ variables: caseVariables(caseNo) });
+      expectWaiting(execution, USER_TASKS[0]);
+      await sql.query('insert into naive_instance (id, state) values (?, ?)', [id, JSON.stringify(await engine.getState())]);
+      latencies.push(performance.now() - t0);
+
+      for (const taskId of USER_TASKS) {
+        t0 = performance.now();
+        const [row] = await sql.query<{ state: object }>('select state from naive_instance where id = ?', [id]);
+        const recovered = new Engine({ name: id, ...engineOptions }).recover(row!.state);
+        const resumed = await recovered.resume();
+        // Task variables go to the process environment, as the product does.
+        expectWaiting(resumed, taskId).environment.assignVariables(completionVariables(taskId));
+        resumed.signal({ id: taskId });
+        await sql.query('update naive_instance set state = ? where id = ?', [JSON.stringify(await recovered.getState()), id]);
+        latencies.push(performance.now() - t0);
+        if (taskId === USER_TASKS.at(-1) && resumed.isRunning) throw new Error(`bench: naive case ${id} did not end`);
+      }
+    },
+    dispose: async () => {
+      await sql.query('drop table if exists naive_instance');
+    },
+  };
+}
+
+/**
+ * What a developer adds to bpmn-engine to run this model: camunda moddle
+ * extensions, `${name}` expressions over the process variables (then the
+ * services), and a service-task behaviour for camunda:delegateExpression that
+ * calls the resolved handler and merges its output into the variables.
+ */
+function naiveEngineOptions(handlers: HandlerRegistry) {
+  const handler = handlers.get('verificaIsee');
+  if (!handler) throw new Error('bench: handler verificaIsee is not registered');
+  type Service = (context: HandlerContext) => HandlerResult | Promise<HandlerResult>;
+  const verificaIsee: Service = (context) => handler.run(context);
+  type Env = { variables: Record<string, unknown>; services: Record<string, unknown>; resolveExpression(e: string, ctx?: unknown): unknown };
+  const identifier = /^\$\{\s*([A-Za-z_]\w*)\s*\}$/;
+  const expressions = {
+    isExpression: (text: string) => identifier.test(text),
+    hasExpression: (text: string) => typeof text === 'string' && text.includes('${'),
+    resolveExpression(text: string, ctx?: { environment?: Env }) {
+      const name = identifier.exec(text)?.[1];
+      if (!name) return text;
+      const env = ctx?.environment;
+      return env && name in env.variables ? env.variables[name] : env?.services[name];
+    },
+  };
+  function delegateExpressionServices(activity: { id: string; type: string; behaviour: Record<string, unknown>; environment: Env }) {
+    const expression = activity.behaviour.delegateExpression;
+    if (activity.type !== 'bpmn:ServiceTask' || typeof expression !== 'string') return;
+    activity.behaviour.Service = function DelegateExpressionService() {
+      return {
+        execute(_message: unknown, callback: (err: unknown, output?: unknown) => void) {
+          const env = activity.environment;
+          const service = env.resolveExpression(expression, { environment: env }) as Service | undefined;
+          if (typeof service !== 'function') return callback(new Error(`no service for ${expression}`));
+          const context = { tenant: TENANT, instanceId: '', businessKey: null, elementId: activity.id, variables: env.variables, params: {}, now: new Date() };
+          Promise.resolve(service(context)).then((out) => {
+            if (out) Object.assign(env.variables, out);
+            callback(null, out ?? {});
+          }, callback);
+        },
+      };
+    };
+  }
+  // bpmn-elements accepts an extension that returns nothing; its typings want activate/deactivate.
+  const extensions = { delegateExpressionServices } as unknown as BpmnEngineOptions['extensions'];
+  return { moddleOptions: { camunda }, services: { verificaIsee }, expressions, extensions };
+}
+
+interface WaitingApi {
+  id: string;
+  environment: { assignVariables(vars: Record<string, unknown>): void };
+}
+
+function expectWaiting(execution: Execution, elementId: string): WaitingApi {
+  const waiting = (execution.getPostponed() as unknown as WaitingApi[]).find((p) => p.id === elementId);
+  if (!waiting) throw new Error(`bench: naive case is not waiting on ${elementId}`);
+  return waiting;
+}
+
+const fmtRate = (m: Measurement) => `${m.stepsPerSecond.toFixed(1).padStart(7)} steps/s (${m.cases * STEPS_PER_CASE} steps in ${m.seconds.toFixed(2)} s)`;
+const signedMb = (bytes: number) => `${bytes >= 0 ? '+' : '-'}${mb(Math.abs(bytes))}`;

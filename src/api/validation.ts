@@ -25,3 +25,14 @@ function parseWith<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T
 export const belfiore = z.string().regex(/^[A-Z]\d{3}$/, 'codice Belfiore atteso (una lettera e tre cifre, es. F205)');
 export const variablesSchema = z.record(z.string().regex(/^[A-Za-z_][\w]*$/, 'nome di variabile non valido'), z.unknown());
 export const uuid = z.string().uuid('identificativo non valido');
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** True for a well-formed UUID; a malformed id can never match a row, so routes answer 404 for it. */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
+/** A path id that is not a UUID becomes one that matches nothing (404 like any unknown id). */
+export function uuidOrNone(id: string): string {
+  return isUuid(id) ? id : '00000000-0000-0000-0000-000000000000';
+}
+export const isoDateParam = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'data ISO-8601 attesa').transform((s) => new Date(s));

@@ -11,7 +11,7 @@ import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { actingTenant, requireRole, type Principal } from '../../auth/principal.js';
 import { ProcessDefinition } from '../../db/entities/index.js';
 import { definitionView, type DeployFile } from '../../services/deployment.service.js';
-import { belfiore, parseBody, parseQuery } from '../validation.js';
+import { belfiore, isUuid, parseBody, parseQuery } from '../validation.js';
 import type { Services } from '../context.js';
 
 const jsonDeploySchema = z
@@ -92,9 +92,9 @@ function deployTenant(p: Principal, requested: string | null | undefined): strin
 }
 
 async function visibleDefinition(services: Services, p: Principal, id: string, withSource = false): Promise<ProcessDefinition> {
-  const isUuid = /^[0-9a-f-]{36}$/i.test(id);
+  const valid = isUuid(id);
   // The lazy source must be loaded by the same EntityManager that loads the row.
-  const def = isUuid ? await services.orm.em.fork().findOne(ProcessDefinition, { id }, withSource ? { populate: ['source'] } : {}) : null;
+  const def = valid ? await services.orm.em.fork().findOne(ProcessDefinition, { id }, withSource ? { populate: ['source'] } : {}) : null;
   if (!def || (p.tenant && def.tenant && def.tenant !== p.tenant)) throw new NotFoundError('Definizione', id, 'DEFINITION_NOT_FOUND');
   return def;
 }

@@ -14,14 +14,13 @@ import type { Principal } from '../../auth/principal.js';
 import { ProcessDefinition } from '../../db/entities/index.js';
 import { latestOverride } from '../../tailoring/parameters/parameter.service.js';
 import { describeModel, diffModels, diffParameters } from '../../tailoring/diff.js';
-import { parseQuery } from '../validation.js';
+import { parseQuery, isUuid } from '../validation.js';
 import type { Services } from '../context.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const querySchema = z.object({
   against: z
     .string()
-    .refine((s) => s === 'default' || UUID.test(s), 'atteso l\'id di una definizione oppure "default"')
+    .refine((s) => s === 'default' || isUuid(s), 'atteso l\'id di una definizione oppure "default"')
     .default('default'),
 });
 
@@ -49,7 +48,7 @@ export function diffRoutes(services: Services) {
 }
 
 async function visible(em: EntityManager, p: Principal, id: string): Promise<ProcessDefinition> {
-  const def = UUID.test(id) ? await em.findOne(ProcessDefinition, { id }, { populate: ['source'] }) : null;
+  const def = isUuid(id) ? await em.findOne(ProcessDefinition, { id }, { populate: ['source'] }) : null;
   if (!def || (p.tenant && def.tenant && def.tenant !== p.tenant)) throw new NotFoundError('Definizione', id, 'DEFINITION_NOT_FOUND');
   return def;
 }

@@ -23,7 +23,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { DomainError } from '../../shared/errors.js';
 import type { Services } from '../context.js';
 import type { Principal } from '../../auth/principal.js';
-import { parseBody, parseQuery } from '../validation.js';
+import { parseBody, parseQuery, uuidOrNone } from '../validation.js';
 import type { ExternalTask } from '../../db/entities/index.js';
 import { ExternalTaskService, camundaDate, type ExternalTaskQuery } from '../../tasks/external/external-task.service.js';
 import { fromTypedVariables } from '../../tasks/external/variables.js';
@@ -223,7 +223,7 @@ function user(ctx: Context): Principal {
 /** A malformed id can never match: the same 404 as an unknown one. */
 function taskId(ctx: Context): string {
   const id = String(ctx.params.id ?? '');
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id : '00000000-0000-0000-0000-000000000000';
+  return uuidOrNone(id);
 }
 
 /** The JS client posts `{}` or nothing for bodiless actions. */

@@ -5,7 +5,7 @@
  */
 import Router from '@koa/router';
 import { z } from 'zod';
-import { parseBody, parseQuery } from '../validation.js';
+import { parseBody, parseQuery, uuidOrNone } from '../validation.js';
 import type { Services } from '../context.js';
 import { IncidentService, incidentView } from '../../tasks/external/incident.service.js';
 
@@ -44,5 +44,5 @@ export function incidentRoutes(services: Services) {
 
 /** A malformed id can never match: answer 404 like any unknown id. */
 function uuidParam(id: string): string {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id : '00000000-0000-0000-0000-000000000000';
+  return uuidOrNone(id);
 }

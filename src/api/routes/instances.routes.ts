@@ -10,7 +10,7 @@ import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { actingTenant, requireRole, tenantScope, type Principal } from '../../auth/principal.js';
 import { HistoryEvent, ProcessInstance, Task, Tenant } from '../../db/entities/index.js';
 import type { InstanceRecord } from '../../engine/store.js';
-import { belfiore, parseBody, parseQuery, variablesSchema } from '../validation.js';
+import { belfiore, isUuid, parseBody, parseQuery, variablesSchema } from '../validation.js';
 import type { Services } from '../context.js';
 import { ValidationError } from '../../shared/errors.js';
 
@@ -93,8 +93,9 @@ export function instanceRoutes(services: Services) {
   return router;
 }
 
-async function findInstance(services: Services, p: Principal, id: string): Promise<ProcessInstance> {
-  const valid = /^[0-9a-f-]{36}$/i.test(id);
+/** The instance if the caller's comune may see it; 404 otherwise. */
+export async function findInstance(services: Services, p: Principal, id: string): Promise<ProcessInstance> {
+  const valid = isUuid(id);
   const scope = tenantScope(p);
   const instance = valid ? await services.orm.em.fork().findOne(ProcessInstance, { id, ...(scope ? { tenant: scope } : {}) }) : null;
   if (!instance) throw new NotFoundError('Istanza', id, 'INSTANCE_NOT_FOUND');

@@ -1,15 +1,16 @@
 /** SLA for managers: GET /sla/summary and a case's GET /process-instances/{id}/timeline. */
 import Router from '@koa/router';
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
+import { ForbiddenError } from '../../shared/errors.js';
 import { requireRole, tenantScope } from '../../auth/principal.js';
-import { ProcessDefinition, ProcessInstance } from '../../db/entities/index.js';
+import { ProcessDefinition } from '../../db/entities/index.js';
 import type { ModelIndex } from '../../engine/definitions/model.js';
 import { instanceTimeline, slaSummary } from '../../tasks/sla/sla.service.js';
-import { belfiore, parseQuery } from '../validation.js';
+import { belfiore, isoDateParam, parseQuery } from '../validation.js';
+import { findInstance } from './instances.routes.js';
 import type { Services } from '../context.js';
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'data ISO-8601 attesa').transform((s) => new Date(s));
+const isoDate = isoDateParam;
 const summarySchema = z.object({
   from: isoDate.optional(),
   to: isoDate.optional(),
@@ -37,11 +38,8 @@ export function slaRoutes(services: Services) {
   });
 
   router.get('/process-instances/:id/timeline', async (ctx) => {
-    const scope = tenantScope(ctx.state.user);
-    const id = ctx.params.id;
+    const instance = await findInstance(services, ctx.state.user, ctx.params.id);
     const em = services.orm.em.fork();
-    const instance = /^[0-9a-f-]{36}$/i.test(id) ? await em.findOne(ProcessInstance, { id, ...(scope ? { tenant: scope } : {}) }) : null;
-    if (!instance) throw new NotFoundError('Istanza', id, 'INSTANCE_NOT_FOUND');
     const def = await em.findOne(ProcessDefinition, { id: instance.definitionId });
     const phases = (def?.modelIndex as ModelIndex | undefined)?.slaPhases ?? [];
     const timeline = await instanceTimeline(em, instance.id, phases, services.clock.now());

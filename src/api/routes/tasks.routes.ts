@@ -3,10 +3,10 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { Task } from '../../db/entities/index.js';
 import type { TaskRecord } from '../../engine/store.js';
-import { parseBody, parseQuery, variablesSchema } from '../validation.js';
+import { isoDateParam, parseBody, parseQuery, uuidOrNone, variablesSchema } from '../validation.js';
 import type { Services } from '../context.js';
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'data ISO-8601 attesa').transform((s) => new Date(s));
+const isoDate = isoDateParam;
 const listSchema = z.object({
   assignee: z.string().optional(),
   candidateGroup: z.string().optional(),
@@ -59,7 +59,7 @@ export function taskRoutes(services: Services) {
 
 /** A malformed id can never match: answer 404 like any unknown id. */
 function uuidParam(id: string): string {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id : '00000000-0000-0000-0000-000000000000';
+  return uuidOrNone(id);
 }
 
 export function taskView(t: Task | TaskRecord) {

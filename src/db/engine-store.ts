@@ -1,11 +1,13 @@
 /**
- * EngineStore on MikroORM: one forked EntityManager per transaction; loaded
- * rows are managed entities, so changes made by the engine are flushed on
- * commit, with the instance row's `version` checked (optimistic locking).
+ * EngineStore on MikroORM: one forked EntityManager per transaction. The rows
+ * every command touches (instance, user tasks, history) go through EngineRows
+ * (src/db/engine-rows.ts: own SQL, all writes in one statement, the instance's
+ * and tasks' `version` checked); the other rows are managed entities flushed
+ * by the ORM. Both commit in the same transaction.
  */
 import { LockMode, OptimisticLockError, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { ConflictError } from '../shared/errors.js';
-import type { DefinitionRecord, EngineStore, EngineTx, TenantScope, WorkKinds } from '../engine/store.js';
+import type { DefinitionRecord, EngineStore, EngineTx, InstanceRecord, TaskRecord, TenantScope, WorkKinds } from '../engine/store.js';
 import {
   EventSubscription,
   ExternalTask,
@@ -13,11 +15,11 @@ import {
   ProcessDefinition,
   ProcessInstance,
   Job,
-  Task,
   Tenant,
 } from './entities/index.js';
 import type { Orm } from './orm.js';
-import { latestOverride } from '../tailoring/parameters/parameter.service.js';
+import { EngineRows, concurrentModification } from './engine-rows.js';
+import { decisionXml, latestDecision } from '../decisions/decision.service.js';
 
 export interface StoreHooks {
   /** Called after a commit that created external tasks (wakes long-polling workers). */
@@ -35,7 +37,12 @@ export class OrmEngineStore implements EngineStore {
     let tx: OrmEngineTx | null = null;
     let result: T;
     try {
-      result = await em.transactional((tem) => work((tx = new OrmEngineTx(tem))));
+      result = await em.transactional(async (tem) => {
+        const current = (tx = new OrmEngineTx(tem));
+        const out = await work(current);
+        await current.flushRows();
+        return out;
+      });
     } catch (err) {
       throw mapConcurrencyError(err);
     }
@@ -45,13 +52,21 @@ export class OrmEngineStore implements EngineStore {
 }
 
 export function mapConcurrencyError(err: unknown): unknown {
-  if (err instanceof OptimisticLockError) {
-    return new ConflictError('Il caso è stato modificato da un\'altra operazione nel frattempo: ricaricare e riprovare', 'CONCURRENT_MODIFICATION');
-  }
-  if (err instanceof UniqueConstraintViolationException) {
+  if (err instanceof OptimisticLockError) return concurrentModification();
+  // Unique violations from the ORM, or raw from the driver (engine-rows' own SQL).
+  if (err instanceof UniqueConstraintViolationException || (err as { code?: unknown } | null)?.code === '23505') {
     return new ConflictError('Operazione concorrente sullo stesso elemento: ricaricare e riprovare', 'CONCURRENT_MODIFICATION');
   }
   return err;
+}
+
+/**
+ * The database transaction behind an EngineTx from OrmEngineStore, so a module
+ * (e.g. application intake) writes its own rows in the same transaction.
+ */
+export function entityManagerOf(tx: EngineTx): EntityManager {
+  if (!(tx instanceof OrmEngineTx)) throw new Error('EngineTx senza EntityManager (serve OrmEngineStore)');
+  return tx.entityManager();
 }
 
 const definitionCache = new Map<string, DefinitionRecord>();
@@ -61,16 +76,25 @@ const scoped = (scope: TenantScope) => (scope ? { tenant: scope } : {});
 
 class OrmEngineTx implements EngineTx {
   createdExternalTasks = false;
-  constructor(private readonly em: EntityManager) {}
+  private readonly rows: EngineRows;
+  constructor(private readonly em: EntityManager) {
+    this.rows = new EngineRows(em);
+  }
 
-  /** The comune's latest version, else the latest shared one: one query, the compiled model from the cache. */
+  /** Writes the instance, task and history rows of the transaction (before the ORM's own flush and the commit). */
+  flushRows() {
+    return this.rows.flush();
+  }
+
+  /** The transaction's EntityManager, for modules whose own rows must commit with the engine's (see entityManagerOf). */
+  entityManager(): EntityManager {
+    return this.em;
+  }
+
+  /** The comune's latest version, else the latest shared one: one query (which also reads the parameter overrides), the compiled model from the cache. */
   async latestDefinition(key: string, tenant: string) {
-    const [row] = await this.em.find(
-      ProcessDefinition,
-      { key, $or: [{ tenant }, { tenant: null }] },
-      { orderBy: [{ tenant: 'asc nulls last' }, { version: 'desc' }], limit: 1, fields: ['id'] },
-    );
-    return row ? this.definition(row.id) : null;
+    const id = await this.rows.latestDefinitionId(key, tenant);
+    return id ? this.definition(id) : null;
   }
 
   /** Deployed definitions never change (a new version is a new row), so they are cached per process by id. */
@@ -85,12 +109,12 @@ class OrmEngineTx implements EngineTx {
   }
 
   instance(id: string, scope: TenantScope) {
-    return this.em.findOne(ProcessInstance, { id, ...scoped(scope) }, { populate: ['state'] });
+    return this.rows.instance(id, scope);
   }
 
   /** Locks the task row (FOR UPDATE): a concurrent action on the same task waits, then sees its new status. */
   task(id: string, scope: TenantScope) {
-    return this.em.findOne(Task, { id, ...scoped(scope) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    return this.rows.lockTask(id, scope);
   }
 
   /** Row-locked, like task(): a completion and a concurrent fetchAndLock never interleave. */
@@ -113,7 +137,7 @@ class OrmEngineTx implements EngineTx {
   }
 
   async openWork(instanceId: string, kinds: WorkKinds = ALL_WORK) {
-    const tasks = await this.em.find(Task, { instanceId, status: 'open' });
+    const tasks = await this.rows.openTasks(instanceId);
     const externalTasks = kinds.external ? await this.em.find(ExternalTask, { instanceId, status: 'open' }) : [];
     const subscriptions = kinds.messages ? await this.em.find(EventSubscription, { instanceId }) : [];
     return { tasks, externalTasks, subscriptions };
@@ -125,14 +149,23 @@ class OrmEngineTx implements EngineTx {
   }
 
   parameterOverride(key: string, tenant: string) {
-    return latestOverride(this.em, key, tenant);
+    return this.rows.parameterOverride(key, tenant);
   }
 
-  createInstance(rec: ProcessInstance) {
-    return this.persistNew(ProcessInstance, rec);
+  async latestDecision(key: string, tenant: string) {
+    const row = await latestDecision(this.em, key, tenant);
+    return row ? { id: row.id, key: row.key, version: row.version, tenant: row.tenant, name: row.name } : null;
   }
-  createTask(rec: Task) {
-    return this.persistNew(Task, rec);
+
+  decisionSource(id: string) {
+    return decisionXml(this.em, id);
+  }
+
+  createInstance(rec: InstanceRecord) {
+    return this.rows.createInstance(rec);
+  }
+  createTask(rec: TaskRecord) {
+    return this.rows.createTask(rec);
   }
   createExternalTask(rec: ExternalTask) {
     this.createdExternalTasks = true;
@@ -153,11 +186,15 @@ class OrmEngineTx implements EngineTx {
   lockedJob(id: string, workerId: string) {
     return this.em.findOne(Job, { id, lockedBy: workerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
+  /** Locks the job's instance row (taken before the job row): jobs of one case queue up instead of racing and running handlers twice. */
+  async lockJobInstance(jobId: string) {
+    await this.em.getConnection().execute('select id from process_instance where id = (select instance_id from job where id = ?) for update', [jobId], 'all', this.em.getTransactionContext());
+  }
   removeJob(rec: Job) {
     this.em.remove(rec);
   }
   addHistory(rec: Partial<HistoryEvent> & Pick<HistoryEvent, 'tenant' | 'instanceId' | 'at' | 'type'>) {
-    this.persistNew(HistoryEvent, { elementId: null, elementType: null, elementName: null, taskId: null, userName: null, details: null, ...rec });
+    this.rows.addHistory({ elementId: null, elementType: null, elementName: null, taskId: null, userName: null, details: null, ...rec });
   }
 
   async activeInstanceRefs(q: { definitionId: string; scope: TenantScope; ids?: string[]; after?: string; limit: number }) {

@@ -30,13 +30,20 @@ export class SqlJobQueue implements JobQueue {
     await this.orm.em.fork().getConnection().execute('delete from job where id = ?', [id]);
   }
 
-  async fail(id: string, workerId: string, error: string, retryAt: Date, now: Date): Promise<{ incident: boolean }> {
+  async fail(id: string, workerId: string, error: string, retryAt: (attempt: number, payload: unknown) => Date, now: Date): Promise<{ incident: boolean }> {
     return this.orm.em.fork().transactional(async (em) => {
       const conn = em.getConnection();
+      const [current] = (await conn.execute<Array<{ attempts: number; payload: unknown }>>(
+        'select attempts, payload from job where id = ? and locked_by = ? for update',
+        [id, workerId],
+        'all',
+        em.getTransactionContext(),
+      )) as Array<{ attempts: number; payload: unknown }>;
+      if (!current) return { incident: false };
       const rows = await conn.execute<Array<{ id: string; tenant: string; instance_id: string; element_id: string; retries: number }>>(
         `update job set retries = retries - 1, attempts = attempts + 1, last_error = ?, due_at = ?, locked_by = null, locked_until = null
           where id = ? and locked_by = ? returning id, tenant, instance_id, element_id, retries`,
-        [error.slice(0, 4000), retryAt, id, workerId],
+        [error.slice(0, 4000), retryAt(current.attempts + 1, current.payload), id, workerId],
         'all',
         em.getTransactionContext(),
       );

@@ -9,8 +9,11 @@ import { ConflictError, NotFoundError } from '../shared/errors.js';
 import type { HandlerRegistry } from './execution/handlers.js';
 import { runCommand, type Command, type StepResult, type Variables } from './execution/runtime.js';
 import { resolveUserTask } from './execution/user-task.js';
+import { decisionRunner } from '../decisions/business-rule.js';
 import type { ExpressionFunctions } from './execution/engine-expressions.js';
 import type { CompiledProcess } from './definitions/model.js';
+import { jobRetries } from './jobs/retry-cycle.js';
+import { interruptedScopeJobs, reconcileJobs, type ContinuationJobPayload, type EventSubprocessJobPayload } from './jobs/reconcile.js';
 import { modelIndexOf, type DefinitionRecord, type EngineTx, type InstanceRecord, type JobRecord, type TaskRecord, type ExternalTaskRecord } from './store.js';
 
 export interface ProcessServiceDeps {
@@ -111,7 +114,7 @@ export class ProcessService {
     if (startTimer) await this.advance(tx, instance, def, { type: 'fireTimer', elementId: startTimer.elementId, executionId: startTimer.executionId }, actor, { firedJobId: startTimer.id });
     const payload = (job.payload ?? {}) as { timerType?: string; value?: string; remaining?: number | null };
     const next = nextCycle(payload, job.dueAt);
-    if (next) Object.assign(job, { dueAt: next.dueAt, payload: { ...payload, remaining: next.remaining }, lockedBy: null, lockedUntil: null });
+    if (next) Object.assign(job, { dueAt: next.dueAt, payload: { ...payload, remaining: next.remaining }, lockedBy: null, lockedUntil: null, ...freshTries(def, job) });
     else tx.removeJob(job);
     return instance;
   }
@@ -122,6 +125,36 @@ export class ProcessService {
     const def = await this.definitionOf(tx, instance);
     tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: this.deps.clock.now(), type: 'timer.fired', elementId: job.elementId, userName: actor.username, details: { dueAt: job.dueAt } });
     await this.advance(tx, instance, def, { type: 'fireTimer', elementId: job.elementId, executionId: job.executionId }, actor, { firedJobId: job.id });
+    return instance;
+  }
+
+  /** Runs an asynchronous continuation job: the activity held before (or after) itself goes on, in this transaction. */
+  async continueAsync(tx: EngineTx, job: JobRecord, actor: Actor): Promise<InstanceRecord> {
+    const instance = await this.activeInstance(tx, job.instanceId, job.tenant);
+    const def = await this.definitionOf(tx, instance);
+    const p = job.payload as ContinuationJobPayload;
+    await this.advance(tx, instance, def, { type: 'continue', elementId: job.elementId, executionId: p.activityExecutionId, phase: p.phase }, actor, { firedJobId: job.id });
+    return instance;
+  }
+
+  /**
+   * An event sub-process timer is due: the event sub-process runs in its scope (an interrupting one
+   * takes the scope over, and the scope's other event sub-process timers are dropped); a
+   * non-interrupting cycle is re-armed for its next occurrence while the scope lasts.
+   */
+  async fireEventSubprocessTimer(tx: EngineTx, job: JobRecord, actor: Actor): Promise<InstanceRecord> {
+    const instance = await this.activeInstance(tx, job.instanceId, job.tenant);
+    const def = await this.definitionOf(tx, instance);
+    const p = job.payload as EventSubprocessJobPayload;
+    const now = this.deps.clock.now();
+    const fire = { scopeId: p.scopeId, scopeExecutionId: p.scopeExecutionId, subProcessId: p.subProcessId, startEventId: job.elementId, interrupting: p.interrupting };
+    const result = await this.advance(tx, instance, def, { type: 'fireEventSubprocess', fire }, actor, { firedJobId: job.id });
+    const fired = result.eventSubprocess.fired !== false;
+    tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: now, type: fired ? 'timer.fired' : 'timer.skipped', elementId: job.elementId, userName: actor.username, details: { dueAt: job.dueAt, eventSubProcess: p.subProcessId, ...(fired ? {} : { reason: 'il sottoprocesso evento è ancora in corso' }) } });
+    if (p.interrupting && fired) for (const other of interruptedScopeJobs(await tx.instanceJobs(instance.id), p.scopeExecutionId, job.id)) tx.removeJob(other);
+    const next = !p.interrupting && result.status === 'active' && result.eventSubprocess.activeScopes.includes(p.scopeExecutionId) ? nextCycle(p, job.dueAt) : null;
+    if (next) Object.assign(job, { dueAt: next.dueAt, payload: { ...p, remaining: next.remaining }, lockedBy: null, lockedUntil: null, ...freshTries(def, job) });
+    else tx.removeJob(job);
     return instance;
   }
 
@@ -185,7 +218,7 @@ export class ProcessService {
     const traits = modelTraits(def);
     const functions = this.deps.functionsFor?.(instance.tenant, traits.calendar ? await tx.tenantCalendar(instance.tenant) : {}, clock);
     const result = await runCommand(
-      { definitionId: def.id, process, instanceId: instance.id, tenant: instance.tenant, businessKey: instance.businessKey, params: instance.params, handlers: this.deps.handlers, clock, functions },
+      { definitionId: def.id, process, instanceId: instance.id, tenant: instance.tenant, businessKey: instance.businessKey, params: instance.params, handlers: this.deps.handlers, clock, functions, decisions: decisionRunner(tx, instance) },
       instance.state as object | null,
       command,
     );
@@ -205,7 +238,9 @@ export class ProcessService {
       tx.addHistory({ ...base, at: now, type: ext.id === done.completedExternalId ? 'external.completed' : 'external.cancelled', elementId: ext.elementId, userName: actor.username });
     }
     for (const sub of work.subscriptions) if (waiting.get(sub.executionId)?.kind !== 'message') tx.removeSubscription(sub);
-    if (traits.timers || done.firedJobId || result.timers.length) await this.reconcileTimers(tx, instance, result, done.firedJobId);
+    if (traits.timers || traits.async || done.firedJobId || result.timers.length || result.continuations.length) {
+      await reconcileJobs(tx, instance, index, result, { now, newId: this.deps.newId }, done.firedJobId);
+    }
     for (const ev of result.events) tx.addHistory({ ...base, at: ev.at, type: ev.type, elementId: ev.elementId, elementType: ev.elementType, elementName: ev.elementName ?? null });
 
     const known = new Set([...work.tasks, ...work.externalTasks, ...work.subscriptions].filter((r) => waiting.has(r.executionId)).map((r) => r.executionId));
@@ -251,42 +286,6 @@ export class ProcessService {
     return result;
   }
 
-  /** One job per active timer: new timers get a job, vanished ones (activity left or cancelled) lose it. */
-  private async reconcileTimers(tx: EngineTx, instance: InstanceRecord, result: StepResult, firedJobId?: string) {
-    const jobs = (await tx.instanceJobs(instance.id)).filter((j) => j.kind === 'timer');
-    const active = new Map(result.timers.map((t) => [t.executionId, t]));
-    const kept = new Set<string>();
-    for (const job of jobs) {
-      if (job.id !== firedJobId && active.has(job.executionId)) {
-        kept.add(job.executionId);
-        continue;
-      }
-      tx.removeJob(job);
-      if (job.id !== firedJobId) tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: this.deps.clock.now(), type: 'timer.cancelled', elementId: job.elementId });
-    }
-    for (const t of result.timers) {
-      if (kept.has(t.executionId)) continue;
-      tx.createJob({
-        id: this.deps.newId(),
-        tenant: instance.tenant,
-        instanceId: instance.id,
-        definitionId: null,
-        kind: 'timer',
-        elementId: t.elementId,
-        executionId: t.executionId,
-        dueAt: t.dueAt,
-        lockedBy: null,
-        lockedUntil: null,
-        retries: 3,
-        attempts: 0,
-        lastError: null,
-        payload: { timerType: t.timerType ?? null, value: t.value ?? null },
-        createdAt: this.deps.clock.now(),
-      });
-      tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: this.deps.clock.now(), type: 'timer.scheduled', elementId: t.elementId, details: { dueAt: t.dueAt, timerType: t.timerType ?? null, value: t.value ?? null } });
-    }
-  }
-
   private closeTask(tx: EngineTx, task: TaskRecord, status: 'completed' | 'cancelled', now: Date, actor: Actor, type: string) {
     Object.assign(task, { status, endedAt: now, completedBy: status === 'completed' ? actor.username : null });
     tx.addHistory({ tenant: task.tenant, instanceId: task.instanceId, at: now, type, elementId: task.elementId, elementName: task.name, taskId: task.id, userName: actor.username });
@@ -297,6 +296,7 @@ interface ModelTraits {
   external: boolean;
   messages: boolean;
   timers: boolean;
+  async: boolean;
   calendar: boolean;
 }
 
@@ -312,6 +312,7 @@ function modelTraits(def: DefinitionRecord): ModelTraits {
       external: specs.some((e) => e.service?.kind === 'external'),
       messages: specs.some((e) => e.messageName || e.type === 'bpmn:ReceiveTask'),
       timers: def.compiled.includes('bpmn:TimerEventDefinition'),
+      async: specs.some((e) => e.asyncBefore || e.asyncAfter),
       calendar: CALENDAR_CALL.test(def.compiled),
     };
     traitsCache.set(def.id, traits);
@@ -330,6 +331,11 @@ export function nextCycle(p: { timerType?: string; value?: string; remaining?: n
   const remaining = p.remaining === undefined ? (total === null ? null : total - 1) : p.remaining === null ? null : p.remaining - 1;
   if (remaining !== null && remaining <= 0) return null;
   return { dueAt: addIsoDuration(previous, duration), remaining };
+}
+
+/** A re-armed cycle job starts its next occurrence with all its tries. */
+function freshTries(def: DefinitionRecord, job: JobRecord): Pick<JobRecord, 'retries' | 'attempts' | 'lastError'> {
+  return { retries: jobRetries(modelIndexOf(def).elements[job.elementId]?.retryCycle).retries, attempts: 0, lastError: null };
 }
 
 /** bpmn-engine routes a message to a catch event by the message's id. */

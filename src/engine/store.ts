@@ -15,6 +15,15 @@ export interface DefinitionRecord {
   modelIndex: unknown;
 }
 
+/** A deployed DMN decision version (its source is read separately, once, for compiling). */
+export interface DecisionRecord {
+  id: string;
+  key: string;
+  version: number;
+  tenant: string | null;
+  name: string | null;
+}
+
 export interface InstanceRecord {
   id: string;
   tenant: string;
@@ -83,13 +92,17 @@ export interface SubscriptionRecord {
   createdAt: Date;
 }
 
+/** timer: a BPMN timer bpmn-elements registered; async-continuation: camunda:asyncBefore/asyncAfter;
+ *  event-subprocess-timer: a timer start event of an event sub-process; timer-start: a process's timer start event. */
+export type JobKind = 'timer' | 'async-continuation' | 'event-subprocess-timer' | 'timer-start';
+
 export interface JobRecord {
   id: string;
   tenant: string;
   /** For timer-start jobs: null (they belong to definitionId). */
   instanceId: string;
   definitionId: string | null;
-  kind: 'timer' | 'async-continuation' | 'timer-start';
+  kind: JobKind;
   elementId: string;
   executionId: string;
   dueAt: Date;
@@ -141,6 +154,10 @@ export interface EngineTx {
   openWork(instanceId: string, kinds?: WorkKinds): Promise<OpenWork>;
   /** The comune's calendar settings (Tenant.calendar). */
   tenantCalendar(tenant: string): Promise<Record<string, unknown>>;
+  /** The comune's latest version of a decision key, else the latest shared one (business rule tasks). */
+  latestDecision(key: string, tenant: string): Promise<DecisionRecord | null>;
+  /** The DMN file of a deployed decision version (compiled once per version, see src/decisions/cache.ts). */
+  decisionSource(id: string): Promise<string | null>;
   /** The comune's latest edited parameter overrides for a process key, if any. */
   parameterOverride(key: string, tenant: string): Promise<{ version: number; values: Record<string, unknown> } | null>;
   /** New rows; written on commit. */
@@ -154,6 +171,8 @@ export interface EngineTx {
   createJob(rec: JobRecord): JobRecord;
   /** The job, row-locked, if this worker still holds its lock. */
   lockedJob(id: string, workerId: string): Promise<JobRecord | null>;
+  /** Row-locks the process instance of a job (if any) until commit: jobs of one instance run one at a time. */
+  lockJobInstance(jobId: string): Promise<void>;
   removeJob(rec: JobRecord): void;
   addHistory(rec: HistoryRecord): void;
   /** Active instances of a definition, ids ascending (after `after`), within scope and, if given, among `ids` (for migration batches). */
@@ -173,8 +192,11 @@ export interface JobQueue {
   acquire(workerId: string, now: Date, limit: number, lockUntil: Date): Promise<string[]>;
   /** Releases the lock without counting an attempt (e.g. lost a race on the instance). */
   release(id: string, workerId: string): Promise<void>;
-  /** Records a failed attempt: one retry less, due again at retryAt; at zero retries opens an incident. */
-  fail(id: string, workerId: string, error: string, retryAt: Date, now: Date): Promise<{ incident: boolean }>;
+  /**
+   * Records a failed attempt: one retry less, due again at `retryAt(attempt, payload)` (attempt: 1-based count of
+   * failures so far); at zero retries opens an incident.
+   */
+  fail(id: string, workerId: string, error: string, retryAt: (attempt: number, payload: unknown) => Date, now: Date): Promise<{ incident: boolean }>;
   /** Drops a job whose timer no longer exists. */
   discard(id: string): Promise<void>;
 }

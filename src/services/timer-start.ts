@@ -9,6 +9,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { Job, ProcessDefinition, Tenant } from '../db/entities/index.js';
 import type { ModelIndex } from '../engine/definitions/model.js';
 import { timerDueAt } from '../engine/execution/timer-due.js';
+import { jobRetries } from '../engine/jobs/retry-cycle.js';
 
 export async function scheduleTimerStarts(em: EntityManager, def: ProcessDefinition, now: Date): Promise<number> {
   const timers = (def.modelIndex as ModelIndex).startTimers ?? [];
@@ -32,6 +33,7 @@ export async function scheduleTimerStarts(em: EntityManager, def: ProcessDefinit
   for (const tenant of tenants) {
     for (const t of timers) {
       const reps = t.timerType === 'timeCycle' ? /^R(\d*)\//.exec(t.value) : null;
+      const { retries, retryIntervals } = jobRetries((def.modelIndex as ModelIndex).elements[t.elementId]?.retryCycle);
       em.persist(
         Object.assign(new Job(), {
           id: randomUUID(),
@@ -42,7 +44,8 @@ export async function scheduleTimerStarts(em: EntityManager, def: ProcessDefinit
           elementId: t.elementId,
           executionId: `start:${t.elementId}`,
           dueAt: timerDueAt({ timerType: t.timerType, [t.timerType]: t.value }, now),
-          payload: { timerType: t.timerType, value: t.value, remaining: reps ? (reps[1] === '' ? null : Number(reps[1])) : undefined },
+          retries,
+          payload: { timerType: t.timerType, value: t.value, remaining: reps ? (reps[1] === '' ? null : Number(reps[1])) : undefined, ...(retryIntervals ? { retryIntervals } : {}) },
           createdAt: now,
         }),
       );

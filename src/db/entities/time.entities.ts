@@ -1,5 +1,6 @@
 /** Jobs (durable timers, continuations, retries) and incidents. */
 import { EntitySchema } from '@mikro-orm/core';
+import type { JobKind } from '../../engine/store.js';
 
 export class Job {
   id!: string;
@@ -7,7 +8,7 @@ export class Job {
   /** Null for timer-start jobs, which belong to a definition. */
   instanceId!: string;
   definitionId: string | null = null;
-  kind!: 'timer' | 'async-continuation' | 'timer-start';
+  kind!: JobKind;
   elementId!: string;
   executionId!: string;
   dueAt!: Date;

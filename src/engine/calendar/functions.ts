@@ -10,6 +10,13 @@
  * then due for the whole of its last day, the inbox sorts and filters it as a
  * date, and these strings compare correctly with each other, with now() and
  * with today() (same format; at 23:59:59 Rome the UTC date is the Rome date).
+ *
+ * durationUntil(date) turns a deadline into a timer's timeDuration
+ * (`<bpmn:timeDuration>${durationUntil(addWorkingDays(dataDomanda, 15))}</…>`):
+ * the timer is then due at that date by the engine clock. A timeDate timer on
+ * a boundary or intermediate event is compared by bpmn-elements with the
+ * machine's real time, so it fires at once under a moved clock (tests,
+ * CLOCK_OFFSET) when the real time is already past the date.
  */
 import type { Clock } from '../../shared/clock.js';
 import { addCalendarDays, addToWallTime, endOfRomeDay, fromRomeWallTime, readDate, romeDay, romeWallTime, toDay } from './dates.js';
@@ -43,6 +50,13 @@ export function addDuration(date: unknown, duration: unknown): string {
   return new Date(fromRomeWallTime(wall).getTime() + elapsed).toISOString();
 }
 
+/** The ISO-8601 duration from `now` until `date` in whole seconds (PT0S when already past); a plain date means the end of that Rome day. */
+export function durationUntil(now: Date, date: unknown): string {
+  const input = readDate(date);
+  const target = input.instant ?? new Date(endOfRomeDay(input.day));
+  return `PT${Math.max(0, Math.ceil((target.getTime() - now.getTime()) / 1000))}S`;
+}
+
 /** The expression functions for one comune's calendar. */
 export function calendarFunctions(calendar: WorkingCalendar, clock: Clock): CalendarFunctions {
   return {
@@ -62,6 +76,8 @@ export function calendarFunctions(calendar: WorkingCalendar, clock: Clock): Cale
     /** Working days after a up to b included (negative when b is before a). */
     workingDaysBetween: (a, b) => calendar.workingDaysBetween(toDay(a), toDay(b)),
     addDuration: (date, duration) => addDuration(date, duration),
+    /** ISO duration from now until date (PT0S when past), for a timer's timeDuration. */
+    durationUntil: (date) => durationUntil(clock.now(), date),
   };
 }
 

@@ -10,8 +10,9 @@ import * as elements from 'bpmn-elements';
 import serializer, { TypeResolver } from 'moddle-context-serializer';
 import type { Problem } from '../../shared/errors.js';
 import { checkXml, lineOfId } from './xml-guard.js';
-import type { CompiledProcess, ElementSpec, ModelIndex, ServiceSpec } from './model.js';
+import type { CompiledProcess, ElementSpec, EventSubprocessTimer, ModelIndex, ServiceSpec } from './model.js';
 import { Findings, lintDefinitions, validateProcess } from './validation/index.js';
+import { parseRetryCycle } from '../jobs/retry-cycle.js';
 
 const camundaSchema = createRequire(import.meta.url)('camunda-bpmn-moddle/resources/camunda.json') as Record<string, unknown>;
 const typeResolver = TypeResolver(elements as never);
@@ -24,6 +25,8 @@ export interface DeployContext {
   formIds?: ReadonlySet<string>;
   /** Candidate groups the comune has; undefined skips the check (e.g. for the shared default). */
   groups?: ReadonlySet<string>;
+  /** Decision keys a business rule task may reference (the comune's, the shared ones, the deployment's .dmn); undefined skips the check. */
+  decisionKeys?: ReadonlySet<string>;
   /** The process key's merged parameters (visible as params.…), by process key. */
   params?: Readonly<Record<string, Record<string, unknown>>>;
   /**
@@ -96,6 +99,7 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
       formIds: ctx?.formIds,
       formFields: ctx?.formFields,
       groups: ctx?.groups,
+      decisionKeys: ctx?.decisionKeys,
       params: ctx?.params?.[proc.id as string],
     }, findings);
     errors.push(...findings.errors.splice(0));
@@ -171,7 +175,45 @@ function indexProcess(proc: ModdleElement): ModelIndex {
         ),
     );
   if (startTimers.length) index.startTimers = startTimers;
+  const eventSubprocessTimers = eventSubprocessTimersOf(proc);
+  if (eventSubprocessTimers.length) index.eventSubprocessTimers = eventSubprocessTimers;
   return index;
+}
+
+/** Timer start events of event sub-processes (triggeredByEvent), at any depth, with the scope that arms them. */
+function eventSubprocessTimersOf(proc: ModdleElement): EventSubprocessTimer[] {
+  const out: EventSubprocessTimer[] = [];
+  const visit = (scope: ModdleElement) => {
+    for (const el of (scope.flowElements as ModdleElement[] | undefined) ?? []) {
+      if (!el.flowElements) continue;
+      if (el.$type === 'bpmn:SubProcess' && el.triggeredByEvent === true) {
+        for (const start of (el.flowElements as ModdleElement[]).filter((s) => s.$type === 'bpmn:StartEvent')) {
+          for (const def of ((start.eventDefinitions as ModdleElement[] | undefined) ?? []).filter((d) => d.$type === 'bpmn:TimerEventDefinition')) {
+            const timerType = (['timeDate', 'timeDuration', 'timeCycle'] as const).find((t) => typeof (def[t] as ModdleElement | undefined)?.body === 'string');
+            if (!timerType) continue;
+            out.push({
+              subProcessId: el.id as string,
+              startEventId: start.id as string,
+              scopeId: scope.id as string,
+              interrupting: start.isInterrupting !== false,
+              timerType,
+              value: String((def[timerType] as ModdleElement).body).trim(),
+            });
+          }
+        }
+      }
+      visit(el);
+    }
+  };
+  visit(proc);
+  return out;
+}
+
+/** `camunda:failedJobRetryTimeCycle` among the element's extension elements. */
+function retryCycleText(el: ModdleElement): string | undefined {
+  const values = ((el.extensionElements as ModdleElement | undefined)?.values as ModdleElement[] | undefined) ?? [];
+  const body = values.find((v) => v.$type === 'camunda:FailedJobRetryTimeCycle')?.body;
+  return typeof body === 'string' && body.trim() ? body.trim() : undefined;
 }
 
 function processProperties(proc: ModdleElement): Array<{ name?: string; value?: string }> {
@@ -206,10 +248,18 @@ function describe(el: ModdleElement): ElementSpec {
     spec.messageName = message.name ?? message.id;
     spec.messageId = message.id;
   }
+  if (el.asyncBefore === true || el.async === true) spec.asyncBefore = true;
+  if (el.asyncAfter === true) spec.asyncAfter = true;
+  const retryCycle = parseRetryCycle(retryCycleText(el));
+  if (retryCycle) spec.retryCycle = retryCycle;
   return spec;
 }
 
 function serviceOf(el: ModdleElement): ServiceSpec | undefined {
+  if (el.$type === 'bpmn:BusinessRuleTask' && typeof el.decisionRef === 'string' && el.decisionRef.trim()) {
+    const opt = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+    return { kind: 'decision', decisionRef: el.decisionRef.trim(), resultVariable: opt(el.resultVariable), mapDecisionResult: opt(el.mapDecisionResult), binding: opt(el.decisionRefBinding) };
+  }
   if (el.type === 'external' && typeof el.topic === 'string' && el.topic.trim()) return { kind: 'external', topic: el.topic.trim() };
   const delegate = typeof el.delegateExpression === 'string' ? /^\s*[$#]\{\s*([A-Za-z_][\w.-]*)\s*\}\s*$/.exec(el.delegateExpression) : null;
   if (delegate) return { kind: 'handler', handler: delegate[1] };

@@ -15,6 +15,9 @@ import { ProcessExecutionError } from './errors.js';
 import { ConflictError, DomainError } from '../../shared/errors.js';
 import { loadContext } from './context-cache.js';
 import { timerDueAt } from './timer-due.js';
+import { asyncContinuations, type AsyncPhase } from './async-continuations.js';
+import { armedTimers, fireEventSubprocess, processScopeKey, type EventSubprocessArm, type EventSubprocessFire } from './event-subprocess.js';
+import type { DecisionRunner } from '../../decisions/business-rule.js';
 
 export type Variables = Record<string, unknown>;
 
@@ -24,9 +27,14 @@ export type Command =
   | { type: 'completeExternal'; executionId: string; variables: Variables }
   | { type: 'externalError'; executionId: string; errorCode: string; errorMessage?: string; variables: Variables }
   | { type: 'fireTimer'; elementId: string; executionId: string }
+  /** Lets an activity held at an asynchronous continuation go on (the job's command). */
+  | { type: 'continue'; elementId: string; executionId: string; phase: AsyncPhase }
+  /** A timer of an event sub-process is due: run the event sub-process in its scope. */
+  | { type: 'fireEventSubprocess'; fire: EventSubprocessFire }
   | { type: 'cancel' };
 
-export type WaitKind = 'user' | 'external' | 'message' | 'timer' | 'other';
+/** `async`: held at an asynchronous continuation, waiting for its job. */
+export type WaitKind = 'user' | 'external' | 'message' | 'timer' | 'async' | 'other';
 
 export interface Wait {
   kind: WaitKind;
@@ -55,6 +63,14 @@ export interface TimerRequest {
   value?: string;
 }
 
+/** An activity held at an asynchronous continuation: the key of its job. */
+export interface ContinuationRequest {
+  elementId: string;
+  /** The activity's execution id. */
+  executionId: string;
+  phase: AsyncPhase;
+}
+
 export interface StepResult {
   state: object;
   status: 'active' | 'completed' | 'cancelled';
@@ -62,6 +78,10 @@ export interface StepResult {
   waits: Wait[];
   events: EngineEvent[];
   timers: TimerRequest[];
+  /** Activities held at an asynchronous continuation after this command. */
+  continuations: ContinuationRequest[];
+  /** Event sub-process timers: armed by scopes started in this command; the scope executions still active; false when a due one could not fire (still running). */
+  eventSubprocess: { armed: EventSubprocessArm[]; activeScopes: string[]; fired?: boolean };
 }
 
 export interface RunContext {
@@ -74,6 +94,8 @@ export interface RunContext {
   handlers: HandlerRegistry;
   clock: Clock;
   functions?: ExpressionFunctions;
+  /** Evaluates business rule tasks (camunda:decisionRef) inside the command's transaction. */
+  decisions?: DecisionRunner;
 }
 
 /** bpmn-engine builds debug loggers per element on every command; silent unless DEBUG is set. */
@@ -90,8 +112,18 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
   const pending = new Set<Promise<unknown>>();
   const externalCallbacks = new Map<string, (err: unknown, output?: unknown) => void>();
   let failure: Error | null = null;
+  let eventSubprocessSkipped = false;
 
   const listener = new EventEmitter();
+  const continuations = asyncContinuations(ctx.process.index, command.type === 'continue' ? { executionId: command.executionId, phase: command.phase } : null);
+  const index = ctx.process.index;
+  const startedScopes = new Map<string, string>();
+  if (command.type === 'start') startedScopes.set(processScopeKey(index), index.processId);
+  if (index.eventSubprocessTimers?.length) {
+    listener.on('activity.start', (api: { id: string; type: string; executionId: string }) => {
+      if (api.type === 'bpmn:SubProcess' || api.type === 'bpmn:Transaction') startedScopes.set(api.executionId, api.id);
+    });
+  }
   const record = (type: EngineEvent['type']) => (api: { id: string; type: string; name?: string }) => {
     if (api.type === 'bpmn:Process' || api.type === 'bpmn:SequenceFlow') return;
     events.push({ type, elementId: api.id, elementType: api.type, elementName: api.name, at: ctx.clock.now() });
@@ -106,7 +138,7 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
     sourceContext: loadContext(ctx.definitionId, ctx.process.serializedContext),
     expressions: createEngineExpressions(extras),
     timers: new Timers({ setTimeout: (() => null) as unknown as typeof setTimeout, clearTimeout: () => undefined }),
-    extensions: { serviceTasks: serviceExtension },
+    extensions: { serviceTasks: serviceExtension, asyncContinuations: continuations.extension },
     scripts: NO_SCRIPTS,
     ...(process.env.DEBUG ? {} : { Logger: silentLogger }),
   } as never);
@@ -123,6 +155,24 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
         execute(message: { content: { executionId: string } }, callback: (err: unknown, output?: unknown) => void) {
           if (service.kind === 'external') {
             externalCallbacks.set(message.content.executionId, callback);
+            return;
+          }
+          if (service.kind === 'decision') {
+            const env = activity.environment;
+            const p = (async () => {
+              try {
+                if (!ctx.decisions) throw new ProcessExecutionError('Valutazione delle decisioni DMN non disponibile in questo contesto');
+                const out = await ctx.decisions.run({ spec: service, elementId: activity.id, variables: structuredClone(cleanVariables(env.variables)), params: ctx.params, now: ctx.clock.now() });
+                Object.assign(env.variables, out);
+                callback(null, out);
+              } catch (err) {
+                // A decision that cannot be evaluated fails the command with its own code (not a BPMN error).
+                if (err instanceof DomainError) failure = failure ?? err;
+                callback(err);
+              }
+            })();
+            pending.add(p);
+            void p.finally(() => pending.delete(p));
             return;
           }
           const handler = ctx.handlers.get(service.handler);
@@ -161,7 +211,8 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
       engine.recover(structuredClone(state) as never);
       await engine.resume({ listener } as never);
       await settle(pending);
-      applyCommand(engine, command, externalCallbacks);
+      const espFired = applyCommand(engine, command, externalCallbacks, continuations.released);
+      if (espFired === false) eventSubprocessSkipped = true;
     }
     await settle(pending);
   } catch (err) {
@@ -181,8 +232,10 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
   const rawState = (await engine.getState()) as { definitions: Array<Record<string, unknown>> };
   for (const d of rawState.definitions) delete d.source;
   const timers = collectTimers(engine, ctx.clock);
-  const waits = running ? collectWaits(execution, ctx.process, externalCallbacks) : [];
+  const postponed = running ? allPostponed(execution) : [];
+  const waits = collectWaits(postponed, ctx.process, externalCallbacks, continuations.held);
   const variables = cleanVariables(processEnvironment(execution)?.variables ?? {});
+  const env = (processEnvironment(execution) ?? engine.environment) as unknown as { resolveExpression(value: string): unknown };
   return {
     state: rawState,
     status: cancelled ? 'cancelled' : running ? 'active' : 'completed',
@@ -190,6 +243,15 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
     waits,
     events,
     timers: running ? timers : [],
+    continuations: postponed.flatMap((p) => {
+      const held = continuations.held.get(p.executionId);
+      return held ? [{ elementId: p.id, executionId: p.executionId, phase: held.phase }] : [];
+    }),
+    eventSubprocess: {
+      armed: running ? armedTimers(index, startedScopes, (v) => env.resolveExpression(v), ctx.clock.now()) : [],
+      activeScopes: running ? [processScopeKey(index), ...postponed.filter((p) => p.type === 'bpmn:SubProcess' || p.type === 'bpmn:Transaction').map((p) => p.executionId)] : [],
+      ...(command.type === 'fireEventSubprocess' ? { fired: !eventSubprocessSkipped } : {}),
+    },
   };
 }
 
@@ -222,7 +284,8 @@ interface EngineExecution {
   definitions: Array<{ getProcesses(): Array<{ environment: { variables: Variables } }>; getRunningProcesses?(): Array<{ environment: { variables: Variables } }> }>;
 }
 
-function applyCommand(engine: Engine, command: Command, externalCallbacks: Map<string, (err: unknown, output?: unknown) => void>) {
+/** Applies the command to the resumed engine; for fireEventSubprocess, returns whether the event sub-process ran. */
+function applyCommand(engine: Engine, command: Command, externalCallbacks: Map<string, (err: unknown, output?: unknown) => void>, continued: () => boolean): boolean | void {
   const execution = engine.execution as unknown as EngineExecution;
   switch (command.type) {
     case 'signal': {
@@ -258,6 +321,21 @@ function applyCommand(engine: Engine, command: Command, externalCallbacks: Map<s
       (execution as unknown as { cancelActivity(m: object): void }).cancelActivity({ id: command.elementId, executionId: command.executionId });
       return;
     }
+    case 'continue':
+      // The hold was let go while the engine resumed (see async-continuations.ts).
+      if (!continued()) throw new ConflictError(`L'elemento ${command.elementId} non attende più la continuazione asincrona`, 'ELEMENT_NOT_WAITING');
+      return;
+    case 'fireEventSubprocess': {
+      const proc = execution.definitions[0]?.getProcesses()[0] as unknown as { id: string; execution?: never } | undefined;
+      return fireEventSubprocess(
+        proc?.execution,
+        allPostponed(execution) as never,
+        command.fire,
+        proc?.id ?? '',
+        () => registeredTimers(engine),
+        (m) => (execution as unknown as { cancelActivity(m: object): void }).cancelActivity(m),
+      );
+    }
     case 'cancel':
       execution.stop();
       return;
@@ -281,11 +359,11 @@ function processEnvironment(execution: EngineExecution): { variables: Variables 
   return def?.getProcesses()[0]?.environment;
 }
 
-function collectWaits(execution: EngineExecution, process: CompiledProcess, externals: Map<string, unknown>): Wait[] {
+function collectWaits(postponed: PostponedApi[], process: CompiledProcess, externals: Map<string, unknown>, held: Map<string, unknown>): Wait[] {
   const waits: Wait[] = [];
-  for (const p of allPostponed(execution)) {
+  for (const p of postponed) {
     const spec = process.index.elements[p.id];
-    waits.push({ kind: kindOf(p, spec, externals), elementId: p.id, executionId: p.executionId, elementType: p.type, spec });
+    waits.push({ kind: held.has(p.executionId) ? 'async' : kindOf(p, spec, externals), elementId: p.id, executionId: p.executionId, elementType: p.type, spec });
   }
   return waits;
 }

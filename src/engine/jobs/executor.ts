@@ -1,21 +1,29 @@
 /**
- * The job executor: acquires due jobs (timers) in batches and runs each in its
- * own command transaction. A job is deleted in the same transaction that
- * applies its effect, so it takes effect at most once per successful commit;
- * a crash before commit leaves it to be acquired again when its lock expires.
+ * The job executor: acquires due jobs (timers, asynchronous continuations,
+ * event sub-process timers, timer start events) in batches and runs each in
+ * its own command transaction, which first row-locks the job's instance, so
+ * two jobs of one case never run at the same time. A job is deleted in the
+ * same transaction that applies its effect, so it takes effect at most once
+ * per successful commit; a crash before commit leaves it to be acquired again
+ * when its lock expires. A failure rolls the command back and counts a try:
+ * the job is due again after its element's camunda:failedJobRetryTimeCycle
+ * interval (default one minute) and, with no tries left, opens an incident.
  * Polling uses real timers; what is "due" is decided by the injected clock.
  */
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
 import type { ProcessService } from '../process-service.js';
-import type { EngineStore, JobQueue } from '../store.js';
+import type { EngineStore, JobQueue, JobRecord, EngineTx } from '../store.js';
+import { payloadIntervals, retryAt } from './retry-cycle.js';
 
 export interface ExecutorOptions {
   workerId: string;
   batchSize?: number;
   lockMs?: number;
   pollMs?: number;
-  /** Backoff before retry n (1-based), default 1, 2, 4… minutes. */
+  /** Jobs of one acquired batch run at the same time, each in its own transaction (default 1; PostgreSQL only: PGlite has one session). */
+  concurrency?: number;
+  /** Backoff after failure n (1-based); by default the job's retry cycle (or one minute). */
   backoffMs?: (attempt: number) => number;
   log?: (msg: string) => void;
 }
@@ -39,8 +47,17 @@ export class JobExecutor {
     const now = this.clock.now();
     const lockMs = this.opts.lockMs ?? 5 * 60_000;
     const ids = await this.queue.acquire(this.opts.workerId, now, this.opts.batchSize ?? 50, new Date(now.getTime() + lockMs));
-    for (const id of ids) await this.execute(id);
+    await this.executeAll(ids);
     return ids.length;
+  }
+
+  /** Up to `concurrency` jobs in flight; the instance row lock still keeps two jobs of one case apart. */
+  private async executeAll(ids: string[]): Promise<void> {
+    let next = 0;
+    const lane = async () => {
+      while (next < ids.length) await this.execute(ids[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.opts.concurrency ?? 1, ids.length)) }, lane));
   }
 
   /** Runs batches until nothing is due. */
@@ -78,14 +95,28 @@ export class JobExecutor {
     await this.running;
   }
 
+  private run(tx: EngineTx, job: JobRecord): Promise<unknown> {
+    const actor = { username: 'job-executor' };
+    switch (job.kind) {
+      case 'timer-start':
+        return this.processes.startFromTimer(tx, job, actor);
+      case 'async-continuation':
+        return this.processes.continueAsync(tx, job, actor);
+      case 'event-subprocess-timer':
+        return this.processes.fireEventSubprocessTimer(tx, job, actor);
+      default:
+        return this.processes.fireTimer(tx, job, actor);
+    }
+  }
+
   private async execute(id: string): Promise<void> {
     const { workerId } = this.opts;
     try {
       const fired = await this.store.transaction(async (tx) => {
+        await tx.lockJobInstance(id);
         const job = await tx.lockedJob(id, workerId);
         if (!job) return false;
-        if (job.kind === 'timer-start') await this.processes.startFromTimer(tx, job, { username: 'job-executor' });
-        else await this.processes.fireTimer(tx, job, { username: 'job-executor' });
+        await this.run(tx, job);
         return true;
       });
       if (fired) this.stats.fired++;
@@ -100,9 +131,9 @@ export class JobExecutor {
       } else {
         this.stats.failed++;
         const now = this.clock.now();
-        const attempt = 1;
-        const backoff = this.opts.backoffMs?.(attempt) ?? 60_000;
-        const { incident } = await this.queue.fail(id, workerId, (err as Error).message ?? String(err), new Date(now.getTime() + backoff), now);
+        const { backoffMs } = this.opts;
+        const due = (attempt: number, payload: unknown) => (backoffMs ? new Date(now.getTime() + backoffMs(attempt)) : retryAt(now, attempt, payloadIntervals(payload)));
+        const { incident } = await this.queue.fail(id, workerId, (err as Error).message ?? String(err), due, now);
         this.opts.log?.(`job ${id} failed${incident ? ' (incident opened)' : ''}: ${(err as Error).message}`);
       }
     }

@@ -23,6 +23,8 @@ export interface RuleInput {
   formFields?: Readonly<Record<string, readonly string[]>>;
   /** Candidate groups that exist; undefined skips the group check. */
   groups?: ReadonlySet<string>;
+  /** Decision keys business rule tasks may reference; undefined skips the check. */
+  decisionKeys?: ReadonlySet<string>;
   /** This process's merged parameters (params.…); undefined skips the parameter check. */
   params?: Record<string, unknown>;
 }

@@ -8,6 +8,8 @@
  *   timer-invalid                                          timers.ts
  *   unreachable                                            reachability.ts
  *   gateway-missing-condition                              gateways.ts
+ *   decision-unknown, decision-map-result, decision-binding decisions.ts
+ *   retry-cycle-invalid                                    jobs.ts
  * Warnings (returned with a successful deployment): user-task-no-due-date,
  * user-task-unassigned, expression-undefined-variable when it cannot be exact,
  * bpmnlint/<rule> (lint.ts), validation-internal when a rule itself failed.
@@ -20,6 +22,8 @@ import { checkExpressions } from './expressions.js';
 import { checkTimers } from './timers.js';
 import { checkReachability } from './reachability.js';
 import { checkGatewayConditions } from './gateways.js';
+import { checkDecisionTasks } from './decisions.js';
+import { checkJobs } from './jobs.js';
 
 export { Findings, type RuleInput } from './findings.js';
 export { lintDefinitions } from './lint.js';
@@ -33,4 +37,6 @@ export function validateProcess(input: RuleInput, out: Findings): void {
   out.guard('timers', id, () => checkTimers(input.proc, out));
   out.guard('reachability', id, () => checkReachability(input.proc, out));
   out.guard('gateways', id, () => checkGatewayConditions(input.proc, out));
+  out.guard('decisions', id, () => checkDecisionTasks(input, out));
+  out.guard('jobs', id, () => checkJobs(input.proc, out));
 }

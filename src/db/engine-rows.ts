@@ -1,0 +1,384 @@
+/**
+ * The rows every command touches — the process instance, its user tasks and
+ * the history — read and written with hand-written SQL on the transaction's
+ * own connection instead of through MikroORM's unit of work, which costs more
+ * per step (change sets, identity map, hydration, one statement per table)
+ * than the engine itself. Everything else an EngineTx does stays on the ORM.
+ *
+ * Same guarantees as the unit of work it replaces:
+ * - one identity per row and transaction (loading a task twice, or finding a
+ *   created task among the open ones, gives the same object);
+ * - changes to loaded rows are found by comparing with a snapshot taken at
+ *   load time and written on commit, with the `version` column checked
+ *   (`where id = … and version = …`): a row changed by another transaction in
+ *   the meantime makes the commit fail with 409 CONCURRENT_MODIFICATION;
+ * - new rows are inserted on commit with their final values.
+ * All the writes of a commit go in ONE statement (data-modifying CTEs over one
+ * jsonb parameter); on PostgreSQL every statement is a named prepared
+ * statement, parsed and planned once per connection. The column lists come
+ * from the entity metadata, so a property added to an entity is read and
+ * written here too.
+ */
+import { createHash } from 'node:crypto';
+import type { EntityManager, EntityProperty } from '@mikro-orm/core';
+import { ConflictError } from '../shared/errors.js';
+import type { InstanceRecord, TaskRecord, TenantScope } from '../engine/store.js';
+import { HistoryEvent, ProcessInstance, Task } from './entities/index.js';
+
+type Row = Record<string, unknown>;
+
+/** The 409 of a lost optimistic race, whoever detects it. */
+export function concurrentModification(): ConflictError {
+  return new ConflictError('Il caso è stato modificato da un\'altra operazione nel frattempo: ricaricare e riprovare', 'CONCURRENT_MODIFICATION');
+}
+
+// ------------------------------------------------------------------ columns
+
+type Kind = 'scalar' | 'date' | 'json' | 'array';
+
+interface Column {
+  prop: string;
+  field: string;
+  /** Type in a jsonb_to_recordset column list (strings as text: the target column enforces its own length). */
+  recordType: string;
+  kind: Kind;
+  primary: boolean;
+  version: boolean;
+  /** Filled by the database (bigserial): never inserted. */
+  generated: boolean;
+}
+
+interface Table {
+  name: string;
+  columns: Column[];
+  /** `"a", "b", …` for selects. */
+  selectList: string;
+}
+
+const tables = new Map<string, Table>();
+
+function tableOf(em: EntityManager, cls: { name: string }): Table {
+  let table = tables.get(cls.name);
+  if (!table) {
+    const meta = em.getMetadata().get(cls.name);
+    const columns = meta.props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false).map(columnOf);
+    table = { name: meta.tableName, columns, selectList: columns.map((c) => `"${c.field}"`).join(', ') };
+    tables.set(cls.name, table);
+  }
+  return table;
+}
+
+function columnOf(p: EntityProperty): Column {
+  const columnType = (p.columnTypes?.[0] ?? 'text').toLowerCase();
+  const typeName = p.customType?.constructor.name ?? '';
+  const kind: Kind = p.runtimeType === 'Date' ? 'date' : typeName === 'JsonType' ? 'json' : typeName === 'ArrayType' ? 'array' : 'scalar';
+  const generated = columnType.includes('serial');
+  const recordType = /^(varchar|character varying|char|character)\b/.test(columnType) ? 'text' : columnType;
+  return { prop: p.name, field: p.fieldNames[0]!, recordType, kind, primary: !!p.primary, version: !!p.version, generated };
+}
+
+const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v as string));
+
+function fromRow<T>(table: Table, cls: new () => T, row: Row): T {
+  const rec = new cls() as Row;
+  for (const c of table.columns) {
+    const v = row[c.field];
+    rec[c.prop] = c.kind === 'date' ? toDate(v) : v ?? null;
+  }
+  return rec as T;
+}
+
+/** A comparable image of a value: dates by time, json and arrays by their text. */
+function image(kind: Kind, v: unknown): unknown {
+  if (v == null) return null;
+  if (kind === 'date') return v instanceof Date ? v.getTime() : String(v);
+  if (kind === 'json' || kind === 'array') return JSON.stringify(v);
+  return v;
+}
+
+/**
+ * Per column: the image of the loaded value, plus the loaded value itself for
+ * json/array columns (an object that is replaced, not mutated, is changed
+ * without comparing its text).
+ */
+interface Snapshot {
+  images: unknown[];
+  refs: unknown[];
+}
+
+function snapshotOf(table: Table, rec: Row): Snapshot {
+  const images: unknown[] = [];
+  const refs: unknown[] = [];
+  for (const c of table.columns) {
+    const v = rec[c.prop];
+    refs.push(v);
+    images.push(image(c.kind, v));
+  }
+  return { images, refs };
+}
+
+function changed(table: Table, rec: Row, snap: Snapshot): boolean {
+  return table.columns.some((c, i) => {
+    if (c.version) return false;
+    const v = rec[c.prop];
+    if ((c.kind === 'json' || c.kind === 'array') && v !== snap.refs[i] && v != null && snap.refs[i] != null) return true;
+    return !Object.is(image(c.kind, v), snap.images[i]);
+  });
+}
+
+/** The row as JSON-ready values by column name (dates become ISO text in JSON). */
+function toRow(table: Table, rec: Row, overrides: Row = {}): Row {
+  const row: Row = {};
+  for (const c of table.columns) {
+    if (c.generated) continue;
+    const v = c.field in overrides ? overrides[c.field] : rec[c.prop];
+    row[c.field] = v === undefined ? null : v;
+  }
+  return row;
+}
+
+// ------------------------------------------------------------------ statements
+
+interface Statement {
+  /** Prepared-statement name on PostgreSQL (derived from the text, so a different text never reuses a name). */
+  name: string;
+  text: string;
+}
+
+const statement = (text: string): Statement => ({ name: `rei_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text });
+
+interface Statements {
+  instanceById: Statement;
+  taskForUpdate: Statement;
+  openTasks: Statement;
+  latestDefinition: Statement;
+  parameterOverride: Statement;
+  write: Statement;
+}
+
+let cachedStatements: Statements | null = null;
+
+function statementsFor(em: EntityManager): Statements {
+  if (cachedStatements) return cachedStatements;
+  const instance = tableOf(em, ProcessInstance);
+  const task = tableOf(em, Task);
+  const history = tableOf(em, HistoryEvent);
+  const recordDef = (t: Table) =>
+    t.columns
+      .filter((c) => !c.generated)
+      .map((c) => `"${c.field}" ${c.recordType}`)
+      .join(', ');
+  const insertPart = (alias: string, t: Table) => {
+    const cols = t.columns.filter((c) => !c.generated).map((c) => `"${c.field}"`);
+    return `${alias} as (insert into "${t.name}" (${cols.join(', ')}) select ${cols.map((c) => `x.${c}`).join(', ')} from d, rows from (jsonb_to_recordset(d.j->'${alias}') as (${recordDef(t)})) with ordinality as x(${cols.join(', ')}, n) order by x.n)`;
+  };
+  // `key = any($n)` (the ids, also passed apart) lets the planner find the rows by primary key instead of joining the whole table.
+  const updatePart = (alias: string, t: Table, idsParam: string) => {
+    const key = t.columns.find((c) => c.primary)!;
+    const version = t.columns.find((c) => c.version)!;
+    const set = t.columns.filter((c) => !c.primary && !c.version && !c.generated).map((c) => `"${c.field}" = x."${c.field}"`);
+    set.push(`"${version.field}" = t."${version.field}" + 1`);
+    return `${alias} as (update "${t.name}" t set ${set.join(', ')} from d, jsonb_to_recordset(d.j->'${alias}') as x(${recordDef(t)}) where t."${key.field}" = any(${idsParam}::${key.recordType}[]) and t."${key.field}" = x."${key.field}" and t."${version.field}" = x."${version.field}" returning 1)`;
+  };
+  cachedStatements = {
+    instanceById: statement(`select ${instance.selectList} from "${instance.name}" where id = $1 and ($2::text is null or tenant = $2)`),
+    taskForUpdate: statement(`select ${task.selectList} from "${task.name}" where id = $1 and ($2::text is null or tenant = $2) for update`),
+    openTasks: statement(`select ${task.selectList} from "${task.name}" where instance_id = $1 and status = 'open'`),
+    // The comune's latest version, else the latest shared one; with it the
+    // comune's latest parameter overrides for the key, which a start reads next.
+    latestDefinition: statement(
+      `select d.id, (select json_build_object('version', p.version, 'values', p.values) from parameter_set p where p.key = $1 and p.tenant = $2 order by p.version desc limit 1) as override ` +
+        `from process_definition d where d.key = $1 and (d.tenant = $2 or d.tenant is null) order by d.tenant asc nulls last, d.version desc limit 1`,
+    ),
+    parameterOverride: statement(`select version, values from parameter_set where key = $1 and tenant = $2 order by version desc limit 1`),
+    write: statement(
+      `with d as (select $1::text::jsonb as j), ` +
+        [insertPart('ii', instance), updatePart('ui', instance, '$2'), updatePart('ut', task, '$3'), insertPart('it', task), insertPart('ih', history)].join(', ') +
+        ` select (select count(*) from ui)::int as ui, (select count(*) from ut)::int as ut`,
+    ),
+  };
+  return cachedStatements;
+}
+
+// ------------------------------------------------------------------ connection
+
+interface Sql {
+  run(stmt: Statement, values: unknown[]): Promise<Row[]>;
+}
+
+interface PgClientLike {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+}
+interface PgliteLike {
+  exec(sql: string): Promise<unknown>;
+  query(sql: string, params: unknown[]): Promise<{ rows: Row[] }>;
+}
+
+/** The connection of the em's open transaction (knex keeps it on the transaction's client). */
+async function transactionSql(em: EntityManager): Promise<Sql> {
+  const trx = em.getTransactionContext<{ client?: { acquireConnection(): Promise<unknown> } } & object>();
+  if (!trx?.client) throw new Error('engine-rows: nessuna transazione aperta');
+  const conn = (await trx.client.acquireConnection()) as PgClientLike | PgliteLike;
+  if ('exec' in conn && typeof conn.exec === 'function') {
+    const pglite = conn as PgliteLike;
+    return { run: async (stmt, values) => (await pglite.query(stmt.text, values)).rows };
+  }
+  const client = conn as PgClientLike;
+  return { run: async (stmt, values) => (await client.query({ name: stmt.name, text: stmt.text, values })).rows };
+}
+
+// ------------------------------------------------------------------ rows of one transaction
+
+interface Tracked<T> {
+  rec: T;
+  /** The version loaded (or 1 for a new row). */
+  version: number;
+  /** null for a row created in this transaction. */
+  snapshot: Snapshot | null;
+}
+
+export interface ParameterOverride {
+  version: number;
+  values: Record<string, unknown>;
+}
+
+export class EngineRows {
+  private sqlPromise: Promise<Sql> | null = null;
+  private readonly instances = new Map<string, Tracked<ProcessInstance>>();
+  private readonly tasks = new Map<string, Tracked<Task>>();
+  private history: HistoryEvent[] = [];
+  private readonly overrides = new Map<string, ParameterOverride | null>();
+
+  constructor(private readonly em: EntityManager) {}
+
+  private sql(): Promise<Sql> {
+    return (this.sqlPromise ??= transactionSql(this.em));
+  }
+
+  private async query(pick: (s: Statements) => Statement, values: unknown[]): Promise<Row[]> {
+    return (await this.sql()).run(pick(statementsFor(this.em)), values);
+  }
+
+  async instance(id: string, scope: TenantScope): Promise<InstanceRecord | null> {
+    const known = this.instances.get(id);
+    if (known) return !scope || known.rec.tenant === scope ? known.rec : null;
+    const [row] = await this.query((s) => s.instanceById, [id, scope]);
+    return row ? this.trackInstance(row) : null;
+  }
+
+  /** The task row-locked (FOR UPDATE) even when already loaded: a concurrent action on it waits for this transaction. */
+  async lockTask(id: string, scope: TenantScope): Promise<TaskRecord | null> {
+    const [row] = await this.query((s) => s.taskForUpdate, [id, scope]);
+    return row ? this.trackTask(row) : null;
+  }
+
+  /** Open tasks of the instance as this transaction sees them: stored rows, minus those closed here, plus those created here. */
+  async openTasks(instanceId: string): Promise<TaskRecord[]> {
+    // An instance created in this transaction has no stored rows yet.
+    const isNew = this.instances.get(instanceId)?.snapshot === null;
+    const rows = isNew ? [] : await this.query((s) => s.openTasks, [instanceId]);
+    const found = new Set<Task>();
+    for (const row of rows) found.add(this.trackTask(row));
+    for (const t of this.tasks.values()) if (t.rec.instanceId === instanceId) found.add(t.rec);
+    return [...found].filter((t) => t.status === 'open');
+  }
+
+  /** Id of the definition a start uses; also reads the comune's parameter overrides of the key (same transaction). */
+  async latestDefinitionId(key: string, tenant: string): Promise<string | null> {
+    const [row] = await this.query((s) => s.latestDefinition, [key, tenant]);
+    if (!row) return null;
+    const override = row.override as ParameterOverride | null;
+    this.overrides.set(`${key}\u0000${tenant}`, override ? { version: override.version, values: override.values } : null);
+    return row.id as string;
+  }
+
+  async parameterOverride(key: string, tenant: string): Promise<ParameterOverride | null> {
+    const cacheKey = `${key}\u0000${tenant}`;
+    if (this.overrides.has(cacheKey)) return this.overrides.get(cacheKey)!;
+    const [row] = await this.query((s) => s.parameterOverride, [key, tenant]);
+    const override = row ? { version: row.version as number, values: row.values as Record<string, unknown> } : null;
+    this.overrides.set(cacheKey, override);
+    return override;
+  }
+
+  createInstance(rec: InstanceRecord): InstanceRecord {
+    const entity = Object.assign(new ProcessInstance(), rec);
+    this.instances.set(entity.id, { rec: entity, version: entity.version, snapshot: null });
+    return entity;
+  }
+
+  createTask(rec: TaskRecord): TaskRecord {
+    const entity = Object.assign(new Task(), rec);
+    this.tasks.set(entity.id, { rec: entity, version: 1, snapshot: null });
+    return entity;
+  }
+
+  addHistory(rec: Partial<HistoryEvent> & Pick<HistoryEvent, 'tenant' | 'instanceId' | 'at' | 'type'>): void {
+    this.history.push(Object.assign(new HistoryEvent(), rec));
+  }
+
+  /**
+   * Writes what this transaction changed, in one statement, once, right before
+   * the ORM flushes its own entities and commits. Throws 409 when a loaded instance or
+   * task was changed by another transaction since it was read.
+   */
+  async flush(): Promise<void> {
+    if (!this.instances.size && !this.tasks.size && !this.history.length) return;
+    const instanceTable = tableOf(this.em, ProcessInstance);
+    const taskTable = tableOf(this.em, Task);
+    const historyTable = tableOf(this.em, HistoryEvent);
+    const ii: Row[] = [];
+    const ui: Row[] = [];
+    const it: Row[] = [];
+    const ut: Row[] = [];
+    const dirtyInstances: Array<Tracked<ProcessInstance>> = [];
+    const dirtyTasks: Array<Tracked<Task>> = [];
+    for (const t of this.instances.values()) {
+      if (!t.snapshot) ii.push(toRow(instanceTable, t.rec as unknown as Row));
+      else if (changed(instanceTable, t.rec as unknown as Row, t.snapshot)) {
+        ui.push(toRow(instanceTable, t.rec as unknown as Row, { version: t.version }));
+        dirtyInstances.push(t);
+      }
+    }
+    for (const t of this.tasks.values()) {
+      if (!t.snapshot) it.push(toRow(taskTable, t.rec as unknown as Row, { version: 1 }));
+      else if (changed(taskTable, t.rec as unknown as Row, t.snapshot)) {
+        ut.push(toRow(taskTable, t.rec as unknown as Row, { version: t.version }));
+        dirtyTasks.push(t);
+      }
+    }
+    const ih = this.history.map((h) => toRow(historyTable, h as unknown as Row));
+    this.history = [];
+    if (!ii.length && !ui.length && !it.length && !ut.length && !ih.length) return;
+
+    const payload: Record<string, Row[]> = {};
+    if (ii.length) payload.ii = ii;
+    if (ui.length) payload.ui = ui;
+    if (ut.length) payload.ut = ut;
+    if (it.length) payload.it = it;
+    if (ih.length) payload.ih = ih;
+    const [counts] = await this.query((s) => s.write, [JSON.stringify(payload), ui.map((r) => r.id), ut.map((r) => r.id)]);
+    if (Number(counts?.ui) !== ui.length || Number(counts?.ut) !== ut.length) throw concurrentModification();
+    for (const t of dirtyInstances) t.rec.version = t.version + 1;
+    for (const t of dirtyTasks) t.rec.version = t.version + 1;
+    // Called once, when the transaction commits: the tracked rows are done with.
+    this.instances.clear();
+    this.tasks.clear();
+  }
+
+  private trackInstance(row: Row): ProcessInstance {
+    const table = tableOf(this.em, ProcessInstance);
+    const rec = fromRow(table, ProcessInstance, row);
+    this.instances.set(rec.id, { rec, version: rec.version, snapshot: snapshotOf(table, rec as unknown as Row) });
+    return rec;
+  }
+
+  private trackTask(row: Row): Task {
+    const known = this.tasks.get(row.id as string);
+    if (known) return known.rec;
+    const table = tableOf(this.em, Task);
+    const rec = fromRow(table, Task, row);
+    this.tasks.set(rec.id, { rec, version: rec.version, snapshot: snapshotOf(table, rec as unknown as Row) });
+    return rec;
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * Start-up chores, each idempotent: create the admin user on first start,
- * deploy every model found under processes/ (shared defaults at the top level,
+ * deploy every model (.bpmn) and decision (.dmn) found under processes/ (shared defaults at the top level,
  * per-comune overrides in processes/<belfiore>/), and seed the demo data.
  */
 import fs from 'node:fs';
@@ -38,12 +38,13 @@ export async function deployProcessesDir(services: Services, dir: string): Promi
     if (tenant && !(await em.findOne(Tenant, { code: tenant }))) continue;
     const files = fs
       .readdirSync(folder)
-      .filter((f) => /\.bpmn$/i.test(f))
+      .filter((f) => /\.(bpmn|dmn)$/i.test(f))
       .sort()
       .map((f) => ({ name: f, content: fs.readFileSync(path.join(folder, f), 'utf8') }));
     if (!files.length) continue;
     const result = await services.deployments.deploy({ name: `processes/${tenant ? `${tenant}/` : ''}`, tenant, files, source: 'startup', createdBy: null });
     for (const d of result.definitions) report.push({ tenant, key: d.key, version: d.version, created: d.created });
+    for (const d of result.decisions) report.push({ tenant, key: `${d.key} (DMN)`, version: d.version, created: d.created });
   }
   return report;
 }

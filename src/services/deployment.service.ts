@@ -17,13 +17,14 @@ import type { Clock } from '../shared/clock.js';
 import { ValidationError, type Problem } from '../shared/errors.js';
 import { compileBpmn, type DeployContext } from '../engine/definitions/compile.js';
 import type { CompiledProcess } from '../engine/definitions/model.js';
-import { Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
+import { DecisionDefinition, Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
 import { mapConcurrencyError } from '../db/engine-store.js';
 import { scheduleTimerStarts } from './timer-start.js';
 import type { FormService } from '../tailoring/forms/form.service.js';
 import { formIdFromFileName, parseFormSource, type FormSchema } from '../tailoring/forms/schema.js';
 import type { ParameterCatalog } from '../tailoring/parameters/catalog.js';
 import type { ParameterService } from '../tailoring/parameters/parameter.service.js';
+import { DMN_FILE, decisionKeysOf, prepareDmnFiles, storeDecisions, visibleDecisionKeys, type DecisionView } from '../decisions/deploy.js';
 
 export interface DeployFile {
   name: string;
@@ -63,6 +64,8 @@ export interface DeployResult {
   deploymentId: string | null;
   definitions: Array<DefinitionView & { created: boolean }>;
   forms: Array<FormView & { created: boolean }>;
+  /** DMN decisions of the deployment's .dmn files (src/decisions/deploy.ts). */
+  decisions: Array<DecisionView & { created: boolean }>;
   warnings: Problem[];
 }
 
@@ -96,23 +99,30 @@ export class DeploymentService {
     const warnings: Problem[] = [];
     const forms: Array<{ file: DeployFile; formId: string; schema: FormSchema }> = [];
     const models: DeployFile[] = [];
+    const dmnFiles: DeployFile[] = [];
     for (const file of req.files) {
       if (BPMN_FILE.test(file.name)) {
         models.push(file);
+      } else if (DMN_FILE.test(file.name)) {
+        dmnFiles.push(file);
       } else if (FORM_FILE.test(file.name) && this.opts.forms) {
         const formId = formIdFromFileName(file.name);
         const parsed = formId ? parseFormSource(file.content) : { schema: null, problems: ['nome di file non valido: lettere, cifre, _ . - seguiti da .form'] };
         errors.push(...parsed.problems.map((message) => ({ file: file.name, rule: 'form-invalid', message: `Modulo non valido: ${message}` })));
         if (formId && parsed.schema) forms.push({ file, formId, schema: parsed.schema });
       } else {
-        warnings.push({ file: file.name, rule: 'file-type', message: 'File ignorato: sono accettati solo modelli BPMN (.bpmn) e moduli (.form)' });
+        warnings.push({ file: file.name, rule: 'file-type', message: 'File ignorato: sono accettati solo modelli BPMN (.bpmn), decisioni DMN (.dmn) e moduli (.form)' });
       }
     }
     const formIds = forms.map((f) => f.formId);
     for (const dup of new Set(formIds.filter((k, i) => formIds.indexOf(k) !== i))) errors.push({ rule: 'duplicate-form', message: `Il modulo "${dup}" compare in più file della stessa deployment` });
 
+    const dmn = await prepareDmnFiles(dmnFiles, this.opts.maxBytes);
+    errors.push(...dmn.errors);
+    warnings.push(...dmn.warnings);
+
     const compiled: Array<{ file: DeployFile; process: CompiledProcess }> = [];
-    const context = models.length ? await this.deployContext(req.tenant, formIds) : undefined;
+    const context = models.length ? await this.deployContext(req.tenant, formIds, decisionKeysOf(dmn.prepared)) : undefined;
     for (const file of models) {
       const result = await compileBpmn(file.content, { handlerNames: this.opts.handlerNames, handlerOutputs: this.opts.handlerOutputs, maxBytes: this.opts.maxBytes, context });
       errors.push(...result.errors.map((e) => ({ ...e, file: file.name })));
@@ -121,7 +131,8 @@ export class DeploymentService {
     }
     const keys = compiled.map((c) => c.process.key);
     for (const dup of keys.filter((k, i) => keys.indexOf(k) !== i)) errors.push({ rule: 'duplicate-key', message: `Il processo "${dup}" compare in più file della stessa deployment` });
-    if (!compiled.length && !forms.length && !errors.length) errors.push({ rule: 'no-bpmn', message: 'Nessun modello BPMN eseguibile nella deployment' });
+    if (!compiled.length && !forms.length && !dmn.prepared.length && !errors.length) errors.push({ rule: 'no-bpmn', message: 'Nessun modello BPMN eseguibile nella deployment' });
+    if (errors.length && errors.every((e) => e.file && DMN_FILE.test(e.file))) throw new ValidationError('Deployment rifiutata: la decisione DMN non è valida', { errors, warnings }, 'DECISION_INVALID');
     if (errors.length) throw new ValidationError('Deployment rifiutata: il modello non è valido', { errors, warnings }, 'DEPLOYMENT_INVALID');
 
     try {
@@ -129,7 +140,9 @@ export class DeploymentService {
         const now = this.opts.clock.now();
         const deployment = Object.assign(new Deployment(), { id: randomUUID(), name: req.name, tenant: req.tenant, source: req.source, createdBy: req.createdBy, createdAt: now });
         const out: DeployResult['definitions'] = [];
-        const fresh: Array<ProcessDefinition | FormDefinition> = [];
+        const fresh: Array<ProcessDefinition | FormDefinition | DecisionDefinition> = [];
+        const decisions = await storeDecisions(em, dmn.prepared, { deploymentId: deployment.id, tenant: req.tenant, now });
+        fresh.push(...decisions.fresh);
         for (const { file, process } of compiled) {
           const hash = createHash('sha256').update(process.key).update('\0').update(file.content).digest('hex');
           const latest = await em.findOne(ProcessDefinition, { key: process.key, tenant: req.tenant }, { orderBy: { version: 'desc' } });
@@ -181,7 +194,7 @@ export class DeploymentService {
           await em.persist(fresh).flush();
           for (const def of fresh) if (def instanceof ProcessDefinition) await scheduleTimerStarts(em, def, now);
         }
-        return { deploymentId: fresh.length ? deployment.id : null, definitions: out, forms: formsOut, warnings };
+        return { deploymentId: fresh.length ? deployment.id : null, definitions: out, forms: formsOut, decisions: decisions.views, warnings };
       });
     } catch (err) {
       throw mapConcurrencyError(err);
@@ -193,9 +206,10 @@ export class DeploymentService {
    * Reads only (outside any transaction). `deployedFormIds`: the forms of the
    * deployment being made, visible to its models.
    */
-  async deployContext(tenant: string | null, deployedFormIds: readonly string[] = []): Promise<DeployContext> {
+  async deployContext(tenant: string | null, deployedFormIds: readonly string[] = [], deployedDecisionKeys: readonly string[] = []): Promise<DeployContext> {
     const em = this.em.fork();
     const context: DeployContext = { tenant };
+    context.decisionKeys = new Set([...(await visibleDecisionKeys(em, tenant)), ...deployedDecisionKeys]);
     if (this.opts.forms) context.formIds = new Set([...(await this.opts.forms.visibleIds(tenant, em)), ...deployedFormIds]);
     const params: Record<string, Record<string, unknown>> = {};
     if (this.opts.parameters) {

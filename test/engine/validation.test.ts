@@ -6,13 +6,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { compileBpmn, type CompileOptions, type DeployContext } from '../../src/engine/definitions/compile.js';
 import { Findings } from '../../src/engine/definitions/validation/index.js';
 import { formIdOf } from '../../src/engine/definitions/validation/user-tasks.js';
 import { timerValueProblem } from '../../src/engine/definitions/validation/timers.js';
 import type { Problem } from '../../src/shared/errors.js';
 import { defaultHandlers } from '../../src/tasks/handlers/index.js';
+import { formVariables, parseFormSource } from '../../src/tailoring/forms/schema.js';
 
 const registry = defaultHandlers();
 const base: CompileOptions = { handlerNames: registry.names(), handlerOutputs: registry.outputs() };
@@ -471,15 +472,21 @@ test('a valid model with declared variables passes without variable warnings', a
   assert.equal(r.warnings.filter((w) => !w.rule?.startsWith('bpmnlint/')), [], show(r.warnings));
 });
 
+/** The shared forms of forms/ with the variables their fields write, as a deployment sees them. */
+function reiForms(): Pick<DeployContext, 'formIds' | 'formFields'> {
+  const formFields: Record<string, string[]> = {};
+  for (const file of readdirSync('forms').filter((f) => f.endsWith('.form'))) formFields[file.replace(/\.form$/, '')] = formVariables(parseFormSource(readFileSync(`forms/${file}`, 'utf8')).schema!);
+  return { formIds: new Set(Object.keys(formFields)), formFields };
+}
+
 test('processes/rei.bpmn deploys: strictly checked with the handlers outputs and its forms\' fields', async () => {
   const xml = readFileSync('processes/rei.bpmn', 'utf8');
   const params = JSON.parse(readFileSync('processes/rei.params.json', 'utf8')) as Record<string, unknown>;
   const strict = await compile(xml, {
     tenant: 'F205',
     params: { rei: params },
-    groups: new Set(['operatori-rei', 'assistenti-sociali']),
-    formIds: new Set(['istruttoria-domanda', 'analisi-preliminare', 'comunicazione-rigetto']),
-    formFields: { 'istruttoria-domanda': ['esitoIstruttoria', 'note'], 'analisi-preliminare': [], 'comunicazione-rigetto': [] },
+    groups: new Set(Object.values(params.gruppi as Record<string, string>)),
+    ...reiForms(),
   });
   assert.equal(strict.errors, [], show(strict.errors));
   assert.is(strict.processes.length, 1);

@@ -417,7 +417,7 @@ test('deploy context: form ids visible to the comune and its groups (users + par
   await app.user({ tenant: 'F205', roles: ['operatore'], groups: ['formstest-milano'] });
   const milano = await app.services.deployments.deployContext('F205', ['formstest-nuovo']);
   assert.is(milano.tenant, 'F205');
-  for (const id of ['istruttoria-domanda', 'analisi-preliminare', 'comunicazione-rigetto', 'formstest-regole', 'formstest-nuovo']) assert.ok(milano.formIds?.has(id), id);
+  for (const id of ['istruttoria-domanda', 'analisi-preliminare', 'progetto-personalizzato', 'formstest-regole', 'formstest-nuovo']) assert.ok(milano.formIds?.has(id), id);
   assert.not.ok(milano.formIds?.has('formstest-ordine-inesistente'));
   for (const g of ['formstest-milano', 'caf-convenzionati', 'assistenti-sociali', 'equipe', 'responsabili']) assert.ok(milano.groups?.has(g), g);
   const rei = milano.params?.rei as { intervalloMonitoraggioMesi: number; gruppi: Record<string, string> };

@@ -9,7 +9,7 @@ let admin: Client;
 test.before(async () => {
   app = await startTestApp();
   admin = await app.admin();
-  const r = await deploy(admin, { 'rei.bpmn': fs.readFileSync('processes/rei.bpmn', 'utf8') });
+  const r = await deploy(admin, { 'rei.bpmn': fs.readFileSync('processes/rei.bpmn', 'utf8'), 'rei-requisiti.dmn': fs.readFileSync('processes/rei-requisiti.dmn', 'utf8') });
   assert.is(r.status, 201, JSON.stringify(r.body));
 });
 test.after(async () => app.close());
@@ -60,10 +60,11 @@ test('overrides are versioned and audited; a running instance keeps its snapshot
   const tenant = await app.tenant();
   const analyst = await app.user({ tenant, roles: ['analista'] });
   const op = await app.user({ tenant, roles: ['operatore'], groups: ['operatori-rei'] });
-  const first = await op.post('/api/v1/process-definitions/rei/start', { variables: { isee: 6500 } });
+  // The eligibility decision reads params.iseeMax: 6.500 € fails the default threshold.
+  const first = await op.post('/api/v1/process-definitions/rei/start', { variables: { isee: 6500, dataDomanda: '2026-03-02' } });
   assert.is(first.status, 201, JSON.stringify(first.body));
   assert.is(first.body.params.iseeMax, 6000);
-  assert.is(first.body.variables.iseeOk, false);
+  assert.is(first.body.variables.requisiti.esito, 'non_ammissibile');
 
   const put = await analyst.put(`/api/v1/tenants/${tenant}/parameters/rei`, { values: { iseeMax: 7000 }, comment: 'delibera 12/2026' });
   assert.is(put.status, 200, JSON.stringify(put.body));
@@ -71,9 +72,9 @@ test('overrides are versioned and audited; a running instance keeps its snapshot
   assert.is(put.body.values.iseeMax, 7000);
   assert.is(put.body.sources.iseeMax, 'override');
 
-  const second = await op.post('/api/v1/process-definitions/rei/start', { variables: { isee: 6500 } });
+  const second = await op.post('/api/v1/process-definitions/rei/start', { variables: { isee: 6500, dataDomanda: '2026-03-02' } });
   assert.is(second.body.params.iseeMax, 7000);
-  assert.is(second.body.variables.iseeOk, true);
+  assert.is.not(second.body.variables.requisiti.esito, 'non_ammissibile', 'ISEE within the new threshold (other data missing: manual review)');
   const again = await op.get(`/api/v1/process-instances/${first.body.id}`);
   assert.is(again.body.params.iseeMax, 6000, 'the first case keeps the parameters it started with');
 

@@ -18,7 +18,7 @@ import { DomainError } from '../../shared/errors.js';
 import type { Problem } from '../../shared/errors.js';
 import { actingTenant, requireRole, type Principal } from '../../auth/principal.js';
 import { Deployment } from '../../db/entities/index.js';
-import type { DeployFile } from '../../services/deployment.service.js';
+import type { DeployFile, DeployResult } from '../../services/deployment.service.js';
 import type { Services } from '../context.js';
 
 /** The Camunda 7 version we answer to the Modeler's probe. */
@@ -73,7 +73,7 @@ export function engineRestRoutes(services: Services, auth: Middleware): Router {
 
       const em = services.orm.em.fork();
       const created = result.definitions.filter((d) => d.created);
-      const deploymentId = result.deploymentId ?? result.definitions[0]?.deploymentId ?? null;
+      const deploymentId = result.deploymentId ?? result.definitions[0]?.deploymentId ?? result.decisions[0]?.deploymentId ?? null;
       const deployment = deploymentId ? await em.findOne(Deployment, { id: deploymentId }) : null;
       const namespaces = new Map(files.map((f) => [f.name, targetNamespace(f.content)]));
       ctx.status = 200;
@@ -103,12 +103,23 @@ export function engineRestRoutes(services: Services, auth: Middleware): Router {
             )
           : null,
         deployedCaseDefinitions: null,
-        deployedDecisionDefinitions: null,
+        deployedDecisionDefinitions: decisionDtos(result.decisions.filter((d) => d.created), namespaces),
         deployedDecisionRequirementsDefinitions: null,
       };
     },
   );
   return router;
+}
+
+/** Created DMN decisions as Camunda's DecisionDefinitionDto map (null when none), like deployedProcessDefinitions. */
+function decisionDtos(created: DeployResult['decisions'], namespaces: Map<string, string | null>) {
+  if (!created.length) return null;
+  return Object.fromEntries(
+    created.map((d) => [
+      `${d.key}:${d.version}:${d.id}`,
+      { id: d.id, key: d.key, category: namespaces.get(d.resourceName) ?? null, name: d.name, version: d.version, resource: d.resourceName, deploymentId: d.deploymentId, tenantId: d.tenant, decisionRequirementsDefinitionId: null, decisionRequirementsDefinitionKey: null, historyTimeToLive: null, versionTag: null },
+    ]),
+  );
 }
 
 function deploymentDto(d: Deployment) {
@@ -174,7 +185,7 @@ function camundaErrors(): Middleware {
 function toCamunda(err: unknown): { status: number; type: string; message: string; details?: unknown } | null {
   if (err instanceof CamundaHttpError) return { status: err.status, type: err.type, message: err.message, details: err.details };
   if (err instanceof DomainError) {
-    if (err.code === 'DEPLOYMENT_INVALID') return parseException(err);
+    if (err.code === 'DEPLOYMENT_INVALID' || err.code === 'DECISION_INVALID') return parseException(err);
     // Our 422s (empty deployment, unknown comune, …) are a 400 for Camunda clients.
     const status = err.status === 422 ? 400 : err.status;
     if (status >= 500) return null;

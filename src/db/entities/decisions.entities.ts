@@ -1,0 +1,34 @@
+/** Deployed DMN decisions: one row per decision and version, per comune (tenant null = shared default). */
+import { EntitySchema } from '@mikro-orm/core';
+
+export class DecisionDefinition {
+  id!: string;
+  /** The decision's id in the DMN file. */
+  key!: string;
+  version!: number;
+  tenant: string | null = null;
+  name: string | null = null;
+  deploymentId!: string;
+  resourceName!: string;
+  sourceHash!: string;
+  /** The whole DMN file (its other decisions are this one's requirements graph). */
+  xml!: string;
+  createdAt: Date = new Date();
+}
+
+export const DecisionDefinitionSchema = new EntitySchema<DecisionDefinition>({
+  class: DecisionDefinition,
+  tableName: 'decision_definition',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    key: { type: 'string' },
+    version: { type: 'integer' },
+    tenant: { type: 'string', nullable: true },
+    name: { type: 'string', nullable: true },
+    deploymentId: { type: 'uuid' },
+    resourceName: { type: 'string' },
+    sourceHash: { type: 'string' },
+    xml: { type: 'text', lazy: true },
+    createdAt: { type: 'Date', columnType: 'timestamptz' },
+  },
+});

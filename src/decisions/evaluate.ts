@@ -1,0 +1,67 @@
+/**
+ * Evaluates a decision of a compiled DMN file: its required decisions first
+ * (each once), whose values are then visible to it by decision id, name and
+ * variable name; then its own table or literal expression. The context holds
+ * the caller's variables (missing ones read as null) and `params`.
+ */
+import { DecisionNotFoundError } from './errors.js';
+import { coerce, feelValue, toPlain, type FeelContext } from './feel.js';
+import type { CompiledDecision, CompiledDmn, DecisionOutcome } from './model.js';
+import { evaluateTable, type Row } from './table.js';
+
+interface Evaluated {
+  decision: CompiledDecision;
+  rows: Row[];
+  multiple: boolean;
+  /** DMN value (FEEL types kept) for dependent decisions. */
+  value: unknown;
+  matchedRules: string[];
+}
+
+export function evaluateDecision(dmn: CompiledDmn, decisionId: string, variables: FeelContext): DecisionOutcome {
+  if (!dmn.decisions[decisionId]) throw new DecisionNotFoundError(decisionId, null);
+  const done = new Map<string, Evaluated>();
+  const run = (id: string): Evaluated => {
+    const cached = done.get(id);
+    if (cached) return cached;
+    const decision = dmn.decisions[id]!;
+    const context: FeelContext = { ...variables };
+    for (const req of decision.requires) {
+      const r = run(req);
+      for (const name of new Set([r.decision.id, r.decision.name, r.decision.variableName])) if (name) context[name] = r.value;
+    }
+    const evaluated = evaluateOne(decision, context);
+    done.set(id, evaluated);
+    return evaluated;
+  };
+  const top = run(decisionId);
+  const required: DecisionOutcome['required'] = {};
+  for (const [id, e] of done) if (id !== decisionId) required[id] = { result: resultOf(e), matchedRules: e.matchedRules };
+  return {
+    decisionId,
+    rows: top.rows.map((r) => toPlain(r) as Row),
+    value: toPlain(top.value),
+    result: resultOf(top),
+    matchedRules: top.matchedRules,
+    required,
+  };
+}
+
+function evaluateOne(decision: CompiledDecision, context: FeelContext): Evaluated {
+  const logic = decision.logic;
+  if (logic.kind === 'literal') {
+    const where = `decisione "${decision.id}"`;
+    const value = coerce(feelValue(logic.expression, context, where), logic.typeRef, where);
+    return { decision, rows: [{ [logic.name]: value }], multiple: false, value, matchedRules: [] };
+  }
+  const { rows, matchedRules, multiple } = evaluateTable(logic, context, decision.id);
+  const names = logic.outputs.map((o) => o.name);
+  const valueOf = (row: Row) => (names.length === 1 ? row[names[0]!] : row);
+  const value = multiple ? rows.map(valueOf) : rows[0] ? valueOf(rows[0]) : null;
+  return { decision, rows, multiple, value, matchedRules };
+}
+
+function resultOf(e: Evaluated): DecisionOutcome['result'] {
+  const rows = e.rows.map((r) => toPlain(r) as Row);
+  return e.multiple ? rows : (rows[0] ?? null);
+}

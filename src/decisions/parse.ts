@@ -1,0 +1,225 @@
+/**
+ * Parses a DMN 1.3 file (untrusted XML: no DTD, size limit, see xml-guard)
+ * with dmn-moddle and compiles its decisions — decision tables and literal
+ * expressions, linked by requiredDecision (no imports, no business knowledge
+ * models) — checking everything evaluation relies on: FEEL syntax of every
+ * cell, hit policy and aggregation, cells per column, required decisions that
+ * exist and form no cycle. Problems carry the element id and line, like BPMN
+ * deployment problems.
+ */
+import { DmnModdle, type DmnElement } from 'dmn-moddle';
+import type { Problem } from '../shared/errors.js';
+import { checkXml, lineOfId } from '../engine/definitions/xml-guard.js';
+import { feelSyntaxError } from './feel.js';
+import type { Aggregation, CompiledDecision, CompiledDmn, DecisionTable, HitPolicy, LiteralExpression, TableOutput } from './model.js';
+
+export interface DmnParseResult {
+  dmn: CompiledDmn | null;
+  errors: Problem[];
+  warnings: Problem[];
+}
+
+const DMN13_NS = 'https://www.omg.org/spec/DMN/20191111/MODEL/';
+const HIT_POLICIES: readonly HitPolicy[] = ['UNIQUE', 'FIRST', 'ANY', 'PRIORITY', 'COLLECT', 'RULE ORDER', 'OUTPUT ORDER'];
+const AGGREGATIONS: readonly Aggregation[] = ['SUM', 'MIN', 'MAX', 'COUNT'];
+/** Decision ids are the keys decisions are deployed, looked up and referenced by. */
+const KEY = /^[A-Za-z_][\w.-]{0,254}$/;
+
+export async function parseDmn(xml: string, maxBytes?: number): Promise<DmnParseResult> {
+  const warnings: Problem[] = [];
+  const guard = checkXml(xml, maxBytes);
+  if (guard.length) return { dmn: null, errors: guard, warnings };
+  let parsed;
+  try {
+    parsed = await new DmnModdle().fromXML(xml, 'dmn:Definitions');
+  } catch (err) {
+    const older = /www\.omg\.org\/spec\/DMN\/2015|www\.omg\.org\/spec\/DMN\/2016|www\.omg\.org\/spec\/DMN\/20180521/.test(xml);
+    const hint = older ? ` (il file usa una versione DMN precedente: salvarlo come DMN 1.3, namespace ${DMN13_NS})` : ` (atteso un <definitions> DMN 1.3, namespace ${DMN13_NS})`;
+    return { dmn: null, errors: [{ rule: 'dmn-parse', message: `DMN non leggibile: ${(err as Error).message}${hint}` }], warnings };
+  }
+  const errors: Problem[] = [];
+  const problem = (rule: string, elementId: string | undefined, message: string): Problem => {
+    const line = lineOfId(xml, elementId);
+    return { rule, message, ...(elementId ? { elementId } : {}), ...(line ? { line } : {}) };
+  };
+  for (const w of parsed.warnings) {
+    const p = problem('dmn-schema', w.element?.id, w.message.split('\n')[0] ?? w.message);
+    if (/unresolved reference/i.test(w.message)) errors.push(p);
+    else warnings.push(p);
+  }
+  const definitions = parsed.rootElement;
+  const decisions: Record<string, CompiledDecision> = {};
+  // The names each decision is known by in FEEL (id, name, variable name), so expressions parse them as names.
+  const feelNames = new Map<string, string[]>();
+  for (const el of list(definitions.drgElement)) {
+    const id = text(el.id);
+    if (el.$type === 'dmn:Decision' && id) feelNames.set(id, [id, text(el.name), text((el.variable as DmnElement | undefined)?.name)].filter((n): n is string => Boolean(n)));
+  }
+  for (const el of list(definitions.drgElement)) {
+    if (el.$type !== 'dmn:Decision') continue;
+    const id = text(el.id);
+    if (!id || !KEY.test(id)) {
+      errors.push(problem('decision-id', id, `Decisione con id non valido "${id ?? ''}": servono lettere, cifre, _ . - (l'id è la chiave con cui la decisione si valuta)`));
+      continue;
+    }
+    if (decisions[id]) {
+      errors.push(problem('decision-duplicate', id, `La decisione "${id}" compare due volte nel file`));
+      continue;
+    }
+    const compiled = compileDecision(el, id, feelNames, (rule, elementId, message) => errors.push(problem(rule, elementId, message)));
+    if (compiled) decisions[id] = compiled;
+  }
+  if (!Object.keys(decisions).length && !errors.length) errors.push(problem('no-decision', undefined, 'Il file DMN non contiene decisioni (tabelle decisionali o espressioni letterali)'));
+  for (const d of Object.values(decisions)) {
+    for (const req of d.requires) {
+      if (!decisions[req]) errors.push(problem('decision-required-unknown', d.id, `La decisione "${d.id}" richiede "${req}", che non è nel file`));
+    }
+  }
+  const cycle = findCycle(decisions);
+  if (cycle) errors.push(problem('decision-cycle', cycle[0], `Dipendenze circolari tra decisioni: ${cycle.join(' → ')}`));
+  if (errors.length) return { dmn: null, errors, warnings };
+  return { dmn: { id: text(definitions.id) ?? 'definitions', name: text(definitions.name), decisions }, errors, warnings };
+}
+
+type Report = (rule: string, elementId: string | undefined, message: string) => void;
+
+/** What compiling one decision reports to: problems, and FEEL syntax checks that know its required decisions' names. */
+interface Check {
+  report: Report;
+  syntax(text: string, kind: 'expression' | 'unaryTests'): string | null;
+}
+
+function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, report: Report): CompiledDecision | null {
+  const name = text(el.name);
+  const variableName = text((el.variable as DmnElement | undefined)?.name);
+  const requires: string[] = [];
+  for (const req of list(el.informationRequirement)) {
+    const href = text((req.requiredDecision as DmnElement | undefined)?.href);
+    if (!href) continue;
+    if (!href.startsWith('#')) {
+      report('decision-import', id, `La decisione "${id}" richiede "${href}" da un altro file: le importazioni non sono supportate, mettere le decisioni nello stesso file`);
+      continue;
+    }
+    requires.push(href.slice(1));
+  }
+  if (list(el.knowledgeRequirement).length) {
+    report('decision-bkm', id, `La decisione "${id}" usa un business knowledge model: non supportato, scrivere la logica nella decisione`);
+  }
+  const logic = el.decisionLogic as DmnElement | undefined;
+  const names = requires.flatMap((r) => feelNames.get(r) ?? []);
+  let failed = false;
+  const check: Check = {
+    report(rule, elementId, message) {
+      failed = true;
+      report(rule, elementId, message);
+    },
+    syntax: (textToCheck, kind) => feelSyntaxError(textToCheck, kind, names),
+  };
+  let compiled: DecisionTable | LiteralExpression | null = null;
+  if (logic?.$type === 'dmn:DecisionTable') compiled = compileTable(logic, id, check);
+  else if (logic?.$type === 'dmn:LiteralExpression') compiled = compileLiteral(logic, id, variableName ?? name ?? id, text((el.variable as DmnElement | undefined)?.typeRef) ?? text(logic.typeRef), check);
+  else check.report('decision-logic', id, logic ? `La decisione "${id}" usa ${logic.$type.replace('dmn:', '')}: sono supportate solo tabelle decisionali ed espressioni letterali` : `La decisione "${id}" non ha logica (né tabella decisionale né espressione letterale)`);
+  if (!compiled || failed) return null;
+  return { id, name, variableName, requires, logic: compiled };
+}
+
+function compileLiteral(el: DmnElement, decisionId: string, name: string, typeRef: string | undefined, { report, syntax: syntaxOf }: Check): LiteralExpression | null {
+  const expression = text(el.text) ?? '';
+  const lang = text(el.expressionLanguage);
+  if (lang && !/feel/i.test(lang)) report('decision-language', el.id ?? decisionId, `Linguaggio di espressione "${lang}" non supportato in "${decisionId}": solo FEEL`);
+  if (!expression) report('decision-literal-empty', el.id ?? decisionId, `L'espressione letterale della decisione "${decisionId}" è vuota`);
+  const syntax = syntaxOf(expression, 'expression');
+  if (syntax) report('feel-syntax', el.id ?? decisionId, `Espressione FEEL non valida nella decisione "${decisionId}": ${syntax}`);
+  return { kind: 'literal', id: el.id ?? decisionId, expression, name, typeRef };
+}
+
+function compileTable(el: DmnElement, decisionId: string, { report, syntax: syntaxOf }: Check): DecisionTable {
+  const tableId = text(el.id) ?? decisionId;
+  const hitPolicy = (text(el.hitPolicy) ?? 'UNIQUE').toUpperCase() as HitPolicy;
+  if (!HIT_POLICIES.includes(hitPolicy)) report('hit-policy', tableId, `Hit policy "${hitPolicy}" non supportata in "${decisionId}" (ammesse: ${HIT_POLICIES.join(', ')})`);
+  const aggregation = text(el.aggregation)?.toUpperCase() as Aggregation | undefined;
+  if (aggregation && !AGGREGATIONS.includes(aggregation)) report('aggregation', tableId, `Aggregazione "${aggregation}" non supportata in "${decisionId}" (ammesse: ${AGGREGATIONS.join(', ')})`);
+  if (aggregation && hitPolicy !== 'COLLECT') report('aggregation', tableId, `L'aggregazione ${aggregation} in "${decisionId}" vale solo con hit policy COLLECT`);
+
+  const inputs = list(el.input).map((input, i) => {
+    const ie = input.inputExpression as DmnElement | undefined;
+    const id = text(input.id) ?? `${tableId}-input-${i + 1}`;
+    const label = text(input.label);
+    const expression = text(ie?.text) ?? '';
+    if (!expression) report('input-expression', id, `La colonna di input ${i + 1}${label ? ` ("${label}")` : ''} di "${decisionId}" non ha un'espressione`);
+    const syntax = syntaxOf(expression, 'expression');
+    if (syntax) report('feel-syntax', id, `Espressione di input non valida nella colonna ${i + 1}${label ? ` ("${label}")` : ''} di "${decisionId}": ${syntax}`);
+    return { id, label, expression, typeRef: text(ie?.typeRef) };
+  });
+
+  const rawOutputs = list(el.output);
+  if (!rawOutputs.length) report('output-missing', tableId, `La tabella di "${decisionId}" non ha colonne di output`);
+  const outputs: TableOutput[] = rawOutputs.map((o, i) => {
+    const id = text(o.id) ?? `${tableId}-output-${i + 1}`;
+    const name = text(o.name) ?? text(o.label) ?? (rawOutputs.length === 1 ? decisionId : id);
+    if (rawOutputs.length > 1 && !text(o.name)) report('output-name', id, `Con più colonne di output ogni colonna di "${decisionId}" deve avere un nome (colonna ${i + 1})`);
+    const outputValues = text((o.outputValues as DmnElement | undefined)?.text);
+    const defaultOutput = text((o.defaultOutputEntry as DmnElement | undefined)?.text);
+    for (const [what, value, kind] of [['valori ammessi', outputValues, 'unaryTests'], ['valore predefinito', defaultOutput, 'expression']] as const) {
+      const syntax = value ? syntaxOf(value, kind) : null;
+      if (syntax) report('feel-syntax', id, `FEEL non valido nei ${what} dell'output "${name}" di "${decisionId}": ${syntax}`);
+    }
+    return { id, name, typeRef: text(o.typeRef), outputValues, defaultOutput };
+  });
+  const names = outputs.map((o) => o.name);
+  for (const dup of new Set(names.filter((n, i) => names.indexOf(n) !== i))) report('output-name', tableId, `Due colonne di output di "${decisionId}" si chiamano "${dup}"`);
+  if (aggregation && outputs.length > 1) report('aggregation', tableId, `L'aggregazione ${aggregation} in "${decisionId}" richiede una sola colonna di output`);
+  if ((hitPolicy === 'PRIORITY' || hitPolicy === 'OUTPUT ORDER') && !outputs.some((o) => o.outputValues)) {
+    report('hit-policy', tableId, `La hit policy ${hitPolicy} di "${decisionId}" ordina per i valori ammessi degli output (outputValues), che mancano`);
+  }
+
+  const rules = list(el.rule).map((rule, r) => {
+    const id = text(rule.id) ?? `${tableId}-rule-${r + 1}`;
+    const inputEntries = list(rule.inputEntry).map((e) => String(e.text ?? '').trim());
+    const outputEntries = list(rule.outputEntry).map((e) => String(e.text ?? '').trim());
+    if (inputEntries.length !== inputs.length) report('rule-cells', id, `La regola ${r + 1} di "${decisionId}" ha ${inputEntries.length} celle di input invece di ${inputs.length}`);
+    if (outputEntries.length !== outputs.length) report('rule-cells', id, `La regola ${r + 1} di "${decisionId}" ha ${outputEntries.length} celle di output invece di ${outputs.length}`);
+    inputEntries.forEach((cell, c) => {
+      const syntax = syntaxOf(cell, 'unaryTests');
+      if (syntax) report('feel-syntax', id, `Test FEEL non valido nella regola ${r + 1}, colonna "${inputs[c]?.label ?? inputs[c]?.expression ?? c + 1}" di "${decisionId}": ${syntax}`);
+    });
+    outputEntries.forEach((cell, c) => {
+      const syntax = syntaxOf(cell, 'expression');
+      if (syntax) report('feel-syntax', id, `Espressione FEEL non valida nella regola ${r + 1}, output "${outputs[c]?.name ?? c + 1}" di "${decisionId}": ${syntax}`);
+    });
+    return { id, inputEntries, outputEntries, description: text(rule.description) };
+  });
+  return { kind: 'table', id: tableId, hitPolicy, aggregation, inputs, outputs, rules };
+}
+
+/** A cycle among required decisions (as a path whose first and last id coincide), if any. */
+function findCycle(decisions: Record<string, CompiledDecision>): string[] | null {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | null => {
+    if (state.get(id) === 'done' || !decisions[id]) return null;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const req of decisions[id]!.requires) {
+      const found = visit(req);
+      if (found) return found;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return null;
+  };
+  for (const id of Object.keys(decisions)) {
+    const found = visit(id);
+    if (found) return found;
+  }
+  return null;
+}
+
+function list(v: unknown): DmnElement[] {
+  return Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as DmnElement[]) : [];
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}

@@ -13,6 +13,7 @@ import type { InstanceRecord } from '../../engine/store.js';
 import { belfiore, isUuid, parseBody, parseQuery, variablesSchema } from '../validation.js';
 import type { Services } from '../context.js';
 import { ValidationError } from '../../shared/errors.js';
+import { REI_PROCESS_KEY } from '../../applications/application.service.js';
 
 const startSchema = z
   .object({
@@ -41,9 +42,13 @@ export function instanceRoutes(services: Services) {
     const tenant = actingTenant(p, input.tenant);
     if (!tenant) throw new ValidationError('Indicare il comune (tenant) per cui avviare il processo', { fields: [{ field: 'tenant', message: 'obbligatorio per gli utenti di livello metropolitano' }] });
     if (!(await services.orm.em.fork().findOne(Tenant, { code: tenant }))) throw new NotFoundError('Comune', tenant, 'TENANT_NOT_FOUND');
-    const instance = await services.store.transaction((tx) =>
-      services.processes.start(tx, { key: ctx.params.key, tenant, businessKey: input.businessKey, variables: input.variables }, { username: p.username }),
-    );
+    // A REI application (variables with `richiedente`) goes through the intake checks and the subject registry.
+    const instance =
+      ctx.params.key === REI_PROCESS_KEY && input.variables.richiedente !== undefined
+        ? (await services.applications.submitStartVariables(input.variables, input.businessKey, tenant, { username: p.username })).instance
+        : await services.store.transaction((tx) =>
+            services.processes.start(tx, { key: ctx.params.key, tenant, businessKey: input.businessKey, variables: input.variables }, { username: p.username }),
+          );
     ctx.status = 201;
     ctx.body = await instanceView(services, instance);
   });

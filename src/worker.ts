@@ -1,9 +1,11 @@
 /**
- * `npm run worker`: an extra job-executor process (timers, retries) on the same
+ * `npm run worker`: an extra job-executor process (timers, retries) and
+ * connector runner (INPS, documents; CONNECTORS=false: none) on the same
  * database as the server; run as many as needed. No HTTP, no seeding.
  */
 import { loadConfig } from './config.js';
 import { buildServices } from './app-context.js';
+import { INPS_TOPIC_NAMES } from './integrations/inps/connectors.js';
 
 async function main() {
   const config = loadConfig();
@@ -14,9 +16,12 @@ async function main() {
   }
   const services = await buildServices(config);
   services.executor.start();
+  // Without INPS_URL the INPS tasks are left to the server (which may run the simulator).
+  if (services.config.connectors) services.connectors.start({ exclude: config.inpsUrl ? [] : INPS_TOPIC_NAMES });
   console.log(`Worker avviato (${config.databaseUrl ? 'PostgreSQL' : `PGlite ${config.dataDir}`}), polling ogni ${config.jobPollMs} ms`);
   const stop = async () => {
     await services.executor.stop();
+    await services.connectors.stop();
     await services.orm.close().catch(() => undefined);
     process.exit(0);
   };

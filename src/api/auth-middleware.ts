@@ -1,12 +1,13 @@
 /** Resolves the Bearer token (or HTTP basic credentials) to an active user. */
 import type { Context, Next } from 'koa';
-import { UnauthorizedError } from '../shared/errors.js';
-import type { Principal, Role } from '../auth/principal.js';
+import { ForbiddenError, UnauthorizedError } from '../shared/errors.js';
+import { isServiceAccount, type Principal, type Role } from '../auth/principal.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { User } from '../db/entities/index.js';
 import type { Services } from './context.js';
 
-export function authenticate(services: Services) {
+/** `serviceAccounts`: the route is one of the few a service account (role `inps`) may call; elsewhere they get 403. */
+export function authenticate(services: Services, opts: { serviceAccounts?: boolean } = {}) {
   return async (ctx: Context, next: Next) => {
     const header = ctx.get('authorization');
     const em = services.orm.em.fork();
@@ -23,7 +24,9 @@ export function authenticate(services: Services) {
       throw new UnauthorizedError('Autenticazione richiesta: usare Authorization: Bearer <token>', 'AUTH_REQUIRED');
     }
     if (!user) throw new UnauthorizedError('Credenziali non valide', 'INVALID_CREDENTIALS');
-    ctx.state.user = toPrincipal(user);
+    const principal = toPrincipal(user);
+    if (!opts.serviceAccounts && isServiceAccount(principal)) throw new ForbiddenError('Utenza di servizio: può chiamare solo gli endpoint a lei riservati', 'SERVICE_ACCOUNT');
+    ctx.state.user = principal;
     await next();
   };
 }

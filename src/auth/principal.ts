@@ -4,8 +4,15 @@
  */
 import { ForbiddenError } from '../shared/errors.js';
 
-export const ROLES = ['admin', 'analista', 'responsabile', 'operatore', 'assistente_sociale'] as const;
+export const ROLES = ['admin', 'analista', 'responsabile', 'operatore', 'assistente_sociale', 'inps'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** Roles of service accounts (INPS posting outcomes): they may call only the routes made for them. */
+export const SERVICE_ROLES: readonly Role[] = ['inps'];
+
+export function isServiceAccount(p: Principal): boolean {
+  return p.roles.some((r) => SERVICE_ROLES.includes(r));
+}
 
 export interface Principal {
   id: string;

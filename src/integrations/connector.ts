@@ -29,13 +29,32 @@ export interface Connector {
   readonly description: string;
   /** The variables run() may set (the keys of what it returns), for deploy-time validation. */
   readonly outputs?: readonly string[];
+  /**
+   * Sends in chronological order of this process variable (an ISO date, e.g.
+   * `dataDomanda`), then creation time, one comune's tasks never overtaking
+   * each other: a task waits while an earlier one is running or backing off.
+   */
+  readonly chronologicalBy?: string;
   run(ctx: ConnectorContext): Promise<ConnectorResult>;
 }
 
 /** A BPMN error raised by a connector: caught by an error boundary event with the same code. */
 export class ConnectorBpmnError extends Error {
-  constructor(readonly errorCode: string, message?: string) {
+  /** `variables` are set on the process before the error is thrown (e.g. the reasons of a refusal). */
+  constructor(readonly errorCode: string, message?: string, readonly variables?: Record<string, unknown>) {
     super(message ?? errorCode);
     this.name = 'ConnectorBpmnError';
+  }
+}
+
+/**
+ * A failure that retrying cannot fix (refused credentials, a request the other
+ * side will never accept): the runner opens an incident at once instead of
+ * retrying; a responsabile retries it from the incident after fixing the cause.
+ */
+export class PermanentConnectorError extends Error {
+  constructor(message: string, readonly details?: string) {
+    super(message);
+    this.name = 'PermanentConnectorError';
   }
 }

@@ -54,6 +54,13 @@ export interface FetchRequest {
   asyncResponseTimeout?: number | null;
   sorting?: Array<{ sortBy: 'createTime'; sortOrder: 'asc' | 'desc' }> | null;
   topics: FetchTopic[];
+  /**
+   * In-process only (not on the REST API): chronological acquisition by this
+   * process variable (an ISO date such as `dataDomanda`), then creation time.
+   * A task is held back while an earlier task of the same topic and comune is
+   * locked or waiting for its retry time, so sends never overtake each other.
+   */
+  chronologicalBy?: string;
 }
 
 /** Camunda's LockedExternalTaskDto. */
@@ -182,8 +189,13 @@ export class ExternalTaskService {
     }
     where.push(`(${topicConds.map((c) => c.sql).join(' or ')})`);
     params.push(...caseParams);
+    const chrono = chronologicalClause(req.chronologicalBy);
+    if (chrono) {
+      where.push(chrono.holdBack);
+      params.push(nowIso, nowIso);
+    }
     const createOrder = req.sorting?.[0]?.sortOrder === 'desc' ? 'desc' : 'asc';
-    const order = [...(req.usePriority ? ['et.priority desc'] : []), `et.created_at ${createOrder}`, 'et.id asc'].join(', ');
+    const order = [...(req.usePriority ? ['et.priority desc'] : []), ...(chrono ? [chrono.order] : []), `et.created_at ${createOrder}`, 'et.id asc'].join(', ');
     const sql = `select et.id, et.tenant, et.instance_id, et.definition_key, et.business_key, et.element_id, et.execution_id, et.topic,
         et.retries, et.error_message, et.error_details, et.priority, et.created_at, pi.definition_id, pi.variables, ${caseSql} as topic_index
       from external_task et join process_instance pi on pi.id = et.instance_id
@@ -443,6 +455,24 @@ function checkWorker(ext: ExternalTask, workerId: string, what: string): void {
         : `Il task esterno ${ext.id} non può essere ${what} dal worker "${workerId}": non è bloccato da nessun worker`,
     );
   }
+}
+
+/**
+ * Chronological acquisition (FetchRequest.chronologicalBy): order by the
+ * variable (missing last), and hold a task back while an earlier open task of
+ * the same topic and comune is locked or waiting for its retry time.
+ */
+function chronologicalClause(variable: string | undefined): { holdBack: string; order: string } | null {
+  if (!variable) return null;
+  if (!/^[A-Za-z_]\w*$/.test(variable)) throw new BadRequestError(`Nome di variabile non valido per l'ordine cronologico: ${variable}`);
+  const key = (alias: string) => `coalesce(${alias}.variables->>'${variable}', '~')`;
+  return {
+    holdBack: `not exists (select 1 from external_task e2 join process_instance p2 on p2.id = e2.instance_id
+        where e2.topic = et.topic and e2.tenant = et.tenant and e2.status = 'open' and e2.id <> et.id
+          and ((e2.lock_expires_at is not null and e2.lock_expires_at > ?::timestamptz) or ((e2.retries is null or e2.retries > 0) and e2.retry_at is not null and e2.retry_at > ?::timestamptz))
+          and (${key('p2')}, e2.created_at, e2.id) < (${key('pi')}, et.created_at, et.id))`,
+    order: `${key('pi')} asc`,
+  };
 }
 
 /** One fetchAndLock topic as a SQL condition over `et` (external_task) and `pi` (process_instance). */

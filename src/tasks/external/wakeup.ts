@@ -7,9 +7,16 @@
  * process, a retry time reached) only costs one poll interval.
  */
 const waiters = new Set<() => void>();
+let generation = 0;
 
 export function notifyExternalTasks(): void {
+  generation++;
   for (const wake of [...waiters]) wake();
+}
+
+/** Counts notifications: a poller that was busy compares it before and after, so a wake-up it was not waiting for is not lost. */
+export function externalTasksGeneration(): number {
+  return generation;
 }
 
 /** Resolves after `ms`, on notifyExternalTasks(), or when `signal` aborts, whichever comes first. */

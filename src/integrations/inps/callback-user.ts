@@ -1,0 +1,42 @@
+/**
+ * The service account INPS posts outcomes with: role `inps`, no comune, usable
+ * only on POST /api/v1/inps/esiti. Created at start-up; with
+ * INPS_CALLBACK_PASSWORD its password follows the variable, otherwise one is
+ * generated (and printed) on creation — or at every start when the in-process
+ * simulator needs to know it (`rotate`).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hashPassword, verifyPassword } from '../../auth/passwords.js';
+import { User } from '../../db/entities/index.js';
+import type { Services } from '../../api/context.js';
+
+export interface CallbackUserResult {
+  username: string;
+  created: boolean;
+  /** Set when the password was generated here (print it once). */
+  generatedPassword?: string;
+}
+
+export async function ensureInpsCallbackUser(
+  services: Pick<Services, 'orm' | 'clock'>,
+  opts: { username: string; password: string | null; rotate?: boolean },
+): Promise<CallbackUserResult> {
+  const em = services.orm.em.fork();
+  const user = await em.findOne(User, { username: opts.username });
+  const generated = opts.password ? undefined : randomBytes(18).toString('base64url');
+  if (!user) {
+    em.persist(Object.assign(new User(), { id: randomUUID(), username: opts.username, passwordHash: await hashPassword(opts.password ?? generated!), tenant: null, roles: ['inps'], groups: [], createdAt: services.clock.now() }));
+    await em.flush();
+    return { username: opts.username, created: true, generatedPassword: generated };
+  }
+  if (!user.roles.includes('inps') || user.tenant !== null) {
+    throw new Error(`L'utente "${opts.username}" esiste ma non è un'utenza di servizio INPS (ruolo inps, nessun comune): scegliere un altro INPS_CALLBACK_USER`);
+  }
+  if (opts.password) {
+    if (!(await verifyPassword(opts.password, user.passwordHash))) user.passwordHash = await hashPassword(opts.password);
+  } else if (opts.rotate) {
+    user.passwordHash = await hashPassword(generated!);
+  }
+  await em.flush();
+  return { username: opts.username, created: false, generatedPassword: !opts.password && opts.rotate ? generated : undefined };
+}

@@ -21,14 +21,28 @@ import type { HandlerRegistry } from './engine/execution/handlers.js';
 import type { Services } from './api/context.js';
 import { ParameterCatalog } from './tailoring/parameters/catalog.js';
 import { ParameterService } from './tailoring/parameters/parameter.service.js';
+import { DecisionService } from './decisions/decision.service.js';
+import { ApplicationService } from './applications/application.service.js';
 import { FormCatalog } from './tailoring/forms/catalog.js';
 import { FormService } from './tailoring/forms/form.service.js';
+import { DocumentService, TemplateCatalog, documentConnectors } from './documents/index.js';
 import { calendarFunctions, createCalendar, normalizeSettings, type WorkingCalendar } from './engine/calendar/index.js';
+import { ExternalTaskService } from './tasks/external/external-task.service.js';
+import { ConnectorRunner } from './integrations/connector-runner.js';
+import { ConnectorRegistry } from './integrations/registry.js';
+import type { Connector } from './integrations/connector.js';
+import { HttpInpsGateway } from './integrations/inps/http-gateway.js';
+import { UnconfiguredInpsGateway, type InpsGateway } from './integrations/inps/gateway.js';
+import { inpsConnectors } from './integrations/inps/connectors.js';
 
 export interface BuildOptions {
   clock?: Clock;
   handlers?: HandlerRegistry;
   orm?: Orm;
+  /** Replace the INPS gateway built from INPS_URL (tests). */
+  inpsGateway?: InpsGateway;
+  /** Connectors replacing (by topic) or adding to the default ones (tests). */
+  connectors?: Connector[];
 }
 
 export async function buildServices(config: AppConfig, opts: BuildOptions = {}): Promise<Services> {
@@ -54,11 +68,22 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
   const executor = new JobExecutor(new SqlJobQueue(orm), store, processes, clock, {
     workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     pollMs: config.jobPollMs,
+    // PGlite is one session: concurrent transactions would interleave on it.
+    concurrency: orm.config.get('driver')?.name?.includes('PGlite') ? 1 : config.jobConcurrency,
     log: (msg) => console.warn(`[jobs] ${msg}`),
   });
+  const inps = opts.inpsGateway ?? (config.inpsUrl ? new HttpInpsGateway({ baseUrl: config.inpsUrl, apiKey: config.inpsApiKey, timeoutMs: config.inpsTimeoutMs }) : new UnconfiguredInpsGateway());
+  const documents = new DocumentService(orm, TemplateCatalog.load(config.templatesDir), clock);
+  // Connectors by topic: append new ones to this list.
+  const connectorRegistry = new ConnectorRegistry([...inpsConnectors(inps), ...documentConnectors({ documents })]).override(opts.connectors ?? []);
+  const connectors = new ConnectorRunner(
+    { externalTasks: new ExternalTaskService({ orm, clock, store, processes }), registry: connectorRegistry, orm, clock },
+    { workerId: `connettori:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, pollMs: config.connectorPollMs, log: (msg) => console.warn(`[connettori] ${msg}`) },
+  );
   return {
     config,
     executor,
+    connectors,
     orm,
     clock,
     tokens,
@@ -67,6 +92,9 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     deployments: new DeploymentService(orm.em, { handlerNames: handlers.names(), handlerOutputs: handlers.outputs(), clock, maxBytes: config.maxUploadBytes, forms, parameters: { service: parameters, catalog: parameterCatalog } }),
     inbox: new InboxService(orm.em, store, processes, clock, forms),
     parameters,
+    decisions: new DecisionService(orm.em, { service: parameters, catalog: parameterCatalog }),
+    applications: new ApplicationService({ store, processes, parameters, clock }),
+    documents,
   };
 }
 

@@ -16,11 +16,28 @@ export interface AppConfig {
   clockOffset: string | null;
   processesDir: string;
   formsDir: string;
+  /** Handlebars document templates (templates/<BELFIORE>/ overrides per comune). */
+  templatesDir: string;
   production: boolean;
   maxUploadBytes: number;
   /** Run the job executor inside the server (JOB_EXECUTOR=false leaves it to `npm run worker`). */
   jobExecutor: boolean;
   jobPollMs: number;
+  /** Jobs one process runs at the same time (JOB_CONCURRENCY, default 1; PGlite always 1). */
+  jobConcurrency: number;
+  /** Run the connector runner (external tasks of registered topics: INPS, documents) in the server and in `npm run worker` (CONNECTORS=false: neither). */
+  connectors: boolean;
+  connectorPollMs: number;
+  /** INPS exchange: base URL of the INPS service (null: not configured, unless the simulator runs), optional API key, per-request timeout. */
+  inpsUrl: string | null;
+  inpsApiKey: string | null;
+  inpsTimeoutMs: number;
+  /** Start the INPS simulator inside `npm start` (default: when INPS_URL is unset and SEED_DEMO is not false). */
+  inpsSim: boolean;
+  inpsSimPort: number;
+  /** The service account INPS posts outcomes with (role `inps`); password generated and printed when unset. */
+  inpsCallbackUser: string;
+  inpsCallbackPassword: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -36,20 +53,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
   }
   const root = process.cwd();
+  const seedDemo = !/^(false|0|no)$/i.test(env.SEED_DEMO ?? 'true');
+  const inpsUrl = env.INPS_URL?.trim() || null;
+  const inpsSimPort = env.INPS_SIM_PORT ? Number(env.INPS_SIM_PORT) : 3100;
+  if (!Number.isInteger(inpsSimPort) || inpsSimPort < 0 || inpsSimPort > 65535) throw new Error(`INPS_SIM_PORT non valido: ${env.INPS_SIM_PORT}`);
   return Object.freeze({
     port,
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL?.trim() || null,
     dataDir: path.resolve(env.DATA_DIR || path.join(root, 'data')),
     adminPassword: env.ADMIN_PASSWORD || null,
-    seedDemo: !/^(false|0|no)$/i.test(env.SEED_DEMO ?? 'true'),
+    seedDemo,
     clockOffsetMs,
     clockOffset,
     processesDir: path.resolve(env.PROCESSES_DIR || path.join(root, 'processes')),
     formsDir: path.resolve(env.FORMS_DIR || path.join(root, 'forms')),
+    templatesDir: path.resolve(env.TEMPLATES_DIR || path.join(root, 'templates')),
     production: env.NODE_ENV === 'production',
     maxUploadBytes: Number(env.MAX_UPLOAD_BYTES || 5 * 1024 * 1024),
     jobExecutor: !/^(false|0|no)$/i.test(env.JOB_EXECUTOR ?? 'true'),
     jobPollMs: Number(env.JOB_POLL_MS || 1000),
+    jobConcurrency: positiveInt('JOB_CONCURRENCY', env.JOB_CONCURRENCY, 1),
+    connectors: !/^(false|0|no)$/i.test(env.CONNECTORS ?? 'true'),
+    connectorPollMs: Number(env.CONNECTOR_POLL_MS || 1000),
+    inpsUrl,
+    inpsApiKey: env.INPS_API_KEY || null,
+    inpsTimeoutMs: Number(env.INPS_TIMEOUT_MS || 10_000),
+    inpsSim: env.INPS_SIM ? /^(true|1|yes)$/i.test(env.INPS_SIM) : !inpsUrl && seedDemo,
+    inpsSimPort,
+    inpsCallbackUser: env.INPS_CALLBACK_USER?.trim() || 'inps',
+    inpsCallbackPassword: env.INPS_CALLBACK_PASSWORD || null,
   });
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  const n = raw ? Number(raw) : fallback;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} non valido (atteso un intero positivo): ${raw}`);
+  return n;
 }

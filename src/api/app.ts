@@ -23,6 +23,11 @@ import { migrationRoutes } from './routes/migrations.routes.js';
 import { externalTaskRoutes } from './routes/external-task.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
 import { calendarRoutes } from './routes/calendar.routes.js';
+import { decisionRoutes } from './routes/decisions.routes.js';
+import { applicationRoutes } from './routes/applications.routes.js';
+import { subjectRoutes } from './routes/subjects.routes.js';
+import { inpsRoutes } from './routes/inps.routes.js';
+import { documentRoutes } from './routes/documents.routes.js';
 
 export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
   const app = new Koa();
@@ -41,9 +46,12 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
   const auth = authenticate(services);
   const api = new Router({ prefix: '/api/v1' });
   api.use(authRoutes(services, auth).routes());
+  api.use(inpsRoutes(services).routes()); // INPS outcomes: service accounts only, with their own authentication
   const secured = new Router();
   secured.use(auth);
-  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), slaRoutes(services), diffRoutes(services), migrationRoutes(services), calendarRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), slaRoutes(services), diffRoutes(services), migrationRoutes(services), calendarRoutes(services), documentRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [applicationRoutes(services), subjectRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [decisionRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   secured.use(incidentRoutes(services).routes());
   api.use(secured.routes());
 

@@ -10,6 +10,10 @@ import type { DeploymentService } from '../services/deployment.service.js';
 import type { InboxService } from '../tasks/inbox.service.js';
 import type { Principal } from '../auth/principal.js';
 import type { ParameterService } from '../tailoring/parameters/parameter.service.js';
+import type { DecisionService } from '../decisions/decision.service.js';
+import type { ConnectorRunner } from '../integrations/connector-runner.js';
+import type { ApplicationService } from '../applications/application.service.js';
+import type { DocumentService } from '../documents/document.service.js';
 
 export interface Services {
   config: AppConfig;
@@ -22,6 +26,12 @@ export interface Services {
   deployments: DeploymentService;
   inbox: InboxService;
   parameters: ParameterService;
+  /** Deployed DMN decisions: evaluation by key, listing, sources. */
+  decisions: DecisionService;
+  /** In-process workers of external-task topics (INPS, documents): start/stop in main/worker, drain() in tests. */
+  connectors: ConnectorRunner;
+  applications: ApplicationService;
+  documents: DocumentService;
 }
 
 export interface AppState {

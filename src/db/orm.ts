@@ -14,6 +14,9 @@ import { Migration20261127000000_core } from './migrations/Migration202611270000
 import { Migration20261127010000_parameters } from './migrations/Migration20261127010000_parameters.js';
 import { Migration20261127030000_time } from './migrations/Migration20261127030000_time.js';
 import { Migration20261127020000_forms } from './migrations/Migration20261127020000_forms.js';
+import { Migration20261128070000_documents } from './migrations/Migration20261128070000_documents.js';
+import { Migration20261128064000_decisions } from './migrations/Migration20261128064000_decisions.js';
+import { Migration20261128050000_subjects } from './migrations/Migration20261128050000_subjects.js';
 
 export type Orm = MikroORM;
 
@@ -31,6 +34,9 @@ const migrationsList = [
   { name: 'Migration20261127010000_parameters', class: Migration20261127010000_parameters },
   { name: 'Migration20261127020000_forms', class: Migration20261127020000_forms },
   { name: 'Migration20261127030000_time', class: Migration20261127030000_time },
+  { name: 'Migration20261128070000_documents', class: Migration20261128070000_documents },
+  { name: 'Migration20261128064000_decisions', class: Migration20261128064000_decisions },
+  { name: 'Migration20261128050000_subjects', class: Migration20261128050000_subjects },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

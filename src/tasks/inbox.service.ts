@@ -11,6 +11,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, Validati
 import { hasRole, tenantScope, type Principal } from '../auth/principal.js';
 import type { EngineStore, EngineTx, TaskRecord } from '../engine/store.js';
 import type { ProcessService } from '../engine/process-service.js';
+import { entityManagerOf } from '../db/engine-store.js';
 import { ProcessInstance, Task, User } from '../db/entities/index.js';
 import type { FormService } from '../tailoring/forms/form.service.js';
 import type { FormSchema } from '../tailoring/forms/schema.js';
@@ -116,10 +117,16 @@ export class InboxService {
     });
   }
 
+  /**
+   * One transaction: the task is read once, row-locked; then permission, then
+   * the submission against the task's form (read on the transaction's own
+   * connection, so a refused submission writes nothing and no second
+   * connection is taken while the transaction holds one, as PGlite needs).
+   */
   async complete(p: Principal, id: string, variables: Record<string, unknown>): Promise<TaskRecord> {
-    await this.validateAgainstForm(p, id, variables);
     return this.onOpenTask(p, id, async (tx, task) => {
       checkCanComplete(p, task);
+      await this.validateAgainstForm(tx, task, variables);
       await this.processes.completeTask(tx, task, variables, { username: p.username });
       return task;
     });
@@ -137,20 +144,10 @@ export class InboxService {
     return { formKey: task.formKey!, formId: form.formId, source: form.source, tenant: form.tenant, schema: form.schema, data: extractFormData(form.schema, instance?.variables ?? {}) };
   }
 
-  /**
-   * Checks the submission against the task's form before the transaction opens:
-   * a refused submission writes nothing, and no second connection is taken while
-   * a transaction holds one (PGlite). Unknown task, closed task and permission
-   * are left to the transaction, which re-reads the task and answers for them.
-   */
-  private async validateAgainstForm(p: Principal, id: string, variables: Record<string, unknown>): Promise<void> {
-    if (!this.forms) return;
-    const em = this.em.fork();
-    const scope = tenantScope(p);
-    const task = await em.findOne(Task, { id, ...(scope ? { tenant: scope } : {}) });
-    if (!task || task.status !== 'open' || !task.formKey) return;
-    checkCanComplete(p, task);
-    const form = await this.forms.resolveKey(task.formKey, task.tenant, em);
+  /** 422 FORM_VALIDATION_FAILED when the submission does not fit the task's form (a task without one accepts anything). */
+  private async validateAgainstForm(tx: EngineTx, task: TaskRecord, variables: Record<string, unknown>): Promise<void> {
+    if (!this.forms || !task.formKey) return;
+    const form = await this.forms.resolveKey(task.formKey, task.tenant, entityManagerOf(tx));
     if (!form) return;
     const fields = validateFormData(form.schema, variables);
     if (fields.length) {

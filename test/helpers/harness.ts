@@ -70,6 +70,9 @@ export async function startTestApp(opts: { handlers?: HandlerRegistry; config?: 
   const server: Server = await new Promise((resolve) => {
     const s = createApp(services, () => undefined).listen(0, '127.0.0.1', () => resolve(s));
   });
+  // fetch keeps connections alive; a server closing an idle one while a test reuses it gives ECONNRESET under load.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   passwordHash ??= hashPassword(PASSWORD);
 

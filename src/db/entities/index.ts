@@ -369,6 +369,11 @@ export const FormDefinitionSchema = new EntitySchema<FormDefinition>({
 
 export { Job, Incident } from './time.entities.js';
 import { JobSchema, IncidentSchema } from './time.entities.js';
+export { CaseDocument } from './document.entities.js';
+import { CaseDocumentSchema } from './document.entities.js';
+export { DecisionDefinition } from './decisions.entities.js';
+import { DecisionDefinitionSchema } from './decisions.entities.js';
+import { subjectEntities } from './subjects.entities.js';
 
 export const allEntities = [
   JobSchema,
@@ -385,4 +390,7 @@ export const allEntities = [
   AppSettingSchema,
   ParameterSetSchema,
   FormDefinitionSchema,
+  CaseDocumentSchema,
+  DecisionDefinitionSchema,
+  ...subjectEntities,
 ];

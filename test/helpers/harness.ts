@@ -92,8 +92,9 @@ export async function startTestApp(opts: { handlers?: HandlerRegistry; config?: 
     baseUrl,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     async tenant(name) {
+      // T001, T002, …: never a demo comune code (F205, I690, A010), whose per-comune files would apply.
       tenantCounter++;
-      const code = `${String.fromCharCode(65 + (Math.floor(tenantCounter / 1000) % 26))}${String(tenantCounter % 1000).padStart(3, '0')}`;
+      const code = `${String.fromCharCode(65 + ((19 + Math.floor(tenantCounter / 1000)) % 26))}${String(tenantCounter % 1000).padStart(3, '0')}`;
       const em = orm.em.fork();
       em.persist(Object.assign(new Tenant(), { code, name: name ?? `Comune di prova ${code}`, createdAt: clock.now() }));
       await em.flush();

@@ -1,0 +1,537 @@
+/**
+ * The REI lifecycle end to end on the real stack (see rei-stack.ts): the
+ * application intake, the shipped model and eligibility decision, the INPS
+ * adapter against the simulated INPS (which posts its outcome back to the
+ * callback), the document connectors, forms validating every task, timers
+ * moved by the clock. One comune per scenario. (The Milano variant with the
+ * CAF worker on the real camunda-external-task-client-js is in
+ * rei-variants.test.ts; the model's branches with stubbed workers in rei-model.test.ts.)
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { application, cf, MARIO, LAURA } from '../applications/fixtures.js';
+import {
+  DAY,
+  HOUR,
+  START,
+  PROGETTO,
+  advance,
+  advanceTo,
+  apply,
+  comune,
+  complete,
+  connectors,
+  convocationTime,
+  documents,
+  download,
+  entered,
+  history,
+  instance,
+  message,
+  openTasks,
+  simDomande,
+  simNotifiche,
+  startStack,
+  taskOf,
+  timerDue,
+  today,
+  type Comune,
+  type Stack,
+} from './rei-stack.js';
+
+let s: Stack;
+test.before(async () => {
+  s = await startStack();
+});
+test.after(async () => s.close());
+test.before.each(async () => {
+  s.app.clock.set(START);
+  s.sim.reset();
+  await connectors(s); // what an earlier failed scenario left due, so that it never counts in the next one
+});
+
+/** Application → INPS (simulator, positive) → analisi preliminare open. */
+async function toAnalisi(c: Comune, protocollo: string, over: Record<string, unknown> = {}) {
+  const a = await apply(c, application(protocollo, over));
+  const started = (await instance(c, a.instanceId)).activeElements;
+  assert.ok(started.includes('invioInps') && started.includes('rinunciaRicevuta'), started.join());
+  assert.is(await connectors(c.s), 1, 'the application sent to INPS');
+  await taskOf(c, a.instanceId, 'analisiPreliminare');
+  return a;
+}
+
+/** From analisi preliminare to monitoring for needs only about work: patto di servizio recorded → signature notified to INPS. */
+async function toMonitoringWithPatto(c: Comune, id: string) {
+  await complete(c, c.as, id, 'analisiPreliminare', { dataAnalisiPreliminare: today(c), bisogni: 'solo_lavoro', areeBisogno: ['lavoro'], sintesi: 'Unico bisogno: inserimento lavorativo del richiedente.' });
+  await complete(c, c.op, id, 'pattoServizio', { dataFirma: today(c), pattoServizio: { centroImpiego: 'CPI Milano Centro', protocollo: 'CPI-2026-1' } });
+  assert.is(await connectors(c.s), 1, 'signature notified to INPS');
+  assert.is(simNotifiche(c, 'firma').length, 1);
+  assert.ok((await instance(c, id)).activeElements.includes('attesaMonitoraggio'));
+}
+
+// ---------------------------------------------------------------- 1. happy path
+
+test('happy path: application → checks → INPS (simulator) positive → benefit → analysis → project document → signature notified → reviews → ends after 18 months', async () => {
+  const c = await comune(s);
+  const a = await apply(c, application('2026/000101'));
+  assert.equal([a.businessKey, a.durataMesi, a.rinnovo], ['2026/000101', 18, false]);
+  let i = await instance(c, a.instanceId);
+  assert.equal(i.variables.requisiti, { esito: 'ammissibile', motivi: [] });
+
+  // Sent to INPS by the connector; the simulator posts the positive outcome to the callback.
+  assert.is(await connectors(s), 1);
+  const [d] = simDomande(c);
+  assert.ok(d, 'INPS received the application');
+  assert.equal([d.protocolloDomanda, d.codiceFiscale, d.esito?.esito, d.consegna.stato], ['2026/000101', MARIO, 'positivo', 'consegnata']);
+  i = await instance(c, a.instanceId);
+  assert.equal([i.variables.protocolloInps, i.variables.esitoInps], [d.protocolloInps, 'positivo']);
+  assert.is(i.variables.importoMensile, 42.5, 'three members, scala 2,04: (3.000 × 0,75 − 2.000 ISRE) × 2,04 / 12');
+  assert.is(i.variables.beneficioErogato, true);
+  assert.equal([i.variables.dataInizioBeneficio, i.variables.dataFineBeneficio], ['2026-04-01', '2027-09-30']);
+
+  // Analisi preliminare: the form tells what it requires.
+  await advance(c, 7 * DAY); // Monday 9 March
+  const analisi = await taskOf(c, a.instanceId, 'analisiPreliminare');
+  assert.equal(analisi.candidateGroups, ['assistenti-sociali']);
+  const form = await c.as.get(`/api/v1/tasks/${analisi.id}/form`);
+  assert.is(form.status, 200, JSON.stringify(form.body));
+  assert.is(form.body.formKey, 'analisi-preliminare');
+  const required = JSON.stringify(form.body.schema);
+  assert.match(required, /"key":"bisogni"/);
+  const incomplete = await c.as.post(`/api/v1/tasks/${analisi.id}/complete`, { variables: { dataAnalisiPreliminare: today(c) } });
+  assert.is(incomplete.status, 422, 'bisogni is required');
+  await complete(c, c.as, a.instanceId, 'analisiPreliminare', { dataAnalisiPreliminare: today(c), bisogni: 'semplici', sintesi: 'Bisogni semplici: solo sostegno al reddito e orientamento.' });
+
+  // Progetto personalizzato → document generated by the connector, listed and downloadable.
+  await complete(c, c.as, a.instanceId, 'progettoPersonalizzato', { progetto: PROGETTO });
+  assert.is(await connectors(s), 1);
+  const docs = await documents(c, a.instanceId);
+  assert.equal(docs.map((x) => x.type), ['progetto']);
+  i = await instance(c, a.instanceId);
+  assert.is(i.variables.documentoProgettoId, docs[0]!.id);
+  const pdf = await download(c, docs[0]!.id, 'pdf');
+  assert.is(pdf.status, 200);
+  assert.is(pdf.type, 'application/pdf');
+  assert.is(pdf.body.subarray(0, 5).toString(), '%PDF-');
+  assert.match(pdf.disposition ?? '', /progetto-personalizzato/);
+  const html = await download(c, docs[0]!.id, 'html');
+  assert.is(html.status, 200);
+  assert.match(html.body.toString(), /Ricerca attiva di lavoro/);
+  assert.match(html.body.toString(), /Anna Verdi/);
+
+  // Signature → INPS notified (the simulator has the notice).
+  await advance(c, 2 * DAY);
+  const dataFirma = today(c);
+  await complete(c, c.as, a.instanceId, 'firmaProgetto', { dataFirma, firmaNucleo: true });
+  assert.is(await connectors(s), 1);
+  const firme = simNotifiche(c, 'firma');
+  assert.is(firme.length, 1);
+  assert.equal([firme[0]!.protocolloInps, firme[0]!.payload.dataFirma], [d.protocolloInps, dataFirma]);
+  i = await instance(c, a.instanceId);
+  assert.is(i.variables.notificaFirmaInps.protocollo, firme[0]!.protocolloNotifica);
+
+  // Monitoring: a review every 3 months as the clock moves, until the end of the benefit.
+  const reviews: string[] = [];
+  for (let guard = 0; guard < 12 && (await instance(c, a.instanceId)).status === 'active'; guard++) {
+    const next = await timerDue(c, a.instanceId, 'verificaInScadenza');
+    const end = await timerDue(c, a.instanceId, 'fineBeneficio');
+    assert.ok(end, 'end-of-benefit timer armed');
+    if (!next || next > end!) {
+      await advanceTo(c, new Date(end!.getTime() + HOUR));
+      continue;
+    }
+    await advanceTo(c, new Date(next.getTime() + HOUR));
+    reviews.push(today(c));
+    await complete(c, c.as, a.instanceId, 'verificaPeriodica', { dataVerifica: today(c), esitoVerifica: 'regolare', noteVerifica: 'Impegni rispettati' });
+  }
+  assert.equal(reviews, ['2026-06-11', '2026-09-11', '2026-12-11', '2027-03-11', '2027-06-11', '2027-09-11'], 'every 3 months from the signature (Wednesday 11 March 2026)');
+
+  const done = await instance(c, a.instanceId);
+  assert.is(done.status, 'completed');
+  assert.is(done.variables.esitoFinale, 'conclusa');
+  assert.equal(await openTasks(c, a.instanceId), []);
+  const path = await entered(c, a.instanceId);
+  for (const el of ['controlliComunali', 'invioInps', 'attesaEsitoInps', 'calcolaBeneficio', 'analisiPreliminare', 'progettoPersonalizzato', 'documentoProgetto', 'firmaProgetto', 'notificaFirmaInps', 'verificaPeriodica', 'fineBeneficio', 'concludiPratica', 'conclusa']) {
+    assert.ok(path.includes(el), `${el} in ${path.join(' → ')}`);
+  }
+  assert.not.ok(path.some((el) => el.startsWith('sollecito')), 'no escalation when every step is on time');
+  // The history has every step: start, decision, INPS exchange, the 9 user tasks, the timers, the end.
+  const events = await history(c, a.instanceId);
+  const count = (type: string, elementId?: string) => events.filter((e) => e.type === type && (!elementId || e.elementId === elementId)).length;
+  assert.is(events[0]!.type, 'process.started');
+  assert.is(count('decision.evaluated'), 1);
+  assert.is(count('message.received'), 1, 'the INPS outcome');
+  assert.equal(['invioInps', 'documentoProgetto', 'notificaFirmaInps'].map((el) => count('external.completed', el)), [1, 1, 1]);
+  assert.equal(['analisiPreliminare', 'progettoPersonalizzato', 'firmaProgetto', 'verificaPeriodica'].map((el) => count('task.completed', el)), [1, 1, 1, 6]);
+  assert.equal([count('timer.fired', 'verificaInScadenza'), count('timer.fired', 'fineBeneficio')], [6, 1]);
+  const endTimer = events.filter((e) => e.type === 'timer.scheduled' && e.elementId === 'fineBeneficio').map((e) => e.details.dueAt);
+  assert.equal(endTimer, ['2027-09-30T21:59:59.000Z'], 'at the end of the last day of the benefit (Rome)');
+  assert.is(events.filter((e) => e.type === 'element.entered').at(-1)!.elementId, 'conclusa');
+
+  // The subject registry shows the case ended with the benefit granted.
+  const subject = await c.op.get(`/api/v1/subjects/${a.soggettoId}`);
+  assert.is(subject.status, 200, JSON.stringify(subject.body));
+  const [caso] = subject.body.cases;
+  assert.equal([caso.protocollo, caso.instanceId, caso.status, caso.beneficioErogato], ['2026/000101', a.instanceId, 'completed', true]);
+  assert.ok(caso.endedAt, 'ended');
+});
+
+// ---------------------------------------------------------------- 2. INPS negative
+
+test('INPS negative: the simulator turns the applicant down → rejection letter with its reasons → case ends "respinta_inps"', async () => {
+  const c = await comune(s);
+  s.sim.setRules({ codiciFiscaliNegativi: [MARIO] });
+  try {
+    const a = await apply(c, application('2026/000201'));
+    assert.is(await connectors(s), 2, 'sent to INPS, then the rejection letter');
+    const [d] = simDomande(c);
+    assert.equal([d!.esito?.esito, d!.consegna.stato], ['negativo', 'consegnata']);
+    const done = await instance(c, a.instanceId);
+    assert.is(done.status, 'completed');
+    assert.equal([done.variables.esitoInps, done.variables.origineRigetto, done.variables.esitoFinale, done.variables.beneficioErogato], ['negativo', 'inps', 'respinta_inps', false]);
+    assert.equal(done.variables.motiviRigetto, ['Requisiti non confermati dalle banche dati INPS']);
+    const docs = await documents(c, a.instanceId);
+    assert.equal(docs.map((x) => x.type), ['rigetto']);
+    assert.is(done.variables.documentoRigettoId, docs[0]!.id);
+    const html = await download(c, docs[0]!.id, 'html');
+    assert.match(html.body.toString(), /Requisiti non confermati dalle banche dati INPS/);
+    const pdf = await download(c, docs[0]!.id, 'pdf');
+    assert.equal([pdf.status, pdf.body.subarray(0, 5).toString()], [200, '%PDF-']);
+    const path = await entered(c, a.instanceId);
+    assert.ok(path.includes('respintaInps'));
+    assert.not.ok(path.includes('calcolaBeneficio'));
+    assert.equal(await openTasks(c, a.instanceId), []);
+    const subject = await c.op.get(`/api/v1/subjects/${a.soggettoId}`);
+    assert.equal([subject.body.cases[0].status, subject.body.cases[0].beneficioErogato], ['completed', false]);
+  } finally {
+    s.sim.setRules({ codiciFiscaliNegativi: [] });
+  }
+});
+
+// ---------------------------------------------------------------- 3. municipal checks
+
+const JEANNE = cf('DPNJNN90A41Z110'); // 1990-01-01 F, born in France
+const GIOVANNI = cf('BRNGNN70C10F205'); // 1970-03-10 M
+const PAOLO = cf('NREPLA85D15F205'); // 1985-04-15 M
+
+function alone(protocollo: string, person: { codiceFiscale: string; nome: string; cognome: string; dataNascita: string; sesso: 'M' | 'F'; cittadinanza?: string; residenteInItaliaDal?: string }, over: Record<string, unknown> = {}) {
+  const base = application(protocollo);
+  return { ...base, richiedente: { ...(base.richiedente as object), residenteInItaliaDal: person.dataNascita, ...person }, nucleo: [], ...over };
+}
+
+test('municipal checks fail: ISEE over the threshold, residence under 2 years → rejected by the comune with the reasons, nothing sent to INPS', async () => {
+  const c = await comune(s);
+  const isee = await apply(c, application('2026/000301', { isee: 7200 }));
+  const residenza = await apply(c, alone('2026/000302', { codiceFiscale: JEANNE, nome: 'Jeanne', cognome: 'Dupont', dataNascita: '1990-01-01', sesso: 'F', cittadinanza: 'UE', residenteInItaliaDal: '2025-01-15' }));
+  assert.is(await connectors(s), 2, 'two rejection letters');
+  assert.equal(simDomande(c), [], 'nothing sent to INPS');
+
+  const a = await instance(c, isee.instanceId);
+  assert.is(a.variables.requisiti.esito, 'non_ammissibile');
+  assert.is(a.variables.requisiti.motivi.length, 1, JSON.stringify(a.variables.requisiti.motivi));
+  assert.match(a.variables.requisiti.motivi[0], /ISEE/);
+  assert.match(a.variables.requisiti.motivi[0], /7\.?200/);
+  assert.equal(a.variables.motiviRigetto, a.variables.requisiti.motivi);
+  const b = await instance(c, residenza.instanceId);
+  assert.is(b.variables.anniResidenza, 1);
+  assert.is(b.variables.requisiti.esito, 'non_ammissibile');
+  assert.equal(b.variables.requisiti.motivi.length, 1, JSON.stringify(b.variables.requisiti.motivi));
+  assert.match(b.variables.requisiti.motivi[0], /[Rr]esidenza/);
+  assert.equal(b.variables.motiviRigetto, b.variables.requisiti.motivi);
+  for (const [x, id] of [[a, isee.instanceId], [b, residenza.instanceId]] as const) {
+    assert.equal([x.status, x.variables.esitoFinale, x.variables.origineRigetto], ['completed', 'respinta_comune', 'comune']);
+    const docs = await documents(c, id);
+    assert.equal(docs.map((d) => d.type), ['rigetto']);
+    const html = (await download(c, docs[0]!.id, 'html')).body.toString();
+    assert.ok(html.includes(x.variables.motiviRigetto[0].replace(/'/g, '&#x27;')) || html.includes(x.variables.motiviRigetto[0]), `reason in the letter: ${x.variables.motiviRigetto[0]}`);
+    const path = await entered(c, id);
+    assert.ok(path.includes('respintaComune'));
+    assert.not.ok(path.includes('invioInps'));
+  }
+});
+
+test('municipal checks: missing data → manual review by the operators → the operator decides (rejects with reasons; admits and the case goes on to INPS)', async () => {
+  const c = await comune(s);
+  // ISEE missing: reviewed, rejected with the reasons chosen in the form.
+  const noIsee = await apply(c, alone('2026/000303', { codiceFiscale: GIOVANNI, nome: 'Giovanni', cognome: 'Bruno', dataNascita: '1970-03-10', sesso: 'M' }, { isee: null }));
+  let i = await instance(c, noIsee.instanceId);
+  assert.is(i.variables.requisiti.esito, 'da_verificare');
+  assert.ok(i.variables.requisiti.motivi.length > 0, 'the decision says what is missing');
+  const review = await taskOf(c, noIsee.instanceId, 'verificaRequisiti');
+  assert.equal([review.candidateGroups, review.formKey], [['operatori-rei'], 'istruttoria-domanda']);
+  const form = await c.op.get(`/api/v1/tasks/${review.id}/form`);
+  assert.is(form.status, 200, JSON.stringify(form.body));
+  assert.match(JSON.stringify(form.body.schema), /"key":"esitoIstruttoria"/);
+  const bad = await c.op.post(`/api/v1/tasks/${review.id}/complete`, { variables: { esitoIstruttoria: 'forse' } });
+  assert.is(bad.status, 422, 'outside the form options');
+  const notHers = await c.as.post(`/api/v1/tasks/${review.id}/complete`, { variables: { esitoIstruttoria: 'ammissibile' } });
+  assert.equal([notHers.status, notHers.body.error.code], [403, 'NOT_A_CANDIDATE'], 'not a social worker task');
+  await complete(c, c.op, noIsee.instanceId, 'verificaRequisiti', {
+    esitoIstruttoria: 'non_ammissibile',
+    requisitiNonSoddisfatti: ['ISEE superiore alla soglia o non in corso di validità'],
+    motivi: 'DSU non presentata entro il termine',
+  });
+  assert.is(await connectors(s), 1, 'the rejection letter');
+  i = await instance(c, noIsee.instanceId);
+  assert.equal([i.status, i.variables.esitoFinale], ['completed', 'respinta_comune']);
+  assert.equal(i.variables.motiviRigetto, ['ISEE superiore alla soglia o non in corso di validità', 'DSU non presentata entro il termine']);
+
+  // Movable assets missing: reviewed, admitted, sent to INPS, positive, analisi preliminare.
+  const noAssets = await apply(c, alone('2026/000304', { codiceFiscale: PAOLO, nome: 'Paolo', cognome: 'Neri', dataNascita: '1985-04-15', sesso: 'M' }, { patrimonioMobiliare: null }));
+  assert.is((await instance(c, noAssets.instanceId)).variables.requisiti.esito, 'da_verificare');
+  await complete(c, c.op, noAssets.instanceId, 'verificaRequisiti', { esitoIstruttoria: 'ammissibile', note: 'Saldo del conto verificato con l\'estratto: 1.200 €' });
+  assert.is(await connectors(s), 1);
+  assert.equal(simDomande(c).map((d) => [d.protocolloDomanda, d.esito?.esito]), [['2026/000304', 'positivo']]);
+  await taskOf(c, noAssets.instanceId, 'analisiPreliminare');
+  const path = await entered(c, noAssets.instanceId);
+  assert.ok(path.indexOf('verificaRequisiti') < path.indexOf('invioInps'));
+  await message(c, 'rinuncia', '2026/000304');
+});
+
+// ---------------------------------------------------------------- 4. equipe
+
+test('complex needs: équipe formed (members by service) → quadro di analisi approfondito by the équipe → progetto → document → signature → monitoring', async () => {
+  const c = await comune(s);
+  const a = await toAnalisi(c, '2026/000401');
+  await advance(c, 7 * DAY);
+  await complete(c, c.as, a.instanceId, 'analisiPreliminare', { dataAnalisiPreliminare: today(c), bisogni: 'complessi', areeBisogno: ['abitazione', 'lavoro', 'reti'], sintesi: 'Sfratto in corso, nessun reddito da lavoro, rete familiare assente.' });
+  const equipe = await taskOf(c, a.instanceId, 'costituzioneEquipe');
+  assert.equal(equipe.candidateGroups, ['assistenti-sociali']);
+  const wrong = await c.as.post(`/api/v1/tasks/${equipe.id}/complete`, { variables: { dataCostituzioneEquipe: today(c), componentiEquipe: [{ servizio: 'polizia', nominativo: 'X' }] } });
+  assert.is(wrong.status, 422, 'a service outside the form options');
+  const members = [
+    { servizio: 'servizi_sociali', nominativo: 'Anna Verdi', ruolo: 'case manager' },
+    { servizio: 'centro_impiego', nominativo: 'Paolo Neri' },
+    { servizio: 'servizi_sanitari', nominativo: 'Dott.ssa Gialli' },
+  ];
+  await complete(c, c.as, a.instanceId, 'costituzioneEquipe', { dataCostituzioneEquipe: today(c), componentiEquipe: members });
+  const quadro = await taskOf(c, a.instanceId, 'quadroAnalisi');
+  assert.equal([quadro.candidateGroups, quadro.formKey], [['equipe'], 'quadro-analisi']);
+  await complete(c, c.as, a.instanceId, 'quadroAnalisi', { quadroAnalisi: { data: today(c), abitazione: 'Sfratto esecutivo a maggio', lavoro: 'Disoccupato da 2 anni', sintesi: 'Priorità: casa e lavoro; attivare la rete del terzo settore.' } });
+  await complete(c, c.as, a.instanceId, 'progettoPersonalizzato', { progetto: { ...PROGETTO, caseManager: 'Anna Verdi (équipe)' } });
+  assert.is(await connectors(s), 1);
+  assert.equal((await documents(c, a.instanceId)).map((d) => d.type), ['progetto']);
+  await complete(c, c.as, a.instanceId, 'firmaProgetto', { dataFirma: today(c), firmaNucleo: true });
+  assert.is(await connectors(s), 1);
+  assert.is(simNotifiche(c, 'firma').length, 1);
+  const i = await instance(c, a.instanceId);
+  assert.equal(i.variables.componentiEquipe, members);
+  assert.ok(i.activeElements.includes('attesaMonitoraggio'));
+  const path = await entered(c, a.instanceId);
+  const order = ['analisiPreliminare', 'costituzioneEquipe', 'quadroAnalisi', 'progettoPersonalizzato', 'documentoProgetto', 'firmaProgetto', 'notificaFirmaInps'].map((el) => path.indexOf(el));
+  assert.ok(order.every((x, k) => x >= 0 && (k === 0 || x > order[k - 1]!)), path.join(' → '));
+  await message(c, 'rinuncia', '2026/000401');
+});
+
+// ---------------------------------------------------------------- 5. sanctions
+
+async function missedConvocation(c: Comune, id: string, bk: string) {
+  await message(c, 'convocazione', bk, { motivoConvocazione: 'Verifica degli impegni' });
+  const dataOra = convocationTime(s.app.clock.now());
+  await complete(c, c.as, id, 'convocazioneNucleo', { convocazione: { dataOra, luogo: 'Via Dogana 2, Milano', motivo: 'Verifica degli impegni del patto', componente: 'Mario Rossi' } });
+  assert.is(await connectors(s), 1, 'convocation letter');
+  await advanceTo(c, new Date(new Date(dataOra).getTime() + 2 * HOUR));
+  await complete(c, c.as, id, 'esitoConvocazioneNucleo', { esitoConvocazione: { presenza: 'assente_ingiustificato', note: 'Nessuna comunicazione' } });
+  assert.is(await connectors(s), 2, 'sanction notified to INPS, sanction notice generated');
+  await advance(c, DAY);
+}
+
+test('sanctions ladder: three missed appointments → ¼ month, one month, decadenza; each notified to INPS with a notice; case ends "decaduta"', async () => {
+  const c = await comune(s);
+  const a = await toAnalisi(c, '2026/000501');
+  await toMonitoringWithPatto(c, a.instanceId);
+  const expected = ['riduzione_quarto', 'riduzione_mensilita', 'decadenza'];
+  for (let k = 0; k < 3; k++) {
+    await missedConvocation(c, a.instanceId, '2026/000501');
+    const notices = simNotifiche(c, 'sanzione');
+    assert.is(notices.length, k + 1);
+    const sanzione = (notices[k]!.payload as { sanzione: { tipo: string; evento: string } }).sanzione;
+    assert.equal([sanzione.tipo, sanzione.evento], [expected[k], 'appuntamento_mancato']);
+    const i = await instance(c, a.instanceId);
+    assert.is(i.status, k < 2 ? 'active' : 'completed');
+    assert.is(i.variables.notificaSanzioneInps.protocollo, notices[k]!.protocolloNotifica);
+  }
+  const done = await instance(c, a.instanceId);
+  assert.is(done.variables.esitoFinale, 'decaduta');
+  assert.equal(done.variables.sanzioniApplicate.map((x: { tipo: string }) => x.tipo), expected);
+  const docs = await documents(c, a.instanceId);
+  assert.equal(docs.map((d) => d.type).sort(), ['convocazione', 'convocazione', 'convocazione', 'sanzione', 'sanzione', 'sanzione']);
+  const sanctionHtml = await Promise.all(docs.filter((d) => d.type === 'sanzione').map(async (d) => (await download(c, d.id, 'html')).body.toString()));
+  assert.ok(sanctionHtml.some((h) => /decadenza/i.test(h)), 'a notice of decadenza');
+  assert.ok(sanctionHtml.some((h) => /quarto|1\/4|¼/i.test(h)), 'a notice of the ¼ month cut');
+  assert.ok((await entered(c, a.instanceId)).includes('decaduta'));
+  assert.equal(await openTasks(c, a.instanceId), []);
+});
+
+// ---------------------------------------------------------------- 6. withdrawal
+
+test('withdrawal mid-way (during the project): open tasks and timers cancelled, case ends "rinuncia", subject shows it ended', async () => {
+  const c = await comune(s);
+  const a = await toAnalisi(c, '2026/000601');
+  await complete(c, c.as, a.instanceId, 'analisiPreliminare', { dataAnalisiPreliminare: today(c), bisogni: 'semplici' });
+  await taskOf(c, a.instanceId, 'progettoPersonalizzato');
+  assert.ok(await timerDue(c, a.instanceId, 'scadenzaFirma'), 'signature deadline armed');
+  await advance(c, 3 * DAY);
+  await message(c, 'rinuncia', '2026/000601', { motivoRinuncia: 'Ha trovato lavoro a tempo pieno', dataRinuncia: today(c) });
+  const done = await instance(c, a.instanceId);
+  assert.equal([done.status, done.variables.esitoFinale], ['completed', 'rinuncia']);
+  assert.equal(done.variables.rinuncia, { data: today(c), motivo: 'Ha trovato lavoro a tempo pieno' });
+  assert.equal(await openTasks(c, a.instanceId), []);
+  assert.is(await timerDue(c, a.instanceId, 'scadenzaFirma'), null);
+  assert.ok((await entered(c, a.instanceId)).includes('praticaRinunciata'));
+  const subject = await c.op.get(`/api/v1/subjects/${a.soggettoId}`);
+  const [caso] = subject.body.cases;
+  assert.equal([caso.status, caso.beneficioErogato], ['completed', true]);
+  assert.ok(caso.endedAt);
+  // A second withdrawal finds nothing waiting.
+  const again = await c.op.post('/api/v1/messages', { name: 'rinuncia', businessKey: '2026/000601' });
+  assert.is(again.status, 404);
+});
+
+// ---------------------------------------------------------------- 7. INPS down
+
+test('INPS down: retries after 1, 5, 15 minutes → incident → INPS back → retry from the incident → sent, outcome received', async () => {
+  const c = await comune(s);
+  const a = await apply(c, application('2026/000701'));
+  const before = s.sim.calls.domande;
+  s.sim.fail({ status: 503 });
+  try {
+    assert.is(await connectors(s), 1);
+    for (const minutes of [1, 5, 15]) {
+      await advance(c, minutes * 60_000 - 1000);
+      assert.is(s.sim.calls.domande - before, [1, 5, 15].indexOf(minutes) + 1, `not retried before ${minutes} min`);
+      await advance(c, 1000);
+    }
+    assert.is(s.sim.calls.domande - before, 4, 'four tries in all');
+    await advance(c, HOUR);
+    assert.is(s.sim.calls.domande - before, 4, 'no retries left');
+  } finally {
+    s.sim.reset();
+  }
+  const list = await c.resp.get(`/api/v1/incidents?processInstanceId=${a.instanceId}&status=open`);
+  assert.is(list.status, 200, JSON.stringify(list.body));
+  assert.is(list.body.items.length, 1);
+  const incident = list.body.items[0];
+  assert.equal([incident.kind, incident.elementId], ['external-task-failed', 'invioInps']);
+  assert.match(incident.message, /503/);
+  assert.equal(simDomande(c), []);
+  assert.ok((await instance(c, a.instanceId)).activeElements.includes('invioInps'));
+
+  const retry = await c.resp.post(`/api/v1/incidents/${incident.id}/retry`, {});
+  assert.is(retry.status, 200, JSON.stringify(retry.body));
+  assert.is(await connectors(s), 1);
+  assert.equal(simDomande(c).map((d) => [d.protocolloDomanda, d.esito?.esito]), [['2026/000701', 'positivo']]);
+  await taskOf(c, a.instanceId, 'analisiPreliminare');
+  const resolved = await c.resp.get(`/api/v1/incidents/${incident.id}`);
+  assert.is(resolved.body.status, 'resolved');
+  const events = (await history(c, a.instanceId)).map((e) => e.type);
+  assert.ok(events.includes('incident.created') && events.includes('incident.retried'), events.join());
+  await message(c, 'rinuncia', '2026/000701');
+});
+
+// ---------------------------------------------------------------- 8. deadlines
+
+test('deadline breaches: INPS outcome late (5 working days) and analisi preliminare late (25 working days) → escalation tasks for the responsabili', async () => {
+  const c = await comune(s);
+  // The simulator's callback is refused (wrong password, not retried): the outcome never arrives on its own.
+  s.sim.setEngine({ url: s.app.baseUrl, password: 'sbagliata' });
+  let a: Awaited<ReturnType<typeof apply>>;
+  try {
+    a = await apply(c, application('2026/000801'));
+    assert.is(await connectors(s), 1);
+  } finally {
+    s.sim.setEngine({ url: s.app.baseUrl, password: 'password123' });
+  }
+  const [d] = simDomande(c);
+  assert.is(d!.consegna.stato, 'rifiutata');
+  // Sent Monday 2 March: 5 working days end on Monday 9 March.
+  await advanceTo(c, '2026-03-09T20:00:00Z');
+  assert.not.ok((await openTasks(c, a.instanceId)).some((t) => t.elementId === 'sollecitoEsitoInps'), 'still in time on the 5th working day');
+  await advanceTo(c, '2026-03-10T08:00:00Z');
+  const late = await taskOf(c, a.instanceId, 'sollecitoEsitoInps');
+  assert.equal([late.candidateGroups, late.formKey], [['responsabili'], 'sollecito']);
+  const inbox = await c.resp.get('/api/v1/tasks?candidateGroup=responsabili');
+  assert.ok(inbox.body.items.some((t: { id: string }) => t.id === late.id), "in the responsabili's inbox");
+  const notTheirs = await c.op.post(`/api/v1/tasks/${late.id}/complete`, { variables: { azioneSollecito: 'sollecitato' } });
+  assert.equal([notTheirs.status, notTheirs.body.error.code], [403, 'NOT_A_CANDIDATE'], 'not for operators');
+  await complete(c, c.resp, a.instanceId, 'sollecitoEsitoInps', { azioneSollecito: 'sollecitato', notaSollecito: 'Sollecitata la sede INPS' });
+
+  // INPS answers (on the callback, as the service account).
+  const r = await s.inps.post('/api/v1/inps/esiti', { ente: c.tenant, protocolloDomanda: '2026/000801', esito: 'positivo', motivi: [], protocolloInps: d!.protocolloInps });
+  assert.is(r.status, 200, JSON.stringify(r.body));
+  const analisi = await taskOf(c, a.instanceId, 'analisiPreliminare');
+  assert.is(analisi.dueAt, '2026-04-07T21:59:59.000Z', '25 working days after 2 March (Easter Monday 6 April off), end of day in Rome');
+  await advanceTo(c, '2026-04-07T20:00:00Z');
+  assert.not.ok((await openTasks(c, a.instanceId)).some((t) => t.elementId === 'sollecitoAnalisi'));
+  await advanceTo(c, '2026-04-08T08:00:00Z');
+  const lateAnalysis = await taskOf(c, a.instanceId, 'sollecitoAnalisi');
+  assert.equal(lateAnalysis.candidateGroups, ['responsabili']);
+  const escalations = (await entered(c, a.instanceId)).filter((el) => el.startsWith('sollecito') && !el.endsWith('Gestito'));
+  assert.equal(escalations, ['sollecitoEsitoInps', 'sollecitoAnalisi']);
+  await message(c, 'rinuncia', '2026/000801');
+  assert.equal(await openTasks(c, a.instanceId), [], 'escalations closed with the case');
+});
+
+// ---------------------------------------------------------------- 9. renewal
+
+test('renewal: refused within 6 months of the end of a granted benefit (RENEWAL_TOO_EARLY); accepted after the gap, for 12 months', async () => {
+  const c = await comune(s);
+  const first = await toAnalisi(c, '2026/000901');
+  assert.is((await instance(c, first.instanceId)).variables.beneficioErogato, true);
+  await message(c, 'rinuncia', '2026/000901', { motivoRinuncia: 'Trasferimento temporaneo' });
+
+  await advanceTo(c, '2026-06-01T08:00:00Z');
+  const early = await c.op.post('/api/v1/applications', application('2026/000902', { dataDomanda: '2026-06-01' }));
+  assert.is(early.status, 422, JSON.stringify(early.body));
+  assert.is(early.body.error.code, 'RENEWAL_TOO_EARLY');
+  assert.is(early.body.error.details.dataPrimaDomanda, '2026-09-02');
+  const cases = await c.op.get(`/api/v1/process-instances?businessKey=2026/000902`);
+  assert.equal(cases.body.items ?? [], [], 'no case started');
+
+  await advanceTo(c, '2026-09-02T08:00:00Z');
+  const renewal = await apply(c, application('2026/000903', { dataDomanda: '2026-09-02' }));
+  assert.equal([renewal.rinnovo, renewal.durataMesi], [true, 12]);
+  assert.is(renewal.soggettoId, first.soggettoId, 'the same subject');
+  assert.is(await connectors(s), 1);
+  const i = await instance(c, renewal.instanceId);
+  assert.equal([i.variables.rinnovo, i.variables.durataMesi, i.variables.esitoInps], [true, 12, 'positivo']);
+  assert.equal([i.variables.dataInizioBeneficio, i.variables.dataFineBeneficio], ['2026-10-01', '2027-09-30'], '12 months from the month after the application');
+  const subject = await c.op.get(`/api/v1/subjects/${first.soggettoId}`);
+  assert.equal(subject.body.cases.map((x: { protocollo: string; status: string; rinnovo: boolean }) => [x.protocollo, x.status, x.rinnovo]).sort(), [['2026/000901', 'completed', false], ['2026/000903', 'active', true]]);
+  await message(c, 'rinuncia', '2026/000903');
+});
+
+// ---------------------------------------------------------------- 10. invalid input
+
+test('invalid codice fiscale and inconsistent household: 422 with the field errors, nothing written, nothing sent', async () => {
+  const c = await comune(s);
+  const wrongCheck = MARIO.slice(0, 15) + (MARIO[15] === 'A' ? 'B' : 'A');
+  const r = await c.op.post('/api/v1/applications', application('2026/001001', {
+    richiedente: { ...(application('x').richiedente as object), codiceFiscale: wrongCheck },
+    nucleo: [
+      { codiceFiscale: LAURA, nome: 'Laura', cognome: 'Bianchi', dataNascita: '1982-05-10', relazione: 'coniuge' },
+      { codiceFiscale: LAURA, nome: 'Laura', cognome: 'Bianchi', dataNascita: '1982-05-10', relazione: 'altro' },
+      { codiceFiscale: GIOVANNI, nome: 'Giovanni', cognome: 'Bruno', dataNascita: '1970-03-10', relazione: 'richiedente', gravidanza: true },
+    ],
+  }));
+  assert.is(r.status, 422, JSON.stringify(r.body));
+  assert.is(r.body.error.code, 'VALIDATION_FAILED');
+  const fields = (r.body.error.details.errors as Array<{ field: string; message: string }>).map((e) => e.field);
+  assert.ok(fields.includes('richiedente.codiceFiscale'), fields.join());
+  assert.ok(fields.some((f) => f.startsWith('nucleo.1')), `duplicate member: ${fields.join()}`);
+  assert.ok(fields.some((f) => f.startsWith('nucleo.2')), `second applicant, pregnant man: ${fields.join()}`);
+  for (const e of r.body.error.details.errors) assert.ok(e.message && /[a-zà-ù]/.test(e.message), 'a readable message');
+
+  const shape = await c.op.post('/api/v1/applications', application('2026/001002', { isee: 'tanto', nucleo: [{ codiceFiscale: 'XYZ', relazione: 'cugino' }] }));
+  assert.is(shape.status, 422);
+  const shapeFields = (shape.body.error.details.errors as Array<{ field: string }>).map((e) => e.field);
+  assert.ok(shapeFields.includes('isee'), shapeFields.join());
+  assert.ok(shapeFields.some((f) => f.startsWith('nucleo.0')), shapeFields.join());
+
+  assert.is((await c.op.get('/api/v1/subjects')).body.total, 0, 'no subject');
+  assert.is((await c.op.get('/api/v1/process-instances')).body.total, 0, 'no case');
+  await connectors(s);
+  assert.equal(simDomande(c), []);
+});
+
+test.run();

@@ -16,7 +16,8 @@
  * the timer is then due at that date by the engine clock. A timeDate timer on
  * a boundary or intermediate event is compared by bpmn-elements with the
  * machine's real time, so it fires at once under a moved clock (tests,
- * CLOCK_OFFSET) when the real time is already past the date.
+ * CLOCK_OFFSET) when the real time is already past the date. A deadline
+ * already past gives PT0S: the timer completes in the command that arms it.
  */
 import type { Clock } from '../../shared/clock.js';
 import { addCalendarDays, addToWallTime, endOfRomeDay, fromRomeWallTime, readDate, romeDay, romeWallTime, toDay } from './dates.js';

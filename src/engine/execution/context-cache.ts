@@ -5,8 +5,9 @@
  */
 import * as elements from 'bpmn-elements';
 import { deserialize, TypeResolver } from 'moddle-context-serializer';
+import { DurableTimerEventDefinition } from './durable-timer.js';
 
-const typeResolver = TypeResolver(elements as never);
+const typeResolver = TypeResolver({ ...elements, TimerEventDefinition: DurableTimerEventDefinition } as never);
 const cache = new Map<string, unknown>();
 
 export function loadContext(definitionId: string, serialized: string): unknown {

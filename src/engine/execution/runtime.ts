@@ -146,6 +146,14 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
     failure = failure ?? err;
   });
 
+  /** Handler and decision outputs are case variables, also when the task sits in a sub-process (whose environment is a copy). */
+  function publishOutputs(env: { variables: Variables }, out: Variables) {
+    Object.assign(env.variables, out);
+    const execution = engine.execution as unknown as EngineExecution | undefined;
+    const processEnv = execution ? processEnvironment(execution) : undefined;
+    if (processEnv && processEnv !== env) Object.assign(processEnv.variables, out);
+  }
+
   function serviceExtension(activity: { id: string; type: string; behaviour: Record<string, unknown>; environment: { variables: Variables } }) {
     const spec = ctx.process.index.elements[activity.id];
     if (!spec?.service) return;
@@ -163,7 +171,7 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
               try {
                 if (!ctx.decisions) throw new ProcessExecutionError('Valutazione delle decisioni DMN non disponibile in questo contesto');
                 const out = await ctx.decisions.run({ spec: service, elementId: activity.id, variables: structuredClone(cleanVariables(env.variables)), params: ctx.params, now: ctx.clock.now() });
-                Object.assign(env.variables, out);
+                publishOutputs(env, out);
                 callback(null, out);
               } catch (err) {
                 // A decision that cannot be evaluated fails the command with its own code (not a BPMN error).
@@ -189,7 +197,7 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
                 params: ctx.params,
                 now: ctx.clock.now(),
               });
-              if (out) Object.assign(env.variables, out);
+              if (out) publishOutputs(env, out);
               callback(null, out ?? {});
             } catch (err) {
               callback(err instanceof HandlerBpmnError ? Object.assign(err, { code: err.errorCode }) : err);
@@ -362,6 +370,7 @@ function processEnvironment(execution: EngineExecution): { variables: Variables 
 function collectWaits(postponed: PostponedApi[], process: CompiledProcess, externals: Map<string, unknown>, held: Map<string, unknown>): Wait[] {
   const waits: Wait[] = [];
   for (const p of postponed) {
+    if (p.type === 'bpmn:SequenceFlow') continue; // a token in transit is not something the case waits for
     const spec = process.index.elements[p.id];
     waits.push({ kind: held.has(p.executionId) ? 'async' : kindOf(p, spec, externals), elementId: p.id, executionId: p.executionId, elementType: p.type, spec });
   }

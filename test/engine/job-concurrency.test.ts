@@ -62,11 +62,11 @@ async function assertFiredOnce(prefix: string, n: number) {
 }
 
 test('the server executor with JOB_CONCURRENCY=4 fires two timers of each case, each once', async () => {
-  await startCases(60, 'CONC');
+  await startCases(60, 'JOBCONC');
   app.clock.advance(31 * 86_400_000);
   await app.services.executor.drain();
   await app.services.executor.drain();
-  await assertFiredOnce('CONC', 60);
+  await assertFiredOnce('JOBCONC', 60);
 });
 
 test('two executors with 4 jobs in flight each race on the same due jobs: exactly once', async () => {

@@ -5,11 +5,14 @@
  *
  * Environment: DATABASE_URL (else a throw-away local database, else PGlite),
  * BENCH_CASES (measured cases per round, default 300), BENCH_WARMUP (default 30),
- * BENCH_CONCURRENCY (default 8).
+ * BENCH_CONCURRENCY (default 8); BENCH_TIMERS (timer-storm: timers due at once, default 100000),
+ * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
+ * BENCH_ONLY=steps|timer-storm runs one benchmark.
  */
 import os from 'node:os';
 import { openBenchDatabase } from './db.js';
 import { runStepsBench } from './steps.bench.js';
+import { runTimerStormBench } from './timer-storm.bench.js';
 
 const intFromEnv = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -21,6 +24,11 @@ const intFromEnv = (name: string, fallback: number) => {
 const cases = intFromEnv('BENCH_CASES', 300);
 const warmupCases = intFromEnv('BENCH_WARMUP', 30);
 const concurrency = intFromEnv('BENCH_CONCURRENCY', 8);
+const timers = intFromEnv('BENCH_TIMERS', 100_000);
+const jobConcurrency = intFromEnv('BENCH_JOB_CONCURRENCY', 4);
+const only = process.env.BENCH_ONLY?.trim() || null;
+if (only && !['steps', 'timer-storm'].includes(only)) throw new Error(`BENCH_ONLY must be steps or timer-storm, got ${only}`);
+const runs = (name: string) => !only || only === name;
 
 const started = Date.now();
 const db = await openBenchDatabase({ poolMax: Math.max(10, concurrency + 2) });
@@ -34,7 +42,8 @@ const onSigint = () => {
 process.once('SIGINT', onSigint);
 
 try {
-  await runStepsBench(db, { cases, warmupCases, concurrency });
+  if (runs('steps')) await runStepsBench(db, { cases, warmupCases, concurrency });
+  if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
 } finally {
   process.off('SIGINT', onSigint);
   await db.close();

@@ -5,9 +5,10 @@
  * - engine: bpmn-engine's execute / recover / resume / signal / getState,
  *   timed by wrapping their prototypes (the product code is not touched);
  * - database: time from sending each query to its parsed result (pg client),
- *   i.e. round trips, server work and row parsing; plus the number of queries;
- * - the rest: ORM (unit of work, change sets, hydration, query building),
- *   the service layer, JSON handling and the benchmark's own bookkeeping.
+ *   i.e. round trips, server work and row parsing; plus the number of queries,
+ *   and the time per kind of statement (verb and first table);
+ * - the rest: store bookkeeping (MikroORM transaction, snapshots, JSON), the
+ *   service layer and the benchmark's own bookkeeping.
  * Sequential only, so the timers never overlap. Needs PostgreSQL (pg client).
  * Environment: PROFILE_CASES (default 200), PROFILE_WARMUP (default 30).
  */
@@ -23,7 +24,7 @@ const cases = Number(process.env.PROFILE_CASES ?? 200);
 const warmup = Number(process.env.PROFILE_WARMUP ?? 30);
 
 /** Accumulated milliseconds and counts, reset per measured run. */
-const acc = { engine: new Map<string, number>(), dbMs: 0, queries: 0, byVerb: new Map<string, number>() };
+const acc = { engine: new Map<string, number>(), dbMs: 0, queries: 0, byVerb: new Map<string, number>(), byKind: new Map<string, number>() };
 /** When set, the statements of one case are collected here (shortened). */
 let trace: string[] | null = null;
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
@@ -32,6 +33,13 @@ const reset = () => {
   acc.dbMs = 0;
   acc.queries = 0;
   acc.byVerb.clear();
+  acc.byKind.clear();
+};
+/** "select task", "insert history_event", "begin"…: the verb and first table of a statement. */
+const kindOf = (text: string) => {
+  const verb = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? '?';
+  const table = /\b(?:from|into|update)\s+"?(\w+)/i.exec(text)?.[1] ?? '';
+  return `${verb} ${table}`.trim();
 };
 
 // --- database timer: every query of both paths goes through pg.Client#query.
@@ -40,12 +48,14 @@ const originalQuery = pg.Client.prototype.query as unknown as QueryFn;
 (pg.Client.prototype as unknown as { query: QueryFn }).query = function timedQuery(this: pg.Client, ...args: unknown[]) {
   const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text ?? '';
   const verb = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? '?';
+  const kind = kindOf(text);
   trace?.push(text.replace(/\s+/g, ' ').slice(0, 110));
   const t0 = performance.now();
   const done = () => {
     acc.dbMs += performance.now() - t0;
     acc.queries++;
     add(acc.byVerb, verb, 1);
+    add(acc.byKind, kind, performance.now() - t0);
   };
   const cbIndex = args.findIndex((a) => typeof a === 'function');
   if (cbIndex >= 0) {
@@ -111,7 +121,8 @@ async function profile(path: BenchPath) {
   console.log(`  engine    ${perStep(engineMs)}`);
   for (const [k, v] of [...acc.engine].sort((a, b) => b[1] - a[1])) console.log(`    ${k.padEnd(9)} ${perStep(v)}`);
   console.log(`  database  ${perStep(acc.dbMs)}  ${(acc.queries / steps).toFixed(2)} queries/step: ${[...acc.byVerb].map(([k, v]) => `${k} ${(v / steps).toFixed(2)}`).join(', ')}`);
-  console.log(`  rest      ${perStep(wallMs - engineMs - acc.dbMs)}  (ORM, service layer, JSON, bench bookkeeping)`);
+  for (const [k, v] of [...acc.byKind].sort((a, b) => b[1] - a[1])) console.log(`    ${k.padEnd(28)} ${perStep(v)}`);
+  console.log(`  rest      ${perStep(wallMs - engineMs - acc.dbMs)}  (store bookkeeping, service layer, JSON, bench bookkeeping)`);
   await path.verifyRound?.('profile', cases);
 }
 

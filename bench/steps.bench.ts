@@ -16,8 +16,10 @@
  *
  * Both run the same BPMN model (bench/model.ts) with the same handler
  * (verificaIsee from the product's HandlerRegistry), first one case at a time
- * and then with `concurrency` cases in flight. A last product round with twice
- * the cases checks that retained memory does not grow with the instances.
+ * and then with `concurrency` cases in flight; within a round the two paths
+ * alternate in slices, so both see the same machine conditions on average.
+ * A last product round with twice the cases checks that retained memory does
+ * not grow with the instances.
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -83,14 +85,14 @@ export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions):
   await run(naive, 'warmup', warmupCases, concurrency);
   await run(product, 'warmup', warmupCases, concurrency);
 
-  // Each product round runs right after the naive one with the same shape, so
-  // both see the same machine and database conditions.
+  // Both paths of a round run in alternating slices (naive, product, product,
+  // naive, …), so that on a shared machine both see the same conditions on
+  // average; each path's figure is its cases over its own summed time.
   const before = memorySnapshot();
   const rounds: Array<{ label: string; inFlight: number; naive: Measurement; product: Measurement }> = [];
   for (const [label, inFlight] of [['sequential', 1], [`concurrent${concurrency}`, concurrency]] as const) {
-    const naiveM = await run(naive, label, cases, inFlight);
-    const productM = await run(product, label, cases, inFlight);
-    rounds.push({ label, inFlight, naive: naiveM, product: productM });
+    const [naiveM, productM] = await interleaved([naive, product], label, cases, inFlight, ROUND_SLICES);
+    rounds.push({ label, inFlight, naive: naiveM!, product: productM! });
   }
   const afterRound1 = memorySnapshot();
   await run(product, 'memory-2x', 2 * cases, concurrency);
@@ -118,12 +120,38 @@ export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions):
   await naive.dispose();
 }
 
-/** Runs `cases` cases with `inFlight` of them at a time; wall-clock throughput. */
-export async function measure(runCase: RunCase, cases: number, inFlight: number): Promise<Measurement> {
+/** Slices per round of interleaved paths (at most one per case). */
+const ROUND_SLICES = 6;
+
+/**
+ * One round of several paths, `cases` cases each, run slice by slice with the
+ * order of the paths reversed at every slice; returns each path's totals.
+ */
+export async function interleaved(paths: BenchPath[], round: string, cases: number, inFlight: number, slices: number): Promise<Measurement[]> {
+  const n = Math.max(1, Math.min(slices, cases));
+  const totals = paths.map(() => ({ cases: 0, seconds: 0, latencies: [] as number[] }));
+  for (const p of paths) p.beginRound?.(round);
+  for (let s = 0; s < n; s++) {
+    const first = Math.floor((s * cases) / n);
+    const count = Math.floor(((s + 1) * cases) / n) - first;
+    const order = s % 2 === 0 ? paths.map((_, i) => i) : paths.map((_, i) => paths.length - 1 - i);
+    for (const i of order) {
+      const m = await measure(paths[i]!.runCase, count, inFlight, first);
+      totals[i]!.cases += m.cases;
+      totals[i]!.seconds += m.seconds;
+      for (const l of m.latencies) totals[i]!.latencies.push(l);
+    }
+  }
+  for (const p of paths) await p.verifyRound?.(round, cases);
+  return totals.map((t) => ({ ...t, stepsPerSecond: (t.cases * STEPS_PER_CASE) / t.seconds }));
+}
+
+/** Runs `cases` cases (numbered from `firstCase`) with `inFlight` of them at a time; wall-clock throughput. */
+export async function measure(runCase: RunCase, cases: number, inFlight: number, firstCase = 0): Promise<Measurement> {
   const latencies: number[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < cases) await runCase(next++, latencies);
+    while (next < cases) await runCase(firstCase + next++, latencies);
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: Math.min(inFlight, cases) }, worker));

@@ -51,8 +51,13 @@ interface Column {
 interface Table {
   name: string;
   columns: Column[];
-  /** `"a", "b", …` for selects. */
+  /** `"a", "b"::text as "b", …` for selects: json columns come as their text (see fromRow). */
   selectList: string;
+}
+
+/** The select list of a table qualified by `alias`, each column named `prefix` + its name. */
+function selectListOf(t: Table, alias: string, prefix = ''): string {
+  return t.columns.map((c) => `${alias}."${c.field}"${c.kind === 'json' ? '::text' : ''} as "${prefix}${c.field}"`).join(', ');
 }
 
 const tables = new Map<string, Table>();
@@ -62,7 +67,8 @@ function tableOf(em: EntityManager, cls: { name: string }): Table {
   if (!table) {
     const meta = em.getMetadata().get(cls.name);
     const columns = meta.props.filter((p) => p.fieldNames?.length === 1 && p.persist !== false).map(columnOf);
-    table = { name: meta.tableName, columns, selectList: columns.map((c) => `"${c.field}"`).join(', ') };
+    const selectList = columns.map((c) => (c.kind === 'json' ? `"${c.field}"::text as "${c.field}"` : `"${c.field}"`)).join(', ');
+    table = { name: meta.tableName, columns, selectList };
     tables.set(cls.name, table);
   }
   return table;
@@ -79,50 +85,51 @@ function columnOf(p: EntityProperty): Column {
 
 const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v as string));
 
-function fromRow<T>(table: Table, cls: new () => T, row: Row): T {
+/**
+ * A record from a selected row, and its snapshot. Json columns arrive as text
+ * and are parsed here; the snapshot keeps that text, so nothing is serialized
+ * at load time (commands replace the large json values, never mutate them).
+ */
+function fromRow<T>(table: Table, cls: new () => T, row: Row): { rec: T; snapshot: Snapshot } {
   const rec = new cls() as Row;
+  const images: unknown[] = [];
+  const refs: unknown[] = [];
   for (const c of table.columns) {
-    const v = row[c.field];
-    rec[c.prop] = c.kind === 'date' ? toDate(v) : v ?? null;
+    const raw = row[c.field];
+    const v = raw == null ? null : c.kind === 'date' ? toDate(raw) : c.kind === 'json' && typeof raw === 'string' ? JSON.parse(raw) : raw;
+    rec[c.prop] = v;
+    refs.push(v);
+    images.push(c.kind === 'json' ? raw ?? null : image(c.kind, v));
   }
-  return rec as T;
+  return { rec: rec as T, snapshot: { images, refs } };
 }
 
-/** A comparable image of a value: dates by time, json and arrays by their text. */
+/** A comparable image of a value: dates by time, arrays by their text. */
 function image(kind: Kind, v: unknown): unknown {
   if (v == null) return null;
   if (kind === 'date') return v instanceof Date ? v.getTime() : String(v);
-  if (kind === 'json' || kind === 'array') return JSON.stringify(v);
+  if (kind === 'array' || kind === 'json') return JSON.stringify(v);
   return v;
 }
 
 /**
- * Per column: the image of the loaded value, plus the loaded value itself for
- * json/array columns (an object that is replaced, not mutated, is changed
- * without comparing its text).
+ * Per column: the image of the loaded value (json: the text read from the
+ * database), plus the loaded value itself.
  */
 interface Snapshot {
   images: unknown[];
   refs: unknown[];
 }
 
-function snapshotOf(table: Table, rec: Row): Snapshot {
-  const images: unknown[] = [];
-  const refs: unknown[] = [];
-  for (const c of table.columns) {
-    const v = rec[c.prop];
-    refs.push(v);
-    images.push(image(c.kind, v));
-  }
-  return { images, refs };
-}
-
 function changed(table: Table, rec: Row, snap: Snapshot): boolean {
   return table.columns.some((c, i) => {
     if (c.version) return false;
     const v = rec[c.prop];
-    if ((c.kind === 'json' || c.kind === 'array') && v !== snap.refs[i] && v != null && snap.refs[i] != null) return true;
-    return !Object.is(image(c.kind, v), snap.images[i]);
+    const loaded = snap.refs[i];
+    if (c.kind !== 'json') return !Object.is(image(c.kind, v), snap.images[i]);
+    // A replaced json value is changed; the same object may have been mutated in place.
+    if (v !== loaded) return true;
+    return v != null && JSON.stringify(v) !== JSON.stringify(JSON.parse(snap.images[i] as string));
   });
 }
 
@@ -150,19 +157,29 @@ const statement = (text: string): Statement => ({ name: `rei_${createHash('sha1'
 interface Statements {
   instanceById: Statement;
   taskForUpdate: Statement;
+  taskForUpdateWithInstance: Statement;
   openTasks: Statement;
   latestDefinition: Statement;
   parameterOverride: Statement;
-  write: Statement;
+  /** The write of a commit with these parts (e.g. `ii,it,ih` for a start), one statement per combination. */
+  write(parts: WritePart[]): Statement;
 }
 
+/** Parts of a commit: instances inserted/updated, tasks updated/inserted, history inserted. */
+type WritePart = 'ii' | 'ui' | 'ut' | 'it' | 'ih';
+
 let cachedStatements: Statements | null = null;
+const OPEN_TASKS = 'open_tasks$';
+const INSTANCE_PREFIX = 'instance$';
 
 function statementsFor(em: EntityManager): Statements {
   if (cachedStatements) return cachedStatements;
   const instance = tableOf(em, ProcessInstance);
   const task = tableOf(em, Task);
   const history = tableOf(em, HistoryEvent);
+  const writes = new Map<string, Statement>();
+  const openTasksOf = (alias: string) =>
+    `(select json_agg(o) from (select ${task.selectList} from "${task.name}" where instance_id = ${alias}.id and status = 'open') o) as "${OPEN_TASKS}"`;
   const recordDef = (t: Table) =>
     t.columns
       .filter((c) => !c.generated)
@@ -172,17 +189,28 @@ function statementsFor(em: EntityManager): Statements {
     const cols = t.columns.filter((c) => !c.generated).map((c) => `"${c.field}"`);
     return `${alias} as (insert into "${t.name}" (${cols.join(', ')}) select ${cols.map((c) => `x.${c}`).join(', ')} from d, rows from (jsonb_to_recordset(d.j->'${alias}') as (${recordDef(t)})) with ordinality as x(${cols.join(', ')}, n) order by x.n)`;
   };
-  // `key = any($n)` (the ids, also passed apart) lets the planner find the rows by primary key instead of joining the whole table.
-  const updatePart = (alias: string, t: Table, idsParam: string) => {
+  // `key = any(ids)` lets the planner find the rows by primary key instead of
+  // joining the whole table. The ids come from the same parameter (an
+  // InitPlan), not a separate one: with nothing for a custom plan to know
+  // better, the server keeps one generic plan for the statement instead of
+  // planning it again at every execution.
+  const updatePart = (alias: string, t: Table) => {
     const key = t.columns.find((c) => c.primary)!;
     const version = t.columns.find((c) => c.version)!;
     const set = t.columns.filter((c) => !c.primary && !c.version && !c.generated).map((c) => `"${c.field}" = x."${c.field}"`);
     set.push(`"${version.field}" = t."${version.field}" + 1`);
-    return `${alias} as (update "${t.name}" t set ${set.join(', ')} from d, jsonb_to_recordset(d.j->'${alias}') as x(${recordDef(t)}) where t."${key.field}" = any(${idsParam}::${key.recordType}[]) and t."${key.field}" = x."${key.field}" and t."${version.field}" = x."${version.field}" returning 1)`;
+    return `${alias} as (update "${t.name}" t set ${set.join(', ')} from d, jsonb_to_recordset(d.j->'${alias}') as x(${recordDef(t)}) where t."${key.field}" = any(array(select (e->>'${key.field}')::${key.recordType} from d, jsonb_array_elements(d.j->'${alias}') e)) and t."${key.field}" = x."${key.field}" and t."${version.field}" = x."${version.field}" returning 1)`;
   };
   cachedStatements = {
-    instanceById: statement(`select ${instance.selectList} from "${instance.name}" where id = $1 and ($2::text is null or tenant = $2)`),
+    // With the instance, its open tasks (read in the same snapshot: a command needs both).
+    instanceById: statement(`select ${selectListOf(instance, 'i')}, ${openTasksOf('i')} from "${instance.name}" i where i.id = $1 and ($2::text is null or i.tenant = $2)`),
     taskForUpdate: statement(`select ${task.selectList} from "${task.name}" where id = $1 and ($2::text is null or tenant = $2) for update`),
+    // A completion: the task locked, with its instance and the instance's open tasks, in one round trip.
+    taskForUpdateWithInstance: statement(
+      `select ${selectListOf(task, 't')}, ${selectListOf(instance, 'i', INSTANCE_PREFIX)}, ${openTasksOf('i')} ` +
+        `from "${task.name}" t left join "${instance.name}" i on i.id = t.instance_id and i.tenant = t.tenant ` +
+        `where t.id = $1 and ($2::text is null or t.tenant = $2) for update of t`,
+    ),
     openTasks: statement(`select ${task.selectList} from "${task.name}" where instance_id = $1 and status = 'open'`),
     // The comune's latest version, else the latest shared one; with it the
     // comune's latest parameter overrides for the key, which a start reads next.
@@ -191,11 +219,18 @@ function statementsFor(em: EntityManager): Statements {
         `from process_definition d where d.key = $1 and (d.tenant = $2 or d.tenant is null) order by d.tenant asc nulls last, d.version desc limit 1`,
     ),
     parameterOverride: statement(`select version, values from parameter_set where key = $1 and tenant = $2 order by version desc limit 1`),
-    write: statement(
-      `with d as (select $1::text::jsonb as j), ` +
-        [insertPart('ii', instance), updatePart('ui', instance, '$2'), updatePart('ut', task, '$3'), insertPart('it', task), insertPart('ih', history)].join(', ') +
-        ` select (select count(*) from ui)::int as ui, (select count(*) from ut)::int as ut`,
-    ),
+    // Only the parts a commit has: an empty part still costs the server its executor set-up.
+    write: (parts) => {
+      const key = parts.join(',');
+      let stmt = writes.get(key);
+      if (!stmt) {
+        const cte = { ii: insertPart('ii', instance), ui: updatePart('ui', instance), ut: updatePart('ut', task), it: insertPart('it', task), ih: insertPart('ih', history) };
+        const count = (p: 'ui' | 'ut') => (parts.includes(p) ? `(select count(*) from ${p})::int` : '0');
+        stmt = statement(`with d as (select $1::text::jsonb as j), ${parts.map((p) => cte[p]).join(', ')} select ${count('ui')} as ui, ${count('ut')} as ut`);
+        writes.set(key, stmt);
+      }
+      return stmt;
+    },
   };
   return cachedStatements;
 }
@@ -248,6 +283,8 @@ export class EngineRows {
   private readonly tasks = new Map<string, Tracked<Task>>();
   private history: HistoryEvent[] = [];
   private readonly overrides = new Map<string, ParameterOverride | null>();
+  /** Open task rows read with an instance, by instance id, until openTasks() takes them. */
+  private readonly openTaskRows = new Map<string, Row[]>();
 
   constructor(private readonly em: EntityManager) {}
 
@@ -266,17 +303,36 @@ export class EngineRows {
     return row ? this.trackInstance(row) : null;
   }
 
-  /** The task row-locked (FOR UPDATE) even when already loaded: a concurrent action on it waits for this transaction. */
-  async lockTask(id: string, scope: TenantScope): Promise<TaskRecord | null> {
-    const [row] = await this.query((s) => s.taskForUpdate, [id, scope]);
-    return row ? this.trackTask(row) : null;
+  /**
+   * The task row-locked (FOR UPDATE) even when already loaded: a concurrent
+   * action on it waits for this transaction. `withInstance` reads the task's
+   * instance and its open tasks in the same statement; after a wait for the
+   * lock they are as they were when the statement started, and a change to
+   * the instance meanwhile makes the commit fail its version check (409).
+   */
+  async lockTask(id: string, scope: TenantScope, withInstance = false): Promise<TaskRecord | null> {
+    const [row] = await this.query((s) => (withInstance ? s.taskForUpdateWithInstance : s.taskForUpdate), [id, scope]);
+    if (!row) return null;
+    const task = this.trackTask(row);
+    const instanceId = row[`${INSTANCE_PREFIX}id`] as string | null | undefined;
+    if (withInstance && instanceId && !this.instances.has(instanceId)) {
+      const instanceRow: Row = { [OPEN_TASKS]: row[OPEN_TASKS] };
+      for (const c of tableOf(this.em, ProcessInstance).columns) instanceRow[c.field] = row[`${INSTANCE_PREFIX}${c.field}`];
+      this.trackInstance(instanceRow);
+    }
+    return task;
   }
 
   /** Open tasks of the instance as this transaction sees them: stored rows, minus those closed here, plus those created here. */
   async openTasks(instanceId: string): Promise<TaskRecord[]> {
-    // An instance created in this transaction has no stored rows yet.
+    // Read with the instance, in the same snapshot: another transaction that
+    // creates or closes tasks of the instance also bumps its version, so the
+    // version check at commit covers a stale read. An instance created in this
+    // transaction has no stored rows yet.
     const isNew = this.instances.get(instanceId)?.snapshot === null;
-    const rows = isNew ? [] : await this.query((s) => s.openTasks, [instanceId]);
+    const prefetched = this.openTaskRows.get(instanceId);
+    this.openTaskRows.delete(instanceId);
+    const rows = isNew ? [] : (prefetched ?? (await this.query((s) => s.openTasks, [instanceId])));
     const found = new Set<Task>();
     for (const row of rows) found.add(this.trackTask(row));
     for (const t of this.tasks.values()) if (t.rec.instanceId === instanceId) found.add(t.rec);
@@ -351,13 +407,13 @@ export class EngineRows {
     this.history = [];
     if (!ii.length && !ui.length && !it.length && !ut.length && !ih.length) return;
 
-    const payload: Record<string, Row[]> = {};
+    const payload: Partial<Record<WritePart, Row[]>> = {};
     if (ii.length) payload.ii = ii;
     if (ui.length) payload.ui = ui;
     if (ut.length) payload.ut = ut;
     if (it.length) payload.it = it;
     if (ih.length) payload.ih = ih;
-    const [counts] = await this.query((s) => s.write, [JSON.stringify(payload), ui.map((r) => r.id), ut.map((r) => r.id)]);
+    const [counts] = await this.query((s) => s.write(Object.keys(payload) as WritePart[]), [JSON.stringify(payload)]);
     if (Number(counts?.ui) !== ui.length || Number(counts?.ut) !== ut.length) throw concurrentModification();
     for (const t of dirtyInstances) t.rec.version = t.version + 1;
     for (const t of dirtyTasks) t.rec.version = t.version + 1;
@@ -368,8 +424,9 @@ export class EngineRows {
 
   private trackInstance(row: Row): ProcessInstance {
     const table = tableOf(this.em, ProcessInstance);
-    const rec = fromRow(table, ProcessInstance, row);
-    this.instances.set(rec.id, { rec, version: rec.version, snapshot: snapshotOf(table, rec as unknown as Row) });
+    const { rec, snapshot } = fromRow(table, ProcessInstance, row);
+    this.openTaskRows.set(rec.id, (row[OPEN_TASKS] as Row[] | null) ?? []);
+    this.instances.set(rec.id, { rec, version: rec.version, snapshot });
     return rec;
   }
 
@@ -377,8 +434,8 @@ export class EngineRows {
     const known = this.tasks.get(row.id as string);
     if (known) return known.rec;
     const table = tableOf(this.em, Task);
-    const rec = fromRow(table, Task, row);
-    this.tasks.set(rec.id, { rec, version: rec.version, snapshot: snapshotOf(table, rec as unknown as Row) });
+    const { rec, snapshot } = fromRow(table, Task, row);
+    this.tasks.set(rec.id, { rec, version: rec.version, snapshot });
     return rec;
   }
 }

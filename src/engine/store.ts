@@ -147,7 +147,12 @@ export interface EngineTx {
   latestDefinition(key: string, tenant: string): Promise<DefinitionRecord | null>;
   definition(id: string): Promise<DefinitionRecord | null>;
   instance(id: string, scope: TenantScope): Promise<InstanceRecord | null>;
-  task(id: string, scope: TenantScope): Promise<TaskRecord | null>;
+  /**
+   * The task, row-locked until the transaction ends. `withInstance` also reads
+   * its instance and the instance's open tasks in the same statement (what a
+   * completion needs next; instance() and openWork() then answer from it).
+   */
+  task(id: string, scope: TenantScope, opts?: { withInstance?: boolean }): Promise<TaskRecord | null>;
   externalTask(id: string, scope: TenantScope): Promise<ExternalTaskRecord | null>;
   findSubscriptions(q: { name: string; scope: TenantScope; businessKey?: string; instanceId?: string }): Promise<SubscriptionRecord[]>;
   /** Open tasks, external tasks and subscriptions; `kinds` skips the lookups a model cannot need. */

@@ -118,18 +118,24 @@ export class InboxService {
   }
 
   /**
-   * One transaction: the task is read once, row-locked; then permission, then
+   * One transaction: the task is read once, row-locked, together with its
+   * instance and open tasks (one statement); then permission, then
    * the submission against the task's form (read on the transaction's own
    * connection, so a refused submission writes nothing and no second
    * connection is taken while the transaction holds one, as PGlite needs).
    */
   async complete(p: Principal, id: string, variables: Record<string, unknown>): Promise<TaskRecord> {
-    return this.onOpenTask(p, id, async (tx, task) => {
-      checkCanComplete(p, task);
-      await this.validateAgainstForm(tx, task, variables);
-      await this.processes.completeTask(tx, task, variables, { username: p.username });
-      return task;
-    });
+    return this.onOpenTask(
+      p,
+      id,
+      async (tx, task) => {
+        checkCanComplete(p, task);
+        await this.validateAgainstForm(tx, task, variables);
+        await this.processes.completeTask(tx, task, variables, { username: p.username });
+        return task;
+      },
+      { withInstance: true },
+    );
   }
 
   /** The task's form with the current values; 404 FORM_NOT_FOUND when the task has none or it does not exist. */
@@ -155,9 +161,9 @@ export class InboxService {
     }
   }
 
-  private async onOpenTask(p: Principal, id: string, action: (tx: EngineTx, task: TaskRecord) => Promise<TaskRecord>): Promise<TaskRecord> {
+  private async onOpenTask(p: Principal, id: string, action: (tx: EngineTx, task: TaskRecord) => Promise<TaskRecord>, opts?: { withInstance?: boolean }): Promise<TaskRecord> {
     return this.store.transaction(async (tx) => {
-      const task = await tx.task(id, tenantScope(p));
+      const task = await tx.task(id, tenantScope(p), opts);
       if (!task) throw new NotFoundError('Task', id, 'TASK_NOT_FOUND');
       if (task.status !== 'open') throw new ConflictError(`Il task è già ${task.status === 'completed' ? 'completato' : 'annullato'}`, 'TASK_NOT_OPEN', { status: task.status });
       return action(tx, task);

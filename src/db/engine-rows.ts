@@ -13,11 +13,13 @@
  *   (`where id = … and version = …`): a row changed by another transaction in
  *   the meantime makes the commit fail with 409 CONCURRENT_MODIFICATION;
  * - new rows are inserted on commit with their final values.
- * All the writes of a commit go in ONE statement (data-modifying CTEs over one
- * jsonb parameter); on PostgreSQL every statement is a named prepared
- * statement, parsed and planned once per connection. The column lists come
- * from the entity metadata, so a property added to an entity is read and
- * written here too.
+ * Reads: a completion's task row-locked together with its instance and the
+ * instance's open tasks, in one statement. All the writes of a commit go in
+ * ONE statement (data-modifying CTEs over one jsonb parameter, only the parts
+ * the commit has); on PostgreSQL every statement is a named prepared
+ * statement, parsed and planned once per connection (PGlite runs the same
+ * text). The column lists come from the entity metadata, so a property added
+ * to an entity is read and written here too.
  */
 import { createHash } from 'node:crypto';
 import type { EntityManager, EntityProperty } from '@mikro-orm/core';

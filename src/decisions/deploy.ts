@@ -5,10 +5,11 @@
  * changed. Every decision of a file is stored with the whole file, which is
  * its requirements graph; an unchanged redeploy creates no version.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Problem } from '../shared/errors.js';
 import { DecisionDefinition } from '../db/entities/index.js';
+import { nextVersion } from '../services/resource-version.js';
 import type { CompiledDmn } from './model.js';
 import { parseDmn } from './parse.js';
 
@@ -69,21 +70,20 @@ export async function storeDecisions(
   const fresh: DecisionDefinition[] = [];
   for (const { file, dmn } of prepared) {
     for (const decision of Object.values(dmn.decisions)) {
-      const hash = createHash('sha256').update(decision.id).update('\0').update(file.content).digest('hex');
-      const latest = await em.findOne(DecisionDefinition, { key: decision.id, tenant: target.tenant }, { orderBy: { version: 'desc' } });
-      if (latest && latest.sourceHash === hash) {
-        views.push({ ...decisionView(latest), created: false });
+      const next = await nextVersion(em, DecisionDefinition, { key: decision.id, tenant: target.tenant }, decision.id, file.content);
+      if (next.unchanged) {
+        views.push({ ...decisionView(next.unchanged), created: false });
         continue;
       }
       const row = Object.assign(new DecisionDefinition(), {
         id: randomUUID(),
         key: decision.id,
-        version: (latest?.version ?? 0) + 1,
+        version: next.version,
         tenant: target.tenant,
         name: decision.name ?? null,
         deploymentId: target.deploymentId,
         resourceName: file.name,
-        sourceHash: hash,
+        sourceHash: next.hash,
         xml: file.content,
         createdAt: target.now,
       });

@@ -11,7 +11,7 @@
  * candidate groups (its users' groups plus every process's params.gruppi;
  * undefined for the shared default) and its merged parameters by process key.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Clock } from '../shared/clock.js';
 import { ValidationError, type Problem } from '../shared/errors.js';
@@ -20,6 +20,7 @@ import type { CompiledProcess } from '../engine/definitions/model.js';
 import { DecisionDefinition, Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
 import { mapConcurrencyError } from '../db/engine-store.js';
 import { scheduleTimerStarts } from './timer-start.js';
+import { nextVersion } from './resource-version.js';
 import type { FormService } from '../tailoring/forms/form.service.js';
 import { formIdFromFileName, parseFormSource, type FormSchema } from '../tailoring/forms/schema.js';
 import type { ParameterCatalog } from '../tailoring/parameters/catalog.js';
@@ -144,21 +145,20 @@ export class DeploymentService {
         const decisions = await storeDecisions(em, dmn.prepared, { deploymentId: deployment.id, tenant: req.tenant, now });
         fresh.push(...decisions.fresh);
         for (const { file, process } of compiled) {
-          const hash = createHash('sha256').update(process.key).update('\0').update(file.content).digest('hex');
-          const latest = await em.findOne(ProcessDefinition, { key: process.key, tenant: req.tenant }, { orderBy: { version: 'desc' } });
-          if (latest && latest.sourceHash === hash) {
-            out.push({ ...definitionView(latest), created: false });
+          const next = await nextVersion(em, ProcessDefinition, { key: process.key, tenant: req.tenant }, process.key, file.content);
+          if (next.unchanged) {
+            out.push({ ...definitionView(next.unchanged), created: false });
             continue;
           }
           const def = Object.assign(new ProcessDefinition(), {
             id: randomUUID(),
             key: process.key,
-            version: (latest?.version ?? 0) + 1,
+            version: next.version,
             tenant: req.tenant,
             name: process.name ?? null,
             deploymentId: deployment.id,
             resourceName: file.name,
-            sourceHash: hash,
+            sourceHash: next.hash,
             source: file.content,
             compiled: process.serializedContext,
             modelIndex: process.index,
@@ -169,20 +169,19 @@ export class DeploymentService {
         }
         const formsOut: DeployResult['forms'] = [];
         for (const { file, formId, schema } of forms) {
-          const hash = createHash('sha256').update(formId).update('\0').update(file.content).digest('hex');
-          const latest = await em.findOne(FormDefinition, { formId, tenant: req.tenant }, { orderBy: { version: 'desc' } });
-          if (latest && latest.sourceHash === hash) {
-            formsOut.push({ ...formView(latest), created: false });
+          const next = await nextVersion(em, FormDefinition, { formId, tenant: req.tenant }, formId, file.content);
+          if (next.unchanged) {
+            formsOut.push({ ...formView(next.unchanged), created: false });
             continue;
           }
           const form = Object.assign(new FormDefinition(), {
             id: randomUUID(),
             formId,
             tenant: req.tenant,
-            version: (latest?.version ?? 0) + 1,
+            version: next.version,
             deploymentId: deployment.id,
             resourceName: file.name,
-            sourceHash: hash,
+            sourceHash: next.hash,
             formSchema: schema,
             createdAt: now,
           });

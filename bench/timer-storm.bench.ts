@@ -246,8 +246,10 @@ async function engineCeiling(sql: pg.Pool, setup: StormSetup): Promise<{ cpuMs: 
     handlers: new HandlerRegistry([]),
     clock: systemClock(),
   };
+  // Each fire gets its own copy of the state, parsed from its text as a command does from the row.
+  const stateText = JSON.stringify(inst!.state);
   const fire = async () => {
-    const r = await runCommand(ctx, inst!.state, { type: 'fireTimer', elementId: job!.element_id, executionId: job!.execution_id });
+    const r = await runCommand(ctx, JSON.parse(stateText) as object, { type: 'fireTimer', elementId: job!.element_id, executionId: job!.execution_id });
     if (r.waits[0]?.elementId !== TASK_ID) throw new Error(`timer-storm: firing the real case's timer led to ${r.waits.map((w) => w.elementId).join(',') || 'nothing'}`);
     JSON.stringify(r.state);
   };

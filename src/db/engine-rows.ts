@@ -24,8 +24,8 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager, EntityProperty } from '@mikro-orm/core';
 import { ConflictError } from '../shared/errors.js';
-import type { InstanceRecord, TaskRecord, TenantScope } from '../engine/store.js';
-import { HistoryEvent, ProcessInstance, Task } from './entities/index.js';
+import type { InstanceRecord, JobRecord, TaskRecord, TenantScope } from '../engine/store.js';
+import { HistoryEvent, Job, ProcessInstance, Task } from './entities/index.js';
 
 type Row = Record<string, unknown>;
 
@@ -101,7 +101,7 @@ function fromRow<T>(table: Table, cls: new () => T, row: Row): { rec: T; snapsho
     const v = raw == null ? null : c.kind === 'date' ? toDate(raw) : c.kind === 'json' && typeof raw === 'string' ? JSON.parse(raw) : raw;
     rec[c.prop] = v;
     refs.push(v);
-    images.push(c.kind === 'json' ? raw ?? null : image(c.kind, v));
+    images.push(c.kind === 'json' ? (raw == null ? null : typeof raw === 'string' ? raw : JSON.stringify(raw)) : image(c.kind, v));
   }
   return { rec: rec as T, snapshot: { images, refs } };
 }
@@ -163,15 +163,24 @@ interface Statements {
   openTasks: Statement;
   latestDefinition: Statement;
   parameterOverride: Statement;
+  /** Row-locks the instance of a job (the first statement of a job's transaction). */
+  lockJobInstance: Statement;
+  /** A job still held by this worker, row-locked, with its instance, the instance's open tasks and jobs, and its comune's calendar. */
+  jobForUpdate: Statement;
+  instanceJobs: Statement;
+  tenantCalendar: Statement;
+  deleteJobs: Statement;
   /** The write of a commit with these parts (e.g. `ii,it,ih` for a start), one statement per combination. */
   write(parts: WritePart[]): Statement;
 }
 
-/** Parts of a commit: instances inserted/updated, tasks updated/inserted, history inserted. */
-type WritePart = 'ii' | 'ui' | 'ut' | 'it' | 'ih';
+/** Parts of a commit: instances inserted/updated, tasks updated/inserted, history inserted, jobs inserted/updated/deleted. */
+type WritePart = 'ii' | 'ui' | 'ut' | 'it' | 'ih' | 'ij' | 'uj' | 'dj';
 
 let cachedStatements: Statements | null = null;
 const OPEN_TASKS = 'open_tasks$';
+const INSTANCE_JOBS = 'jobs$';
+const CALENDAR = 'calendar$';
 const INSTANCE_PREFIX = 'instance$';
 
 function statementsFor(em: EntityManager): Statements {
@@ -179,6 +188,7 @@ function statementsFor(em: EntityManager): Statements {
   const instance = tableOf(em, ProcessInstance);
   const task = tableOf(em, Task);
   const history = tableOf(em, HistoryEvent);
+  const job = tableOf(em, Job);
   const writes = new Map<string, Statement>();
   const openTasksOf = (alias: string) =>
     `(select json_agg(o) from (select ${task.selectList} from "${task.name}" where instance_id = ${alias}.id and status = 'open') o) as "${OPEN_TASKS}"`;
@@ -203,6 +213,12 @@ function statementsFor(em: EntityManager): Statements {
     set.push(`"${version.field}" = t."${version.field}" + 1`);
     return `${alias} as (update "${t.name}" t set ${set.join(', ')} from d, jsonb_to_recordset(d.j->'${alias}') as x(${recordDef(t)}) where t."${key.field}" = any(array(select (e->>'${key.field}')::${key.recordType} from d, jsonb_array_elements(d.j->'${alias}') e)) and t."${key.field}" = x."${key.field}" and t."${version.field}" = x."${version.field}" returning 1)`;
   };
+  // Jobs have no version column: they change only under their instance's row lock (job executor) or with the instance's version check (commands).
+  const updateJobs = () => {
+    const set = job.columns.filter((c) => !c.primary && !c.generated).map((c) => `"${c.field}" = x."${c.field}"`);
+    return `uj as (update "${job.name}" t set ${set.join(', ')} from d, jsonb_to_recordset(d.j->'uj') as x(${recordDef(job)}) where t.id = any(array(select (e->>'id')::uuid from d, jsonb_array_elements(d.j->'uj') e)) and t.id = x.id returning 1)`;
+  };
+  const jobIds = (part: string) => `array(select (e#>>'{}')::uuid from d, jsonb_array_elements(d.j->'${part}') e)`;
   cachedStatements = {
     // With the instance, its open tasks (read in the same snapshot: a command needs both).
     instanceById: statement(`select ${selectListOf(instance, 'i')}, ${openTasksOf('i')} from "${instance.name}" i where i.id = $1 and ($2::text is null or i.tenant = $2)`),
@@ -221,12 +237,33 @@ function statementsFor(em: EntityManager): Statements {
         `from process_definition d where d.key = $1 and (d.tenant = $2 or d.tenant is null) order by d.tenant asc nulls last, d.version desc limit 1`,
     ),
     parameterOverride: statement(`select version, values from parameter_set where key = $1 and tenant = $2 order by version desc limit 1`),
+    lockJobInstance: statement(`select id from "${instance.name}" where id = (select instance_id from "${job.name}" where id = $1) for update`),
+    // Read after lockJobInstance, so in a snapshot taken once the instance is ours.
+    jobForUpdate: statement(
+      `select ${selectListOf(job, 'j')}, ${selectListOf(instance, 'i', INSTANCE_PREFIX)}, ${openTasksOf('i')}, ` +
+        `(select json_agg(o) from (select ${job.selectList} from "${job.name}" where instance_id = i.id) o) as "${INSTANCE_JOBS}", ` +
+        `(select calendar::text from tenant where code = coalesce(i.tenant, j.tenant)) as "${CALENDAR}" ` +
+        `from "${job.name}" j left join "${instance.name}" i on i.id = j.instance_id ` +
+        `where j.id = $1 and j.locked_by = $2 for update of j`,
+    ),
+    instanceJobs: statement(`select ${job.selectList} from "${job.name}" where instance_id = $1`),
+    tenantCalendar: statement(`select calendar::text as calendar from tenant where code = $1`),
+    deleteJobs: statement(`with d as (select $1::text::jsonb as j) delete from "${job.name}" where id = any(${jobIds('dj')})`),
     // Only the parts a commit has: an empty part still costs the server its executor set-up.
     write: (parts) => {
       const key = parts.join(',');
       let stmt = writes.get(key);
       if (!stmt) {
-        const cte = { ii: insertPart('ii', instance), ui: updatePart('ui', instance), ut: updatePart('ut', task), it: insertPart('it', task), ih: insertPart('ih', history) };
+        const cte = {
+          ii: insertPart('ii', instance),
+          ui: updatePart('ui', instance),
+          ut: updatePart('ut', task),
+          it: insertPart('it', task),
+          ih: insertPart('ih', history),
+          ij: insertPart('ij', job),
+          uj: updateJobs(),
+          dj: `dj as (delete from "${job.name}" where id = any(${jobIds('dj')}) returning 1)`,
+        };
         const count = (p: 'ui' | 'ut') => (parts.includes(p) ? `(select count(*) from ${p})::int` : '0');
         stmt = statement(`with d as (select $1::text::jsonb as j), ${parts.map((p) => cte[p]).join(', ')} select ${count('ui')} as ui, ${count('ut')} as ut`);
         writes.set(key, stmt);
@@ -287,6 +324,11 @@ export class EngineRows {
   private readonly overrides = new Map<string, ParameterOverride | null>();
   /** Open task rows read with an instance, by instance id, until openTasks() takes them. */
   private readonly openTaskRows = new Map<string, Row[]>();
+  /** Jobs loaded or created in this transaction, by id; `deleted` once removed. */
+  private readonly jobs = new Map<string, Tracked<Job> & { deleted?: boolean }>();
+  /** Instances whose stored jobs are all tracked (read with the job being run, or by instanceJobs). */
+  private readonly jobsLoaded = new Set<string>();
+  private readonly calendars = new Map<string, Record<string, unknown>>();
 
   constructor(private readonly em: EntityManager) {}
 
@@ -359,6 +401,68 @@ export class EngineRows {
     return override;
   }
 
+  /**
+   * The job if this worker still holds it, row-locked; with it, in the same
+   * snapshot (taken after lockJobInstance), its instance, the instance's open
+   * tasks and jobs, and its comune's calendar: a job's command reads nothing else.
+   */
+  async lockedJob(id: string, workerId: string): Promise<JobRecord | null> {
+    const [row] = await this.query((s) => s.jobForUpdate, [id, workerId]);
+    if (!row) return null;
+    const job = this.trackJob(row);
+    const instanceId = row[`${INSTANCE_PREFIX}id`] as string | null | undefined;
+    if (instanceId && !this.instances.has(instanceId)) {
+      const instanceRow: Row = { [OPEN_TASKS]: row[OPEN_TASKS] };
+      for (const c of tableOf(this.em, ProcessInstance).columns) instanceRow[c.field] = row[`${INSTANCE_PREFIX}${c.field}`];
+      this.trackInstance(instanceRow);
+      for (const j of (row[INSTANCE_JOBS] as Row[] | null) ?? []) this.trackJob(j);
+      this.jobsLoaded.add(instanceId);
+    }
+    if (row[CALENDAR] != null) this.calendars.set((instanceId ? this.instances.get(instanceId)?.rec.tenant : job.tenant) ?? job.tenant, JSON.parse(row[CALENDAR] as string));
+    return job;
+  }
+
+  /** Row-locks the instance of a job (no row for a timer-start job): jobs of one case run one at a time. */
+  async lockJobInstance(jobId: string): Promise<void> {
+    await this.query((s) => s.lockJobInstance, [jobId]);
+  }
+
+  /** The instance's jobs as this transaction sees them, by due time. */
+  async instanceJobs(instanceId: string): Promise<JobRecord[]> {
+    const isNew = this.instances.get(instanceId)?.snapshot === null;
+    if (!isNew && !this.jobsLoaded.has(instanceId)) {
+      for (const row of await this.query((s) => s.instanceJobs, [instanceId])) this.trackJob(row);
+      this.jobsLoaded.add(instanceId);
+    }
+    const out: Job[] = [];
+    for (const t of this.jobs.values()) if (!t.deleted && t.rec.instanceId === instanceId) out.push(t.rec);
+    return out.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  }
+
+  createJob(rec: JobRecord): JobRecord {
+    const entity = Object.assign(new Job(), rec);
+    this.jobs.set(entity.id, { rec: entity, version: 0, snapshot: null });
+    return entity;
+  }
+
+  removeJob(rec: JobRecord): void {
+    const t = this.jobs.get(rec.id);
+    if (!t) throw new Error(`engine-rows: job ${rec.id} non caricato in questa transazione`);
+    if (!t.snapshot) this.jobs.delete(rec.id);
+    else t.deleted = true;
+  }
+
+  /** The comune's calendar settings (read with a job, else once per transaction). */
+  async tenantCalendar(tenant: string): Promise<Record<string, unknown>> {
+    let cal = this.calendars.get(tenant);
+    if (!cal) {
+      const [row] = await this.query((s) => s.tenantCalendar, [tenant]);
+      cal = row?.calendar != null ? (JSON.parse(row.calendar as string) as Record<string, unknown>) : {};
+      this.calendars.set(tenant, cal);
+    }
+    return cal;
+  }
+
   createInstance(rec: InstanceRecord): InstanceRecord {
     const entity = Object.assign(new ProcessInstance(), rec);
     this.instances.set(entity.id, { rec: entity, version: entity.version, snapshot: null });
@@ -381,7 +485,7 @@ export class EngineRows {
    * task was changed by another transaction since it was read.
    */
   async flush(): Promise<void> {
-    if (!this.instances.size && !this.tasks.size && !this.history.length) return;
+    if (!this.instances.size && !this.tasks.size && !this.history.length && !this.jobs.size) return;
     const instanceTable = tableOf(this.em, ProcessInstance);
     const taskTable = tableOf(this.em, Task);
     const historyTable = tableOf(this.em, HistoryEvent);
@@ -407,7 +511,29 @@ export class EngineRows {
     }
     const ih = this.history.map((h) => toRow(historyTable, h as unknown as Row));
     this.history = [];
-    if (!ii.length && !ui.length && !it.length && !ut.length && !ih.length) return;
+    const jobTable = tableOf(this.em, Job);
+    const ij: Row[] = [];
+    const uj: Row[] = [];
+    let dj: string[] = [];
+    const jobKey = (instanceId: unknown, kind: unknown, executionId: unknown) => `${instanceId}\u0000${kind}\u0000${executionId}`;
+    const deletedKeys = new Set<string>();
+    for (const t of this.jobs.values()) {
+      if (t.deleted) {
+        dj.push(t.rec.id);
+        deletedKeys.add(jobKey(t.rec.instanceId, t.rec.kind, t.rec.executionId));
+      }
+      else if (!t.snapshot) ij.push(toRow(jobTable, t.rec as unknown as Row));
+      else if (changed(jobTable, t.rec as unknown as Row, t.snapshot)) uj.push(toRow(jobTable, t.rec as unknown as Row));
+    }
+    this.jobs.clear();
+    this.jobsLoaded.clear();
+    if (!ii.length && !ui.length && !it.length && !ut.length && !ih.length && !ij.length && !uj.length && !dj.length) return;
+    // The parts of one statement run in no set order: a job replacing a deleted
+    // one under the same (instance, kind, execution) key is inserted after the delete.
+    if (dj.length && ij.some((r) => deletedKeys.has(jobKey(r.instance_id, r.kind, r.execution_id)))) {
+      await this.query((s) => s.deleteJobs, [JSON.stringify({ dj })]);
+      dj = [];
+    }
 
     const payload: Partial<Record<WritePart, Row[]>> = {};
     if (ii.length) payload.ii = ii;
@@ -415,6 +541,10 @@ export class EngineRows {
     if (ut.length) payload.ut = ut;
     if (it.length) payload.it = it;
     if (ih.length) payload.ih = ih;
+    if (ij.length) payload.ij = ij;
+    if (uj.length) payload.uj = uj;
+    if (dj.length) payload.dj = dj as unknown as Row[];
+    if (!Object.keys(payload).length) return;
     const [counts] = await this.query((s) => s.write(Object.keys(payload) as WritePart[]), [JSON.stringify(payload)]);
     if (Number(counts?.ui) !== ui.length || Number(counts?.ut) !== ut.length) throw concurrentModification();
     for (const t of dirtyInstances) t.rec.version = t.version + 1;
@@ -429,6 +559,14 @@ export class EngineRows {
     const { rec, snapshot } = fromRow(table, ProcessInstance, row);
     this.openTaskRows.set(rec.id, (row[OPEN_TASKS] as Row[] | null) ?? []);
     this.instances.set(rec.id, { rec, version: rec.version, snapshot });
+    return rec;
+  }
+
+  private trackJob(row: Row): Job {
+    const known = this.jobs.get(row.id as string);
+    if (known) return known.rec;
+    const { rec, snapshot } = fromRow(tableOf(this.em, Job), Job, row);
+    this.jobs.set(rec.id, { rec, version: 0, snapshot });
     return rec;
   }
 

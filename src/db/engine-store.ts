@@ -7,15 +7,13 @@
  */
 import { DeadlockException, LockMode, OptimisticLockError, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { ConflictError } from '../shared/errors.js';
-import type { DefinitionRecord, EngineStore, EngineTx, InstanceRecord, TaskRecord, TenantScope, WorkKinds } from '../engine/store.js';
+import type { DefinitionRecord, EngineStore, EngineTx, InstanceRecord, JobRecord, TaskRecord, TenantScope, WorkKinds } from '../engine/store.js';
 import {
   EventSubscription,
   ExternalTask,
   HistoryEvent,
   ProcessDefinition,
   ProcessInstance,
-  Job,
-  Tenant,
 } from './entities/index.js';
 import type { Orm } from './orm.js';
 import { EngineRows, concurrentModification } from './engine-rows.js';
@@ -58,6 +56,7 @@ export class OrmEngineStore implements EngineStore {
       throw mapConcurrencyError(err);
     }
     if (tx.createdExternalTasks) this.hooks.onExternalTasksCreated?.();
+    for (const fn of tx.committed) fn();
     return result;
   }
 }
@@ -88,9 +87,14 @@ const scoped = (scope: TenantScope) => (scope ? { tenant: scope } : {});
 
 class OrmEngineTx implements EngineTx {
   createdExternalTasks = false;
+  readonly committed: Array<() => void> = [];
   private readonly rows: EngineRows;
   constructor(private readonly em: EntityManager) {
     this.rows = new EngineRows(em);
+  }
+
+  afterCommit(fn: () => void) {
+    this.committed.push(fn);
   }
 
   /** Writes the instance, task and history rows of the transaction (before the ORM's own flush and the commit). */
@@ -155,9 +159,8 @@ class OrmEngineTx implements EngineTx {
     return { tasks, externalTasks, subscriptions };
   }
 
-  async tenantCalendar(tenant: string) {
-    const row = await this.em.findOne(Tenant, { code: tenant });
-    return (row?.calendar ?? {}) as Record<string, unknown>;
+  tenantCalendar(tenant: string) {
+    return this.rows.tenantCalendar(tenant);
   }
 
   parameterOverride(key: string, tenant: string) {
@@ -190,20 +193,20 @@ class OrmEngineTx implements EngineTx {
     this.em.remove(rec);
   }
   instanceJobs(instanceId: string) {
-    return this.em.find(Job, { instanceId }, { orderBy: { dueAt: 'asc' } });
+    return this.rows.instanceJobs(instanceId);
   }
-  createJob(rec: Job) {
-    return this.persistNew(Job, rec);
+  createJob(rec: JobRecord) {
+    return this.rows.createJob(rec);
   }
   lockedJob(id: string, workerId: string) {
-    return this.em.findOne(Job, { id, lockedBy: workerId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    return this.rows.lockedJob(id, workerId);
   }
   /** Locks the job's instance row (taken before the job row): jobs of one case queue up instead of racing and running handlers twice. */
-  async lockJobInstance(jobId: string) {
-    await this.em.getConnection().execute('select id from process_instance where id = (select instance_id from job where id = ?) for update', [jobId], 'all', this.em.getTransactionContext());
+  lockJobInstance(jobId: string) {
+    return this.rows.lockJobInstance(jobId);
   }
-  removeJob(rec: Job) {
-    this.em.remove(rec);
+  removeJob(rec: JobRecord) {
+    this.rows.removeJob(rec);
   }
   addHistory(rec: Partial<HistoryEvent> & Pick<HistoryEvent, 'tenant' | 'instanceId' | 'at' | 'type'>) {
     this.rows.addHistory({ elementId: null, elementType: null, elementName: null, taskId: null, userName: null, details: null, ...rec });

@@ -7,6 +7,7 @@
  * at COMMIT leaving nothing behind — plus two concurrent completions of
  * parallel tasks of one case: never both on the same version.
  */
+import { randomUUID } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestApp, deploy, type Client, type TestApp } from '../helpers/harness.js';
@@ -199,6 +200,60 @@ test('two parallel tasks of one case completed at the same time: never both on t
     assert.is(hist.filter((e) => e.type === 'task.completed').length, 2, what);
     assert.is(hist.filter((e) => e.type === 'task.created' && e.elementId === 'last').length, 1, `${what}: next task created once`);
   }
+});
+
+test('jobs: created, changed and removed with the commit; a job replacing a removed one under the same key', async () => {
+  const c = await start(KEY, 'ROWS-JOBS');
+  const job = (over: Record<string, unknown>) => ({
+    id: randomUUID(),
+    tenant,
+    instanceId: c.id,
+    definitionId: null,
+    kind: 'timer' as const,
+    elementId: 'taskA',
+    executionId: 'exec-1',
+    dueAt: new Date('2026-04-01T00:00:00Z'),
+    lockedBy: null,
+    lockedUntil: null,
+    retries: 3,
+    attempts: 0,
+    lastError: null,
+    payload: { timerType: 'timeDuration', value: 'P30D' },
+    createdAt: new Date('2026-03-02T08:00:00Z'),
+    ...over,
+  });
+  const first = job({});
+  const other = job({ executionId: 'exec-2' });
+  await app.services.store.transaction(async (tx) => {
+    tx.createJob(first);
+    tx.createJob(other);
+    assert.equal((await tx.instanceJobs(c.id)).map((j) => j.id).sort(), [first.id, other.id].sort(), 'created jobs are seen in their transaction');
+  });
+  const stored = async () =>
+    (await app.services.orm.em.fork().getConnection().execute(`select id, execution_id, due_at, payload from job where instance_id = ? order by execution_id`, [c.id])) as Array<{ id: string; execution_id: string; due_at: Date; payload: unknown }>;
+  assert.equal((await stored()).map((j) => j.id), [first.id, other.id]);
+
+  const replacement = job({ dueAt: new Date('2026-05-01T00:00:00Z') });
+  await app.services.store.transaction(async (tx) => {
+    const jobs = await tx.instanceJobs(c.id);
+    tx.removeJob(jobs.find((j) => j.id === first.id)!);
+    tx.createJob(replacement); // same (instance, kind, execution) as the removed one
+    const changed = jobs.find((j) => j.id === other.id)!;
+    Object.assign(changed, { dueAt: new Date('2026-06-01T00:00:00Z'), payload: { timerType: 'timeCycle', value: 'R/P1M', remaining: null } });
+  });
+  const after = await stored();
+  assert.equal(after.map((j) => j.id), [replacement.id, other.id]);
+  assert.is(new Date(after[1]!.due_at).toISOString(), '2026-06-01T00:00:00.000Z', 'a changed job is written');
+  assert.equal(after[1]!.payload, { timerType: 'timeCycle', value: 'R/P1M', remaining: null });
+
+  // A rolled-back transaction leaves the jobs as they were.
+  await app.services.store
+    .transaction(async (tx) => {
+      for (const j of await tx.instanceJobs(c.id)) tx.removeJob(j);
+      throw new Error('rollback');
+    })
+    .catch(() => undefined);
+  assert.is((await stored()).length, 2);
 });
 
 test.run();

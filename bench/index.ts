@@ -7,12 +7,13 @@
  * BENCH_CASES (measured cases per round, default 300), BENCH_WARMUP (default 30),
  * BENCH_CONCURRENCY (default 8); BENCH_TIMERS (timer-storm: timers due at once, default 100000),
  * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
- * BENCH_ONLY=steps|timer-storm runs one benchmark.
+ * BENCH_ONLY=steps|timer-storm|engine-memory runs one benchmark.
  */
 import os from 'node:os';
 import { openBenchDatabase } from './db.js';
 import { runStepsBench } from './steps.bench.js';
 import { runTimerStormBench } from './timer-storm.bench.js';
+import { runEngineMemoryBench } from './engine-memory.bench.js';
 
 const intFromEnv = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -27,7 +28,7 @@ const concurrency = intFromEnv('BENCH_CONCURRENCY', 8);
 const timers = intFromEnv('BENCH_TIMERS', 100_000);
 const jobConcurrency = intFromEnv('BENCH_JOB_CONCURRENCY', 4);
 const only = process.env.BENCH_ONLY?.trim() || null;
-if (only && !['steps', 'timer-storm'].includes(only)) throw new Error(`BENCH_ONLY must be steps or timer-storm, got ${only}`);
+if (only && !['steps', 'timer-storm', 'engine-memory'].includes(only)) throw new Error(`BENCH_ONLY must be steps, timer-storm or engine-memory, got ${only}`);
 const runs = (name: string) => !only || only === name;
 
 const started = Date.now();
@@ -43,6 +44,7 @@ process.once('SIGINT', onSigint);
 
 try {
   if (runs('steps')) await runStepsBench(db, { cases, warmupCases, concurrency });
+  if (runs('engine-memory')) await runEngineMemoryBench();
   if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
 } finally {
   process.off('SIGINT', onSigint);

@@ -54,6 +54,8 @@ export interface BenchPath {
   verifyRound?: (round: string, cases: number) => Promise<void>;
   /** Tags the next cases with a round name (product: business-key prefix). */
   beginRound?: (round: string) => void;
+  /** Extra facts for the report (product: engine cache use). */
+  describe?: () => string;
 }
 
 export interface Measurement {
@@ -103,6 +105,7 @@ export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions):
     console.log(`${r.label.padEnd(14)} product ${fmtRate(r.product)}   ${latencySummary(r.product.latencies)}`);
     console.log(`${''.padEnd(14)} naive   ${fmtRate(r.naive)}   ${latencySummary(r.naive.latencies)}`);
   }
+  if (product.describe) console.log(product.describe());
   console.log('');
   console.log(`memory (GC: ${fullGc ? fullGc.source : 'not available, figures include garbage'})`);
   console.log(`  ${describeMemory(`before product rounds`, before)}`);
@@ -184,6 +187,12 @@ export async function productPath(db: BenchDatabase, handlers: HandlerRegistry):
     name: 'product',
     beginRound: (r) => {
       round = r;
+    },
+    describe: () => {
+      const c = services.engines;
+      if (!c) return 'engine cache: off (ENGINE_CACHE_MB=0): every command rebuilt its engine';
+      const { hits, misses, stale, evicted } = c.stats;
+      return `engine cache (ENGINE_CACHE_MB=${c.capacityBytes / 1024 / 1024}): ${hits} commands ran on the engine their case's previous command left, ${misses + stale} rebuilt (${stale} stale), ${evicted} evicted; ${c.size} engines kept now`;
     },
     async runCase(caseNo, latencies) {
       let t0 = performance.now();

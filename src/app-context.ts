@@ -2,6 +2,7 @@
  * Composition root: opens the database and wires the services every entry
  * point (server, worker, tests, bench) uses. The clock is injected here.
  */
+import { EngineCache } from './engine/execution/engine-cache.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { JobExecutor } from './engine/jobs/executor.js';
@@ -57,12 +58,14 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
   const formCatalog = FormCatalog.load(config.formsDir);
   if (formCatalog.problems.length) throw new Error(`Moduli non validi:\n  ${formCatalog.problems.join('\n  ')}`);
   const forms = new FormService(orm.em, formCatalog);
+  const engines = config.engineCacheBytes > 0 ? new EngineCache(config.engineCacheBytes) : null;
   const processes = new ProcessService({
     handlers,
     clock,
     newId: randomUUID,
     functionsFor: (_tenant, settings, clock) => calendarFunctions(calendarFor(settings), clock),
     parameters: (key, tenant, override) => parameters.resolveWith(key, tenant, override as never),
+    engines: engines ?? undefined,
   });
   const tokens = new TokenService(await jwtSecret(orm), clock);
   const executor = new JobExecutor(new SqlJobQueue(orm), store, processes, clock, {
@@ -89,6 +92,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     tokens,
     store,
     processes,
+    engines,
     deployments: new DeploymentService(orm.em, { handlerNames: handlers.names(), handlerOutputs: handlers.outputs(), clock, maxBytes: config.maxUploadBytes, forms, parameters: { service: parameters, catalog: parameterCatalog } }),
     inbox: new InboxService(orm.em, store, processes, clock, forms),
     parameters,

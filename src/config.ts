@@ -25,6 +25,8 @@ export interface AppConfig {
   jobPollMs: number;
   /** Jobs one process runs at the same time (JOB_CONCURRENCY, default 1; PGlite always 1). */
   jobConcurrency: number;
+  /** Memory for live engines kept between a case's commands, in bytes (ENGINE_CACHE_MB, default 128; 0 turns the cache off). */
+  engineCacheBytes: number;
   /** Run the connector runner (external tasks of registered topics: INPS, documents) in the server and in `npm run worker` (CONNECTORS=false: neither). */
   connectors: boolean;
   connectorPollMs: number;
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobExecutor: !/^(false|0|no)$/i.test(env.JOB_EXECUTOR ?? 'true'),
     jobPollMs: Number(env.JOB_POLL_MS || 1000),
     jobConcurrency: positiveInt('JOB_CONCURRENCY', env.JOB_CONCURRENCY, 1),
+    engineCacheBytes: nonNegativeInt('ENGINE_CACHE_MB', env.ENGINE_CACHE_MB, 128) * 1024 * 1024,
     connectors: !/^(false|0|no)$/i.test(env.CONNECTORS ?? 'true'),
     connectorPollMs: Number(env.CONNECTOR_POLL_MS || 1000),
     inpsUrl,
@@ -89,5 +92,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   const n = raw ? Number(raw) : fallback;
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} non valido (atteso un intero positivo): ${raw}`);
+  return n;
+}
+
+function nonNegativeInt(name: string, raw: string | undefined, fallback: number): number {
+  const n = raw ? Number(raw) : fallback;
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} non valido (atteso un intero non negativo): ${raw}`);
   return n;
 }

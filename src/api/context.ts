@@ -1,4 +1,5 @@
 /** What every route handler can reach: the services, built once in src/app.ts. */
+import type { EngineCache } from '../engine/execution/engine-cache.js';
 import type { Orm } from '../db/orm.js';
 import type { JobExecutor } from '../engine/jobs/executor.js';
 import type { AppConfig } from '../config.js';
@@ -23,6 +24,8 @@ export interface Services {
   tokens: TokenService;
   store: EngineStore;
   processes: ProcessService;
+  /** Live engines kept between a case's commands (null: ENGINE_CACHE_MB=0). */
+  engines: EngineCache | null;
   deployments: DeploymentService;
   inbox: InboxService;
   parameters: ParameterService;

@@ -7,7 +7,8 @@
 import { addIsoDuration, type Clock } from '../shared/clock.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import type { HandlerRegistry } from './execution/handlers.js';
-import { runCommand, type Command, type StepResult, type Variables } from './execution/runtime.js';
+import { runCommand, type Command, type EngineSession, type StepResult, type Variables } from './execution/runtime.js';
+import type { EngineCache } from './execution/engine-cache.js';
 import { resolveUserTask } from './execution/user-task.js';
 import { decisionRunner } from '../decisions/business-rule.js';
 import type { ExpressionFunctions } from './execution/engine-expressions.js';
@@ -24,6 +25,8 @@ export interface ProcessServiceDeps {
   functionsFor?: (tenant: string, calendar: Record<string, unknown>, clock: Clock) => ExpressionFunctions;
   /** Merges a process key's parameters for a comune given its edited overrides (null when the key has none). */
   parameters?: (key: string, tenant: string, override: { version: number; values: Variables } | null) => { version: number; values: Variables } | null;
+  /** Live engines kept between the commands of a case (see engine-cache.ts); none when absent. */
+  engines?: EngineCache;
 }
 
 export interface Actor {
@@ -38,6 +41,9 @@ export interface StartRequest {
 }
 
 export class ProcessService {
+  /** Per transaction: the engine each instance was left with by its last command there, kept once the transaction commits. */
+  private readonly sessions = new WeakMap<EngineTx, Map<InstanceRecord, EngineSession | null>>();
+
   constructor(private readonly deps: ProcessServiceDeps) {}
 
   async start(tx: EngineTx, req: StartRequest, actor: Actor): Promise<InstanceRecord> {
@@ -217,11 +223,15 @@ export class ProcessService {
     const { clock } = this.deps;
     const traits = modelTraits(def);
     const functions = this.deps.functionsFor?.(instance.tenant, traits.calendar ? await tx.tenantCalendar(instance.tenant) : {}, clock);
+    const reuse = this.deps.engines && !traits.async && instance.state ? this.deps.engines.take(instance.id, instance.version, def.id) : null;
     const result = await runCommand(
       { definitionId: def.id, process, instanceId: instance.id, tenant: instance.tenant, businessKey: instance.businessKey, params: instance.params, handlers: this.deps.handlers, clock, functions, decisions: decisionRunner(tx, instance) },
       instance.state as object | null,
       command,
+      reuse,
     );
+    // Asynchronous continuations rely on the engine being rebuilt for every command (async-continuations.ts): not kept.
+    this.keepEngine(tx, instance, result.status === 'active' && !traits.async ? result.session : null);
     const now = clock.now();
     const base = { tenant: instance.tenant, instanceId: instance.id };
     const work = await tx.openWork(instance.id, traits);
@@ -284,6 +294,25 @@ export class ProcessService {
       tx.addHistory({ ...base, at: now, type: `process.${result.status}` });
     }
     return result;
+  }
+
+  /** After commit, the instance's engine goes to the cache at the version just written; a later command in the same transaction replaces it. */
+  private keepEngine(tx: EngineTx, instance: InstanceRecord, session: EngineSession | null) {
+    const cache = this.deps.engines;
+    if (!cache) return;
+    let pending = this.sessions.get(tx);
+    if (!pending) {
+      const mine = new Map<InstanceRecord, EngineSession | null>();
+      pending = mine;
+      this.sessions.set(tx, mine);
+      tx.afterCommit(() => {
+        for (const [inst, s] of mine) {
+          if (s && inst.status === 'active') cache.put(inst.id, inst.version, s);
+          else cache.drop(inst.id);
+        }
+      });
+    }
+    pending.set(instance, session);
   }
 
   private closeTask(tx: EngineTx, task: TaskRecord, status: 'completed' | 'cancelled', now: Date, actor: Actor, type: string) {

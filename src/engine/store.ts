@@ -144,6 +144,8 @@ export interface WorkKinds {
 export type TenantScope = string | null;
 
 export interface EngineTx {
+  /** Runs `fn` once this transaction has committed (never after a rollback). */
+  afterCommit(fn: () => void): void;
   latestDefinition(key: string, tenant: string): Promise<DefinitionRecord | null>;
   definition(id: string): Promise<DefinitionRecord | null>;
   instance(id: string, scope: TenantScope): Promise<InstanceRecord | null>;

@@ -15,7 +15,7 @@ import { ProcessExecutionError } from './errors.js';
 import { ConflictError, DomainError } from '../../shared/errors.js';
 import { loadContext } from './context-cache.js';
 import { timerDueAt } from './timer-due.js';
-import { asyncContinuations, type AsyncPhase } from './async-continuations.js';
+import { asyncContinuations, type AsyncContinuations, type AsyncPhase, type AsyncRelease } from './async-continuations.js';
 import { armedTimers, fireEventSubprocess, processScopeKey, type EventSubprocessArm, type EventSubprocessFire } from './event-subprocess.js';
 import type { DecisionRunner } from '../../decisions/business-rule.js';
 
@@ -107,131 +107,203 @@ const NO_SCRIPTS = { register: () => undefined, getScript: () => undefined };
 
 const ENGINE_NOISE = new Set(['fields', 'content', 'properties']);
 
-export async function runCommand(ctx: RunContext, state: object | null, command: Command): Promise<StepResult> {
-  const events: EngineEvent[] = [];
-  const pending = new Set<Promise<unknown>>();
-  const externalCallbacks = new Map<string, (err: unknown, output?: unknown) => void>();
-  let failure: Error | null = null;
-  let eventSubprocessSkipped = false;
+/**
+ * A bpmn-engine kept alive after a committed command, to run the instance's
+ * next command without rebuilding it (see engine-cache.ts for when one is
+ * reused). Everything a command contributes (its context, its history events,
+ * its pending handler calls) goes through `current`, replaced per command.
+ */
+export interface EngineSession {
+  readonly definitionId: string;
+  /** Elements of its model (the cache weighs an engine by it). */
+  readonly elements: number;
+}
 
-  const listener = new EventEmitter();
-  const continuations = asyncContinuations(ctx.process.index, command.type === 'continue' ? { executionId: command.executionId, phase: command.phase } : null);
-  const index = ctx.process.index;
-  const startedScopes = new Map<string, string>();
-  if (command.type === 'start') startedScopes.set(processScopeKey(index), index.processId);
-  if (index.eventSubprocessTimers?.length) {
-    listener.on('activity.start', (api: { id: string; type: string; executionId: string }) => {
-      if (api.type === 'bpmn:SubProcess' || api.type === 'bpmn:Transaction') startedScopes.set(api.executionId, api.id);
+interface CommandScope {
+  ctx: RunContext;
+  events: EngineEvent[];
+  pending: Set<Promise<unknown>>;
+  failure: Error | null;
+  startedScopes: Map<string, string>;
+}
+
+class LiveSession implements EngineSession {
+  current!: CommandScope;
+  readonly externalCallbacks = new Map<string, (err: unknown, output?: unknown) => void>();
+  readonly listener = new EventEmitter();
+  readonly extras: ScopeExtras;
+  readonly engine: Engine;
+  readonly continuations: AsyncContinuations;
+  /** Commands run on this engine (1 after the one that built it). */
+  uses = 0;
+  readonly elements: number;
+
+  constructor(
+    readonly definitionId: string,
+    ctx: RunContext,
+    release: AsyncRelease | null,
+  ) {
+    this.extras = { params: ctx.params, clock: ctx.clock, functions: ctx.functions };
+    const index = ctx.process.index;
+    this.elements = Object.keys(index.elements).length;
+    this.continuations = asyncContinuations(index, release);
+    if (index.eventSubprocessTimers?.length) {
+      this.listener.on('activity.start', (api: { id: string; type: string; executionId: string }) => {
+        if (api.type === 'bpmn:SubProcess' || api.type === 'bpmn:Transaction') this.current.startedScopes.set(api.executionId, api.id);
+      });
+    }
+    const record = (type: EngineEvent['type']) => (api: { id: string; type: string; name?: string }) => {
+      if (api.type === 'bpmn:Process' || api.type === 'bpmn:SequenceFlow') return;
+      this.current.events.push({ type, elementId: api.id, elementType: api.type, elementName: api.name, at: this.current.ctx.clock.now() });
+    };
+    this.listener.on('activity.enter', record('element.entered'));
+    this.listener.on('activity.leave', record('element.left'));
+    this.listener.on('activity.discard', record('element.discarded'));
+    this.engine = new Engine({
+      name: ctx.instanceId,
+      sourceContext: loadContext(ctx.definitionId, ctx.process.serializedContext),
+      expressions: createEngineExpressions(this.extras),
+      timers: new Timers({ setTimeout: (() => null) as unknown as typeof setTimeout, clearTimeout: () => undefined }),
+      extensions: { serviceTasks: (activity: ServiceActivity) => this.serviceExtension(activity), asyncContinuations: this.continuations.extension },
+      scripts: NO_SCRIPTS,
+      ...(process.env.DEBUG ? {} : { Logger: silentLogger }),
+    } as never);
+    this.engine.on('error', (err: Error) => {
+      if (this.current) this.current.failure = this.current.failure ?? err;
     });
   }
-  const record = (type: EngineEvent['type']) => (api: { id: string; type: string; name?: string }) => {
-    if (api.type === 'bpmn:Process' || api.type === 'bpmn:SequenceFlow') return;
-    events.push({ type, elementId: api.id, elementType: api.type, elementName: api.name, at: ctx.clock.now() });
-  };
-  listener.on('activity.enter', record('element.entered'));
-  listener.on('activity.leave', record('element.left'));
-  listener.on('activity.discard', record('element.discarded'));
 
-  const extras: ScopeExtras = { params: ctx.params, clock: ctx.clock, functions: ctx.functions };
-  const engine = new Engine({
-    name: ctx.instanceId,
-    sourceContext: loadContext(ctx.definitionId, ctx.process.serializedContext),
-    expressions: createEngineExpressions(extras),
-    timers: new Timers({ setTimeout: (() => null) as unknown as typeof setTimeout, clearTimeout: () => undefined }),
-    extensions: { serviceTasks: serviceExtension, asyncContinuations: continuations.extension },
-    scripts: NO_SCRIPTS,
-    ...(process.env.DEBUG ? {} : { Logger: silentLogger }),
-  } as never);
-  engine.on('error', (err: Error) => {
-    failure = failure ?? err;
-  });
+  /** Starts a command on this engine: its context, its event log, its pending calls. */
+  begin(ctx: RunContext, command: Command): CommandScope {
+    Object.assign(this.extras, { params: ctx.params, clock: ctx.clock, functions: ctx.functions });
+    const startedScopes = new Map<string, string>();
+    if (command.type === 'start') startedScopes.set(processScopeKey(ctx.process.index), ctx.process.index.processId);
+    this.current = { ctx, events: [], pending: new Set(), failure: null, startedScopes };
+    this.uses++;
+    return this.current;
+  }
+
+  private track(p: Promise<unknown>) {
+    const pending = this.current.pending;
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  }
 
   /** Handler and decision outputs are case variables, also when the task sits in a sub-process (whose environment is a copy). */
-  function publishOutputs(env: { variables: Variables }, out: Variables) {
+  private publishOutputs(env: { variables: Variables }, out: Variables) {
     Object.assign(env.variables, out);
-    const execution = engine.execution as unknown as EngineExecution | undefined;
+    const execution = this.engine.execution as unknown as EngineExecution | undefined;
     const processEnv = execution ? processEnvironment(execution) : undefined;
     if (processEnv && processEnv !== env) Object.assign(processEnv.variables, out);
   }
 
-  function serviceExtension(activity: { id: string; type: string; behaviour: Record<string, unknown>; environment: { variables: Variables } }) {
-    const spec = ctx.process.index.elements[activity.id];
+  private serviceExtension(activity: ServiceActivity) {
+    const spec = this.current.ctx.process.index.elements[activity.id];
     if (!spec?.service) return;
     const service = spec.service;
+    const session = this;
     activity.behaviour.Service = function Service() {
       return {
         execute(message: { content: { executionId: string } }, callback: (err: unknown, output?: unknown) => void) {
+          const { ctx } = session.current;
+          const env = activity.environment;
           if (service.kind === 'external') {
-            externalCallbacks.set(message.content.executionId, callback);
+            session.externalCallbacks.set(message.content.executionId, callback);
             return;
           }
           if (service.kind === 'decision') {
-            const env = activity.environment;
-            const p = (async () => {
-              try {
-                if (!ctx.decisions) throw new ProcessExecutionError('Valutazione delle decisioni DMN non disponibile in questo contesto');
-                const out = await ctx.decisions.run({ spec: service, elementId: activity.id, variables: structuredClone(cleanVariables(env.variables)), params: ctx.params, now: ctx.clock.now() });
-                publishOutputs(env, out);
-                callback(null, out);
-              } catch (err) {
-                // A decision that cannot be evaluated fails the command with its own code (not a BPMN error).
-                if (err instanceof DomainError) failure = failure ?? err;
-                callback(err);
-              }
-            })();
-            pending.add(p);
-            void p.finally(() => pending.delete(p));
+            const scope = session.current;
+            session.track(
+              (async () => {
+                try {
+                  if (!ctx.decisions) throw new ProcessExecutionError('Valutazione delle decisioni DMN non disponibile in questo contesto');
+                  const out = await ctx.decisions.run({ spec: service, elementId: activity.id, variables: structuredClone(cleanVariables(env.variables)), params: ctx.params, now: ctx.clock.now() });
+                  session.publishOutputs(env, out);
+                  callback(null, out);
+                } catch (err) {
+                  // A decision that cannot be evaluated fails the command with its own code (not a BPMN error).
+                  if (err instanceof DomainError) scope.failure = scope.failure ?? err;
+                  callback(err);
+                }
+              })(),
+            );
             return;
           }
           const handler = ctx.handlers.get(service.handler);
           if (!handler) return callback(new Error(`Handler "${service.handler}" non registrato`));
-          const env = activity.environment;
-          const run = async () => {
-            try {
-              const out = await handler.run({
-                tenant: ctx.tenant,
-                instanceId: ctx.instanceId,
-                businessKey: ctx.businessKey,
-                elementId: activity.id,
-                variables: structuredClone(cleanVariables(env.variables)),
-                params: ctx.params,
-                now: ctx.clock.now(),
-              });
-              if (out) publishOutputs(env, out);
-              callback(null, out ?? {});
-            } catch (err) {
-              callback(err instanceof HandlerBpmnError ? Object.assign(err, { code: err.errorCode }) : err);
-            }
-          };
-          const p = run();
-          pending.add(p);
-          void p.finally(() => pending.delete(p));
+          session.track(
+            (async () => {
+              try {
+                const out = await handler.run({
+                  tenant: ctx.tenant,
+                  instanceId: ctx.instanceId,
+                  businessKey: ctx.businessKey,
+                  elementId: activity.id,
+                  variables: structuredClone(cleanVariables(env.variables)),
+                  params: ctx.params,
+                  now: ctx.clock.now(),
+                });
+                if (out) session.publishOutputs(env, out);
+                callback(null, out ?? {});
+              } catch (err) {
+                callback(err instanceof HandlerBpmnError ? Object.assign(err, { code: err.errorCode }) : err);
+              }
+            })(),
+          );
         },
       };
     };
   }
+}
+
+interface ServiceActivity {
+  id: string;
+  type: string;
+  behaviour: Record<string, unknown>;
+  environment: { variables: Variables };
+}
+
+/**
+ * Runs `command`. With `reuse` (a session from this instance's previous
+ * command, at the state being passed), the command runs on that live engine;
+ * otherwise the engine is rebuilt from `state`. The result's `session` is the
+ * engine after the command, for the caller to keep or drop; a failed command's
+ * engine is never returned.
+ */
+export async function runCommand(ctx: RunContext, state: object | null, command: Command, reuse?: EngineSession | null): Promise<StepResult & { session: EngineSession }> {
+  const release = command.type === 'continue' ? { executionId: command.executionId, phase: command.phase } : null;
+  const live = reuse instanceof LiveSession && reuse.definitionId === ctx.definitionId && command.type !== 'start' && command.type !== 'continue' ? reuse : null;
+  const session = live ?? new LiveSession(ctx.definitionId, ctx, release);
+  const scope = session.begin(ctx, command);
+  const { engine, externalCallbacks, continuations, listener } = session;
+  const index = ctx.process.index;
+  let eventSubprocessSkipped = false;
 
   try {
     if (command.type === 'start') {
       await engine.execute({ listener, variables: { ...command.variables } } as never);
     } else {
-      if (!state) throw new ProcessExecutionError('Stato del processo mancante');
-      engine.recover(structuredClone(state) as never);
-      await engine.resume({ listener } as never);
-      await settle(pending);
+      if (!live) {
+        if (!state) throw new ProcessExecutionError('Stato del processo mancante');
+        // The state is this command's own copy (parsed from the row): bpmn-engine may keep references to it.
+        engine.recover(state as never);
+        await engine.resume({ listener } as never);
+        await settle(scope.pending);
+      }
       const espFired = applyCommand(engine, command, externalCallbacks, continuations.released);
       if (espFired === false) eventSubprocessSkipped = true;
     }
-    await settle(pending);
+    await settle(scope.pending);
   } catch (err) {
-    failure = failure ?? (err as Error);
+    scope.failure = scope.failure ?? (err as Error);
   }
-  if (failure) {
+  if (scope.failure) {
+    const failure = scope.failure;
     // A definition that already failed is no longer executing: stop() would wait
     // forever for a 'stop' event that never comes, so only stop a running engine.
     if ((engine.execution as unknown as EngineExecution | undefined)?.isRunning) await engine.stop().catch(() => undefined);
     if (failure instanceof DomainError) throw failure;
-    throw new ProcessExecutionError(`Errore nell'esecuzione del processo: ${(failure as Error).message}`);
+    throw new ProcessExecutionError(`Errore nell'esecuzione del processo: ${failure.message}`);
   }
 
   const execution = engine.execution as unknown as EngineExecution;
@@ -249,17 +321,18 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
     status: cancelled ? 'cancelled' : running ? 'active' : 'completed',
     variables,
     waits,
-    events,
+    events: scope.events,
     timers: running ? timers : [],
     continuations: postponed.flatMap((p) => {
       const held = continuations.held.get(p.executionId);
       return held ? [{ elementId: p.id, executionId: p.executionId, phase: held.phase }] : [];
     }),
     eventSubprocess: {
-      armed: running ? armedTimers(index, startedScopes, (v) => env.resolveExpression(v), ctx.clock.now()) : [],
+      armed: running ? armedTimers(index, scope.startedScopes, (v) => env.resolveExpression(v), ctx.clock.now()) : [],
       activeScopes: running ? [processScopeKey(index), ...postponed.filter((p) => p.type === 'bpmn:SubProcess' || p.type === 'bpmn:Transaction').map((p) => p.executionId)] : [],
       ...(command.type === 'fireEventSubprocess' ? { fired: !eventSubprocessSkipped } : {}),
     },
+    session,
   };
 }
 

@@ -7,8 +7,11 @@
  *   HTTP): `store.transaction(tx => processes.start(tx, …))` for a start,
  *   `inbox.complete(principal, taskId, vars)` for a task completion. Each step
  *   is one transaction writing the instance (optimistic lock), task rows and
- *   history; the engine is rebuilt from the stored state, with the compiled
- *   model cached per definition.
+ *   history; the engine comes from the engine cache when the case's previous
+ *   command left it (same row version), else it is rebuilt from the stored
+ *   state, with the compiled model cached per definition.
+ * - The same product with the engine cache off (ENGINE_CACHE_MB=0): every
+ *   command rebuilds its engine; what the cache is worth, in the same rounds.
  * - Naive reference: one `naive_instance(id, state jsonb)` table; start =
  *   new Engine({source}) → execute → getState() (which embeds the serialized
  *   model) → insert; step = select → new Engine().recover(state) → resume →
@@ -16,7 +19,7 @@
  *
  * Both run the same BPMN model (bench/model.ts) with the same handler
  * (verificaIsee from the product's HandlerRegistry), first one case at a time
- * and then with `concurrency` cases in flight; within a round the two paths
+ * and then with `concurrency` cases in flight; within a round the paths
  * alternate in slices, so both see the same machine conditions on average.
  * A last product round with twice the cases checks that retained memory does
  * not grow with the instances.
@@ -75,6 +78,8 @@ export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions):
 
   const handlers = defaultHandlers();
   const product = await productPath(db, handlers);
+  // The same product with the engine cache off: what the cache is worth, measured in the same rounds.
+  const rebuild = await productPath(db, handlers, { engineCacheMb: 0, name: 'product-rebuild' });
   const naive = await naivePath(db, handlers);
 
   const run = async (path: BenchPath, round: string, n: number, inFlight: number) => {
@@ -86,15 +91,16 @@ export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions):
 
   await run(naive, 'warmup', warmupCases, concurrency);
   await run(product, 'warmup', warmupCases, concurrency);
+  await run(rebuild, 'warmup', warmupCases, concurrency);
 
   // Both paths of a round run in alternating slices (naive, product, product,
   // naive, …), so that on a shared machine both see the same conditions on
   // average; each path's figure is its cases over its own summed time.
   const before = memorySnapshot();
-  const rounds: Array<{ label: string; inFlight: number; naive: Measurement; product: Measurement }> = [];
+  const rounds: Array<{ label: string; inFlight: number; naive: Measurement; product: Measurement; rebuild: Measurement }> = [];
   for (const [label, inFlight] of [['sequential', 1], [`concurrent${concurrency}`, concurrency]] as const) {
-    const [naiveM, productM] = await interleaved([naive, product], label, cases, inFlight, ROUND_SLICES);
-    rounds.push({ label, inFlight, naive: naiveM!, product: productM! });
+    const [naiveM, productM, rebuildM] = await interleaved([naive, product, rebuild], label, cases, inFlight, ROUND_SLICES);
+    rounds.push({ label, inFlight, naive: naiveM!, product: productM!, rebuild: rebuildM! });
   }
   const afterRound1 = memorySnapshot();
   await run(product, 'memory-2x', 2 * cases, concurrency);
@@ -103,6 +109,7 @@ export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions):
   console.log('');
   for (const r of rounds) {
     console.log(`${r.label.padEnd(14)} product ${fmtRate(r.product)}   ${latencySummary(r.product.latencies)}`);
+    console.log(`${''.padEnd(14)} product, engine cache off ${fmtRate(r.rebuild)}   ${latencySummary(r.rebuild.latencies)}`);
     console.log(`${''.padEnd(14)} naive   ${fmtRate(r.naive)}   ${latencySummary(r.naive.latencies)}`);
   }
   if (product.describe) console.log(product.describe());
@@ -116,6 +123,7 @@ export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions):
 
   for (const r of rounds) {
     benchLine(`${NAIVE}-steps-${r.label}`, r.naive.stepsPerSecond, 'steps/s', 1, 'self');
+    benchLine(`steps-${r.label}-engine-cache-off`, r.rebuild.stepsPerSecond, 'steps/s', r.rebuild.stepsPerSecond / r.naive.stepsPerSecond, NAIVE);
     benchLine(`steps-${r.label}`, r.product.stepsPerSecond, 'steps/s', r.product.stepsPerSecond / r.naive.stepsPerSecond, NAIVE);
   }
   benchLine('heap-after-gc-2x', afterRound2.heapUsed / 1024 / 1024, 'MB', afterRound2.heapUsed / afterRound1.heapUsed, 'heap-after-gc-1x');
@@ -164,8 +172,10 @@ export async function measure(runCase: RunCase, cases: number, inFlight: number,
 
 // ---------------------------------------------------------------- product path
 
-export async function productPath(db: BenchDatabase, handlers: HandlerRegistry): Promise<BenchPath> {
-  const services = await buildServices({ ...loadConfig({}), databaseUrl: null }, { orm: db.orm, handlers });
+/** The product through its service layer; `engineCacheMb: 0` turns the engine cache off (every command rebuilds its engine). */
+export async function productPath(db: BenchDatabase, handlers: HandlerRegistry, opts: { engineCacheMb?: number; name?: string } = {}): Promise<BenchPath> {
+  const env = opts.engineCacheMb === undefined ? {} : { ENGINE_CACHE_MB: String(opts.engineCacheMb) };
+  const services = await buildServices({ ...loadConfig(env), databaseUrl: null }, { orm: db.orm, handlers });
   const em = db.orm.em.fork();
   await em.getConnection().execute(`insert into tenant (code, name) values (?, ?) on conflict (code) do nothing`, [TENANT, 'Comune del benchmark']);
   // Shared default (tenant null), as the REI models are deployed at startup.
@@ -180,11 +190,11 @@ export async function productPath(db: BenchDatabase, handlers: HandlerRegistry):
   const { store, inbox } = services;
   const principal: Principal = { id: randomUUID(), username: 'bench-operatore', tenant: TENANT, roles: ['operatore'], groups: [BENCH_GROUP] };
   const actor = { username: principal.username };
-  const runId = `bench-${process.pid}-${Date.now().toString(36)}`;
+  const runId = `bench-${opts.name ?? 'product'}-${process.pid}-${Date.now().toString(36)}`;
   let round = 'warmup';
 
   return {
-    name: 'product',
+    name: opts.name ?? 'product',
     beginRound: (r) => {
       round = r;
     },

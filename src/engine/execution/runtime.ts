@@ -128,7 +128,8 @@ interface CommandScope {
 }
 
 class LiveSession implements EngineSession {
-  current!: CommandScope;
+  /** The command running on this engine; null between commands, so a kept engine holds no transaction or context. */
+  current: CommandScope | null = null;
   readonly externalCallbacks = new Map<string, (err: unknown, output?: unknown) => void>();
   readonly listener = new EventEmitter();
   readonly extras: ScopeExtras;
@@ -149,12 +150,13 @@ class LiveSession implements EngineSession {
     this.continuations = asyncContinuations(index, release);
     if (index.eventSubprocessTimers?.length) {
       this.listener.on('activity.start', (api: { id: string; type: string; executionId: string }) => {
-        if (api.type === 'bpmn:SubProcess' || api.type === 'bpmn:Transaction') this.current.startedScopes.set(api.executionId, api.id);
+        if (api.type === 'bpmn:SubProcess' || api.type === 'bpmn:Transaction') this.current?.startedScopes.set(api.executionId, api.id);
       });
     }
     const record = (type: EngineEvent['type']) => (api: { id: string; type: string; name?: string }) => {
       if (api.type === 'bpmn:Process' || api.type === 'bpmn:SequenceFlow') return;
-      this.current.events.push({ type, elementId: api.id, elementType: api.type, elementName: api.name, at: this.current.ctx.clock.now() });
+      const scope = this.current;
+      scope?.events.push({ type, elementId: api.id, elementType: api.type, elementName: api.name, at: scope.ctx.clock.now() });
     };
     this.listener.on('activity.enter', record('element.entered'));
     this.listener.on('activity.leave', record('element.left'));
@@ -178,13 +180,24 @@ class LiveSession implements EngineSession {
     Object.assign(this.extras, { params: ctx.params, clock: ctx.clock, functions: ctx.functions });
     const startedScopes = new Map<string, string>();
     if (command.type === 'start') startedScopes.set(processScopeKey(ctx.process.index), ctx.process.index.processId);
-    this.current = { ctx, events: [], pending: new Set(), failure: null, startedScopes };
+    const scope: CommandScope = { ctx, events: [], pending: new Set(), failure: null, startedScopes };
+    this.current = scope;
     this.uses++;
+    return scope;
+  }
+
+  /** The command is over: drop its context (transaction, decisions runner, parameters) from the engine kept. */
+  end(): void {
+    this.current = null;
+  }
+
+  private scope(): CommandScope {
+    if (!this.current) throw new ProcessExecutionError('Motore usato fuori da un comando');
     return this.current;
   }
 
   private track(p: Promise<unknown>) {
-    const pending = this.current.pending;
+    const pending = this.scope().pending;
     pending.add(p);
     void p.finally(() => pending.delete(p));
   }
@@ -198,21 +211,21 @@ class LiveSession implements EngineSession {
   }
 
   private serviceExtension(activity: ServiceActivity) {
-    const spec = this.current.ctx.process.index.elements[activity.id];
+    const spec = this.scope().ctx.process.index.elements[activity.id];
     if (!spec?.service) return;
     const service = spec.service;
     const session = this;
     activity.behaviour.Service = function Service() {
       return {
         execute(message: { content: { executionId: string } }, callback: (err: unknown, output?: unknown) => void) {
-          const { ctx } = session.current;
+          const { ctx } = session.scope();
           const env = activity.environment;
           if (service.kind === 'external') {
             session.externalCallbacks.set(message.content.executionId, callback);
             return;
           }
           if (service.kind === 'decision') {
-            const scope = session.current;
+            const scope = session.scope();
             session.track(
               (async () => {
                 try {
@@ -299,6 +312,7 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
   }
   if (scope.failure) {
     const failure = scope.failure;
+    session.end();
     // A definition that already failed is no longer executing: stop() would wait
     // forever for a 'stop' event that never comes, so only stop a running engine.
     if ((engine.execution as unknown as EngineExecution | undefined)?.isRunning) await engine.stop().catch(() => undefined);
@@ -316,6 +330,8 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
   const waits = collectWaits(postponed, ctx.process, externalCallbacks, continuations.held);
   const variables = cleanVariables(processEnvironment(execution)?.variables ?? {});
   const env = (processEnvironment(execution) ?? engine.environment) as unknown as { resolveExpression(value: string): unknown };
+  const armed = running ? armedTimers(index, scope.startedScopes, (v) => env.resolveExpression(v), ctx.clock.now()) : [];
+  session.end();
   return {
     state: rawState,
     status: cancelled ? 'cancelled' : running ? 'active' : 'completed',
@@ -328,7 +344,7 @@ export async function runCommand(ctx: RunContext, state: object | null, command:
       return held ? [{ elementId: p.id, executionId: p.executionId, phase: held.phase }] : [];
     }),
     eventSubprocess: {
-      armed: running ? armedTimers(index, scope.startedScopes, (v) => env.resolveExpression(v), ctx.clock.now()) : [],
+      armed,
       activeScopes: running ? [processScopeKey(index), ...postponed.filter((p) => p.type === 'bpmn:SubProcess' || p.type === 'bpmn:Transaction').map((p) => p.executionId)] : [],
       ...(command.type === 'fireEventSubprocess' ? { fired: !eventSubprocessSkipped } : {}),
     },

@@ -18,6 +18,7 @@ import {
 import type { Orm } from './orm.js';
 import { EngineRows, concurrentModification } from './engine-rows.js';
 import { decisionXml, latestDecision } from '../decisions/decision.service.js';
+import { tenantFilter } from '../shared/tenancy.js';
 
 export interface StoreHooks {
   /** Called after a commit that created external tasks (wakes long-polling workers). */
@@ -83,7 +84,6 @@ export function entityManagerOf(tx: EngineTx): EntityManager {
 const definitionCache = new Map<string, DefinitionRecord>();
 const ALL_WORK: WorkKinds = { external: true, messages: true };
 
-const scoped = (scope: TenantScope) => (scope ? { tenant: scope } : {});
 
 class OrmEngineTx implements EngineTx {
   createdExternalTasks = false;
@@ -135,7 +135,7 @@ class OrmEngineTx implements EngineTx {
 
   /** Row-locked, like task(): a completion and a concurrent fetchAndLock never interleave. */
   externalTask(id: string, scope: TenantScope) {
-    return this.em.findOne(ExternalTask, { id, ...scoped(scope) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    return this.em.findOne(ExternalTask, { id, ...tenantFilter(scope) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
   findSubscriptions(q: { name: string; scope: TenantScope; businessKey?: string; instanceId?: string }) {
@@ -144,7 +144,7 @@ class OrmEngineTx implements EngineTx {
       {
         kind: 'message',
         name: q.name,
-        ...scoped(q.scope),
+        ...tenantFilter(q.scope),
         ...(q.businessKey !== undefined ? { businessKey: q.businessKey } : {}),
         ...(q.instanceId !== undefined ? { instanceId: q.instanceId } : {}),
       },
@@ -218,7 +218,7 @@ class OrmEngineTx implements EngineTx {
       {
         definitionId: q.definitionId,
         status: 'active',
-        ...scoped(q.scope),
+        ...tenantFilter(q.scope),
         ...(q.ids || q.after ? { id: { ...(q.ids ? { $in: q.ids } : {}), ...(q.after ? { $gt: q.after } : {}) } } : {}),
       },
       { orderBy: { id: 'asc' }, limit: q.limit, fields: ['id', 'tenant', 'businessKey'] },

@@ -16,6 +16,7 @@ import { buildView } from './view-models.js';
 import { compactDate } from './format.js';
 import { htmlToPdf } from './pdf.js';
 import type { TemplateCatalog } from './template-catalog.js';
+import { tenantFilter } from '../shared/tenancy.js';
 
 export interface DocumentSummary {
   id: string;
@@ -115,7 +116,7 @@ export class DocumentService {
 
   /** A document the caller's comune may see (scope null = every comune); 404 otherwise. */
   async get(id: string, scope: string | null): Promise<DocumentSummary> {
-    const doc = await this.orm.em.fork().findOne(CaseDocument, { id, ...(scope ? { tenant: scope } : {}) }, { fields: [...SUMMARY_FIELDS] });
+    const doc = await this.orm.em.fork().findOne(CaseDocument, { id, ...tenantFilter(scope) }, { fields: [...SUMMARY_FIELDS] });
     if (!doc) throw new NotFoundError('Documento', id, 'DOCUMENT_NOT_FOUND');
     return summary(doc);
   }
@@ -131,7 +132,7 @@ export class DocumentService {
   }
 
   private async load(id: string, scope: string | null, content: 'pdf' | 'html'): Promise<SummaryRow & Partial<Pick<CaseDocument, 'pdf' | 'html'>>> {
-    const doc = await this.orm.em.fork().findOne(CaseDocument, { id, ...(scope ? { tenant: scope } : {}) }, { fields: [...SUMMARY_FIELDS, content] });
+    const doc = await this.orm.em.fork().findOne(CaseDocument, { id, ...tenantFilter(scope) }, { fields: [...SUMMARY_FIELDS, content] });
     if (!doc) throw new NotFoundError('Documento', id, 'DOCUMENT_NOT_FOUND');
     return doc;
   }

@@ -9,6 +9,7 @@ import { LockMode, type EntityManager } from '@mikro-orm/core';
 import { ProcessInstance } from '../db/entities/index.js';
 import { Household, HouseholdMember, Subject, SubjectCase } from '../db/entities/subjects.entities.js';
 import type { EarlierCase } from './renewal.js';
+import { tenantFilter } from '../shared/tenancy.js';
 
 /** Personal data written on a subject; fields left undefined keep their stored value. */
 export interface PersonData {
@@ -85,7 +86,7 @@ export class SubjectRepository {
   }
 
   async find(scope: string | null, id: string): Promise<Subject | null> {
-    return this.em.findOne(Subject, { id, ...(scope ? { tenant: scope } : {}) });
+    return this.em.findOne(Subject, { id, ...tenantFilter(scope) });
   }
 
   /** The person's most recent household with its members, or null. */

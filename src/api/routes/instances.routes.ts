@@ -14,6 +14,7 @@ import { belfiore, isUuid, parseBody, parseQuery, variablesSchema } from '../val
 import type { Services } from '../context.js';
 import { ValidationError } from '../../shared/errors.js';
 import { REI_PROCESS_KEY } from '../../applications/application.service.js';
+import { tenantFilter } from '../../shared/tenancy.js';
 
 const startSchema = z
   .object({
@@ -102,7 +103,7 @@ export function instanceRoutes(services: Services) {
 export async function findInstance(services: Services, p: Principal, id: string): Promise<ProcessInstance> {
   const valid = isUuid(id);
   const scope = tenantScope(p);
-  const instance = valid ? await services.orm.em.fork().findOne(ProcessInstance, { id, ...(scope ? { tenant: scope } : {}) }) : null;
+  const instance = valid ? await services.orm.em.fork().findOne(ProcessInstance, { id, ...tenantFilter(scope) }) : null;
   if (!instance) throw new NotFoundError('Istanza', id, 'INSTANCE_NOT_FOUND');
   return instance;
 }

@@ -22,6 +22,7 @@ import { ExternalTask, HistoryEvent, ProcessInstance } from '../../db/entities/i
 import { toTypedVariables, type TypedValue } from './variables.js';
 import { openExternalTaskIncident, resolveExternalTaskIncidents } from './incident.service.js';
 import { notifyExternalTasks, waitForExternalTasks } from './wakeup.js';
+import { tenantFilter } from '../../shared/tenancy.js';
 
 /** Longest a fetchAndLock may wait for tasks (asyncResponseTimeout is capped to this). */
 export const MAX_ASYNC_RESPONSE_TIMEOUT_MS = 60_000;
@@ -354,7 +355,7 @@ export class ExternalTaskService {
   async get(p: Principal, id: string): Promise<ExternalTask & { definitionId: string }> {
     const scope = tenantScope(p);
     const em = this.services.orm.em.fork();
-    const ext = await em.findOne(ExternalTask, { id, status: 'open', ...(scope ? { tenant: scope } : {}) });
+    const ext = await em.findOne(ExternalTask, { id, status: 'open', ...tenantFilter(scope) });
     if (!ext) throw new NotFoundError('Task esterno', id, 'EXTERNAL_TASK_NOT_FOUND');
     const [withDef] = await this.withDefinitions(em, [ext]);
     return withDef;
@@ -399,7 +400,7 @@ export class ExternalTaskService {
     if (q.priorityHigherThanOrEquals !== undefined) and.push({ priority: { $gte: q.priorityHigherThanOrEquals } });
     if (q.priorityLowerThanOrEquals !== undefined) and.push({ priority: { $lte: q.priorityLowerThanOrEquals } });
     if (q.processDefinitionId) {
-      const instances = await em.find(ProcessInstance, { definitionId: q.processDefinitionId, status: 'active', ...(scope ? { tenant: scope } : {}) }, { fields: ['id'] });
+      const instances = await em.find(ProcessInstance, { definitionId: q.processDefinitionId, status: 'active', ...tenantFilter(scope) }, { fields: ['id'] });
       if (!instances.length) return null;
       and.push({ instanceId: { $in: instances.map((i) => i.id) } });
     }
@@ -425,7 +426,7 @@ export class ExternalTaskService {
   private async onLockedRow(p: Principal, id: string, action: (em: EntityManager, ext: ExternalTask, now: Date) => Promise<void>): Promise<void> {
     const scope = tenantScope(p);
     await this.services.orm.em.fork().transactional(async (em) => {
-      const ext = await em.findOne(ExternalTask, { id, ...(scope ? { tenant: scope } : {}) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const ext = await em.findOne(ExternalTask, { id, ...tenantFilter(scope) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!ext || ext.status !== 'open') throw new NotFoundError('Task esterno', id, 'EXTERNAL_TASK_NOT_FOUND');
       await action(em, ext, this.services.clock.now());
     });

@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError } from '../../shared/errors.js';
 import { requireRole, tenantScope, type Principal } from '../../auth/principal.js';
 import { ExternalTask, HistoryEvent, Incident, Job } from '../../db/entities/index.js';
 import { notifyExternalTasks } from './wakeup.js';
+import { tenantFilter } from '../../shared/tenancy.js';
 
 export interface IncidentQuery {
   status?: 'open' | 'resolved';
@@ -40,7 +41,7 @@ export class IncidentService {
 
   async get(p: Principal, id: string): Promise<Incident> {
     const scope = tenantScope(p);
-    const incident = await this.orm.em.fork().findOne(Incident, { id, ...(scope ? { tenant: scope } : {}) });
+    const incident = await this.orm.em.fork().findOne(Incident, { id, ...tenantFilter(scope) });
     if (!incident) throw new NotFoundError('Incidente', id, 'INCIDENT_NOT_FOUND');
     return incident;
   }
@@ -54,7 +55,7 @@ export class IncidentService {
     requireRole(p, 'responsabile', 'admin');
     const scope = tenantScope(p);
     const result = await this.orm.em.fork().transactional(async (em) => {
-      const incident = await em.findOne(Incident, { id, ...(scope ? { tenant: scope } : {}) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const incident = await em.findOne(Incident, { id, ...tenantFilter(scope) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!incident) throw new NotFoundError('Incidente', id, 'INCIDENT_NOT_FOUND');
       if (incident.status !== 'open') throw new ConflictError('L\'incidente è già risolto', 'INCIDENT_RESOLVED', { resolvedAt: incident.resolvedAt, resolvedBy: incident.resolvedBy });
       const now = this.clock.now();

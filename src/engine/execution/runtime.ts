@@ -135,8 +135,6 @@ class LiveSession implements EngineSession {
   readonly extras: ScopeExtras;
   readonly engine: Engine;
   readonly continuations: AsyncContinuations;
-  /** Commands run on this engine (1 after the one that built it). */
-  uses = 0;
   readonly elements: number;
 
   constructor(
@@ -182,7 +180,6 @@ class LiveSession implements EngineSession {
     if (command.type === 'start') startedScopes.set(processScopeKey(ctx.process.index), ctx.process.index.processId);
     const scope: CommandScope = { ctx, events: [], pending: new Set(), failure: null, startedScopes };
     this.current = scope;
-    this.uses++;
     return scope;
   }
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Problem } from '../shared/errors.js';
 import { DecisionDefinition } from '../db/entities/index.js';
-import { nextVersion } from '../services/resource-version.js';
+import { versionedRow } from '../services/resource-version.js';
 import type { CompiledDmn } from './model.js';
 import { parseDmn } from './parse.js';
 
@@ -70,25 +70,21 @@ export async function storeDecisions(
   const fresh: DecisionDefinition[] = [];
   for (const { file, dmn } of prepared) {
     for (const decision of Object.values(dmn.decisions)) {
-      const next = await nextVersion(em, DecisionDefinition, { key: decision.id, tenant: target.tenant }, decision.id, file.content);
-      if (next.unchanged) {
-        views.push({ ...decisionView(next.unchanged), created: false });
-        continue;
-      }
-      const row = Object.assign(new DecisionDefinition(), {
-        id: randomUUID(),
-        key: decision.id,
-        version: next.version,
-        tenant: target.tenant,
-        name: decision.name ?? null,
-        deploymentId: target.deploymentId,
-        resourceName: file.name,
-        sourceHash: next.hash,
-        xml: file.content,
-        createdAt: target.now,
-      });
-      fresh.push(row);
-      views.push({ ...decisionView(row), created: true });
+      const { row, created } = await versionedRow(em, DecisionDefinition, { key: decision.id, tenant: target.tenant }, decision.id, file.content, (v) =>
+        Object.assign(new DecisionDefinition(), {
+          id: randomUUID(),
+          key: decision.id,
+          ...v,
+          tenant: target.tenant,
+          name: decision.name ?? null,
+          deploymentId: target.deploymentId,
+          resourceName: file.name,
+          xml: file.content,
+          createdAt: target.now,
+        }),
+      );
+      if (created) fresh.push(row);
+      views.push({ ...decisionView(row), created });
     }
   }
   return { views, fresh };

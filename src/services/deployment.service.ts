@@ -20,7 +20,7 @@ import type { CompiledProcess } from '../engine/definitions/model.js';
 import { DecisionDefinition, Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
 import { mapConcurrencyError } from '../db/engine-store.js';
 import { scheduleTimerStarts } from './timer-start.js';
-import { nextVersion } from './resource-version.js';
+import { versionedRow } from './resource-version.js';
 import type { FormService } from '../tailoring/forms/form.service.js';
 import { formIdFromFileName, parseFormSource, type FormSchema } from '../tailoring/forms/schema.js';
 import type { ParameterCatalog } from '../tailoring/parameters/catalog.js';
@@ -145,48 +145,40 @@ export class DeploymentService {
         const decisions = await storeDecisions(em, dmn.prepared, { deploymentId: deployment.id, tenant: req.tenant, now });
         fresh.push(...decisions.fresh);
         for (const { file, process } of compiled) {
-          const next = await nextVersion(em, ProcessDefinition, { key: process.key, tenant: req.tenant }, process.key, file.content);
-          if (next.unchanged) {
-            out.push({ ...definitionView(next.unchanged), created: false });
-            continue;
-          }
-          const def = Object.assign(new ProcessDefinition(), {
-            id: randomUUID(),
-            key: process.key,
-            version: next.version,
-            tenant: req.tenant,
-            name: process.name ?? null,
-            deploymentId: deployment.id,
-            resourceName: file.name,
-            sourceHash: next.hash,
-            source: file.content,
-            compiled: process.serializedContext,
-            modelIndex: process.index,
-            createdAt: now,
-          });
-          fresh.push(def);
-          out.push({ ...definitionView(def), created: true });
+          const { row: def, created } = await versionedRow(em, ProcessDefinition, { key: process.key, tenant: req.tenant }, process.key, file.content, (v) =>
+            Object.assign(new ProcessDefinition(), {
+              id: randomUUID(),
+              key: process.key,
+              ...v,
+              tenant: req.tenant,
+              name: process.name ?? null,
+              deploymentId: deployment.id,
+              resourceName: file.name,
+              source: file.content,
+              compiled: process.serializedContext,
+              modelIndex: process.index,
+              createdAt: now,
+            }),
+          );
+          if (created) fresh.push(def);
+          out.push({ ...definitionView(def), created });
         }
         const formsOut: DeployResult['forms'] = [];
         for (const { file, formId, schema } of forms) {
-          const next = await nextVersion(em, FormDefinition, { formId, tenant: req.tenant }, formId, file.content);
-          if (next.unchanged) {
-            formsOut.push({ ...formView(next.unchanged), created: false });
-            continue;
-          }
-          const form = Object.assign(new FormDefinition(), {
-            id: randomUUID(),
-            formId,
-            tenant: req.tenant,
-            version: next.version,
-            deploymentId: deployment.id,
-            resourceName: file.name,
-            sourceHash: next.hash,
-            formSchema: schema,
-            createdAt: now,
-          });
-          fresh.push(form);
-          formsOut.push({ ...formView(form), created: true });
+          const { row: form, created } = await versionedRow(em, FormDefinition, { formId, tenant: req.tenant }, formId, file.content, (v) =>
+            Object.assign(new FormDefinition(), {
+              id: randomUUID(),
+              formId,
+              tenant: req.tenant,
+              ...v,
+              deploymentId: deployment.id,
+              resourceName: file.name,
+              formSchema: schema,
+              createdAt: now,
+            }),
+          );
+          if (created) fresh.push(form);
+          formsOut.push({ ...formView(form), created });
         }
         if (fresh.length) {
           await em.persist(deployment).flush();

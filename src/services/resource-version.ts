@@ -11,12 +11,22 @@ export interface VersionedRow {
   sourceHash: string;
 }
 
-export type NextVersion<T> = { unchanged: T; hash: string } | { unchanged: null; hash: string; version: number };
-
-/** The latest row for `where` when `content` under `key` is unchanged, else the hash and number of the new version. */
-export async function nextVersion<T extends VersionedRow>(em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>, key: string, content: string): Promise<NextVersion<T>> {
-  const hash = createHash('sha256').update(key).update('\0').update(content).digest('hex');
+/**
+ * The row for `content` under `key` (rows found by `where`): the latest one
+ * when its content is the same (`created: false`), else a new one made by
+ * `build` with the next version and the content hash (`created: true`; the
+ * caller persists it).
+ */
+export async function versionedRow<T extends VersionedRow>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  key: string,
+  content: string,
+  build: (next: { version: number; sourceHash: string }) => T,
+): Promise<{ row: T; created: boolean }> {
+  const sourceHash = createHash('sha256').update(key).update('\0').update(content).digest('hex');
   const latest = (await em.findOne(entity, where, { orderBy: { version: 'desc' } as never })) as T | null;
-  if (latest && latest.sourceHash === hash) return { unchanged: latest, hash };
-  return { unchanged: null, hash, version: (latest?.version ?? 0) + 1 };
+  if (latest && latest.sourceHash === sourceHash) return { row: latest, created: false };
+  return { row: build({ version: (latest?.version ?? 0) + 1, sourceHash }), created: true };
 }

@@ -75,8 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxUploadBytes: Number(env.MAX_UPLOAD_BYTES || 5 * 1024 * 1024),
     jobExecutor: !/^(false|0|no)$/i.test(env.JOB_EXECUTOR ?? 'true'),
     jobPollMs: Number(env.JOB_POLL_MS || 1000),
-    jobConcurrency: positiveInt('JOB_CONCURRENCY', env.JOB_CONCURRENCY, 1),
-    engineCacheBytes: nonNegativeInt('ENGINE_CACHE_MB', env.ENGINE_CACHE_MB, 128) * 1024 * 1024,
+    jobConcurrency: intSetting('JOB_CONCURRENCY', env.JOB_CONCURRENCY, 1, 1),
+    engineCacheBytes: intSetting('ENGINE_CACHE_MB', env.ENGINE_CACHE_MB, 128, 0) * 1024 * 1024,
     connectors: !/^(false|0|no)$/i.test(env.CONNECTORS ?? 'true'),
     connectorPollMs: Number(env.CONNECTOR_POLL_MS || 1000),
     inpsUrl,
@@ -89,14 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   });
 }
 
-function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+/** An integer setting of at least `min` (the default when unset). */
+function intSetting(name: string, raw: string | undefined, fallback: number, min: number): number {
   const n = raw ? Number(raw) : fallback;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} non valido (atteso un intero positivo): ${raw}`);
-  return n;
-}
-
-function nonNegativeInt(name: string, raw: string | undefined, fallback: number): number {
-  const n = raw ? Number(raw) : fallback;
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} non valido (atteso un intero non negativo): ${raw}`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} non valido (atteso un intero ${min > 0 ? 'positivo' : 'non negativo'}): ${raw}`);
   return n;
 }

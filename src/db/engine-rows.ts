@@ -242,7 +242,7 @@ function statementsFor(em: EntityManager): Statements {
     jobForUpdate: statement(
       `select ${selectListOf(job, 'j')}, ${selectListOf(instance, 'i', INSTANCE_PREFIX)}, ${openTasksOf('i')}, ` +
         `(select json_agg(o) from (select ${job.selectList} from "${job.name}" where instance_id = i.id) o) as "${INSTANCE_JOBS}", ` +
-        `(select calendar::text from tenant where code = coalesce(i.tenant, j.tenant)) as "${CALENDAR}" ` +
+        `(select calendar::text from tenant where code = j.tenant) as "${CALENDAR}" ` +
         `from "${job.name}" j left join "${instance.name}" i on i.id = j.instance_id ` +
         `where j.id = $1 and j.locked_by = $2 for update of j`,
     ),
@@ -418,7 +418,8 @@ export class EngineRows {
       for (const j of (row[INSTANCE_JOBS] as Row[] | null) ?? []) this.trackJob(j);
       this.jobsLoaded.add(instanceId);
     }
-    if (row[CALENDAR] != null) this.calendars.set((instanceId ? this.instances.get(instanceId)?.rec.tenant : job.tenant) ?? job.tenant, JSON.parse(row[CALENDAR] as string));
+    // A job belongs to its case's comune.
+    if (row[CALENDAR] != null) this.calendars.set(job.tenant, JSON.parse(row[CALENDAR] as string));
     return job;
   }
 

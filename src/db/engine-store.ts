@@ -84,7 +84,6 @@ export function entityManagerOf(tx: EngineTx): EntityManager {
 const definitionCache = new Map<string, DefinitionRecord>();
 const ALL_WORK: WorkKinds = { external: true, messages: true };
 
-
 class OrmEngineTx implements EngineTx {
   createdExternalTasks = false;
   readonly committed: Array<() => void> = [];

@@ -14,7 +14,7 @@
  * - a command that fails, or whose transaction does not commit, never puts
  *   its engine back.
  * Bounded by memory: a live bpmn-engine is large (measured with
- * bench/engine-memory.ts: about 0.3 MB plus 32 KB per model element — 0.5 MB
+ * bench/engine-memory.bench.ts: about 0.3 MB plus 32 KB per model element — 0.5 MB
  * for a 7-element model, 5.7 MB for the 171 elements of the REI model), so
  * entries are weighed by that estimate and the least recently used dropped
  * beyond `capacityBytes`: memory does not grow with the number of instances.

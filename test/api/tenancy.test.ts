@@ -193,9 +193,9 @@ test('an operatore trying to start for another comune gets 403', async () => {
   assert.is(inB.body.total, 0, 'nothing was started');
 });
 
-test('assign to a user of another comune → 400 UNKNOWN_USER', async () => {
+test('assign to a user of another comune → 422 UNKNOWN_USER', async () => {
   const r = await respA.post(`/api/v1/tasks/${instA.taskId}/assign`, { user: opB.username });
-  assert.is(r.status, 400, JSON.stringify(r.body));
+  assert.is(r.status, 422, JSON.stringify(r.body));
   assert.is(r.body.error.code, 'UNKNOWN_USER');
   assert.is((await opA.get(`/api/v1/tasks/${instA.taskId}`)).body.assignee, opA.username);
   // metropolitan users may be assigned in any comune

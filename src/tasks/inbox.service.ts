@@ -14,7 +14,9 @@ import type { ProcessService } from '../engine/process-service.js';
 import { entityManagerOf } from '../db/engine-store.js';
 import { ProcessInstance, Task, User } from '../db/entities/index.js';
 import type { FormService } from '../tailoring/forms/form.service.js';
-import type { FormSchema } from '../tailoring/forms/schema.js';
+import { formIdFromKey, type FormSchema } from '../tailoring/forms/schema.js';
+import { createCalendar } from '../engine/calendar/index.js';
+import { completionRulesOf, enforceCompletionRules } from './rules/registry.js';
 import { extractFormData, validateFormData } from '../tailoring/forms/validate.js';
 
 export interface TaskForm {
@@ -136,6 +138,7 @@ export class InboxService {
       async (tx, task) => {
         checkCanComplete(p, task);
         await this.validateAgainstForm(tx, task, variables);
+        await this.checkBusinessRules(tx, task, variables);
         await this.processes.completeTask(tx, task, variables, { username: p.username });
         return task;
       },
@@ -164,6 +167,16 @@ export class InboxService {
     if (fields.length) {
       throw new ValidationError(`Dati del modulo "${form.formId}" non validi: ${fields.map((f) => `${f.field} (${f.message})`).join('; ')}`, { formId: form.formId, fields }, 'FORM_VALIDATION_FAILED');
     }
+  }
+
+  /** 422 BUSINESS_RULE_FAILED when the submission breaks a rule of the task's form (src/tasks/rules/); read on the transaction's connection. */
+  private async checkBusinessRules(tx: EngineTx, task: TaskRecord, variables: Record<string, unknown>): Promise<void> {
+    const formId = formIdFromKey(task.formKey);
+    if (!formId || !completionRulesOf(formId).length) return;
+    const instance = await tx.instance(task.instanceId, task.tenant);
+    if (!instance) return;
+    const calendar = createCalendar(await tx.tenantCalendar(task.tenant));
+    enforceCompletionRules(formId, { variables: { ...instance.variables, ...variables }, params: instance.params, now: this.clock.now(), calendar });
   }
 
   private async onOpenTask(p: Principal, id: string, action: (tx: EngineTx, task: TaskRecord) => Promise<TaskRecord>, opts?: { withInstance?: boolean }): Promise<TaskRecord> {

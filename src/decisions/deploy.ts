@@ -33,6 +33,8 @@ export interface DecisionView {
   name: string | null;
   deploymentId: string;
   resourceName: string;
+  /** Where the version came from: file (processes/ at start-up), api or modeler. */
+  origin: ResourceOrigin;
   createdAt: Date;
 }
 
@@ -102,5 +104,5 @@ export async function visibleDecisionKeys(em: EntityManager, tenant: string | nu
 }
 
 export function decisionView(d: DecisionDefinition): DecisionView {
-  return { id: d.id, key: d.key, version: d.version, tenant: d.tenant, name: d.name, deploymentId: d.deploymentId, resourceName: d.resourceName, createdAt: d.createdAt };
+  return { id: d.id, key: d.key, version: d.version, tenant: d.tenant, name: d.name, deploymentId: d.deploymentId, resourceName: d.resourceName, origin: d.origin, createdAt: d.createdAt };
 }

@@ -20,7 +20,7 @@ import type { CompiledProcess } from '../engine/definitions/model.js';
 import { DecisionDefinition, Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
 import { mapConcurrencyError } from '../db/engine-store.js';
 import { scheduleTimerStarts } from './timer-start.js';
-import { originOf, versionedRow, type SkippedResource } from './resource-version.js';
+import { originOf, versionedRow, type ResourceOrigin, type SkippedResource } from './resource-version.js';
 
 export type { SkippedResource };
 import type { FormService } from '../tailoring/forms/form.service.js';
@@ -50,6 +50,8 @@ export interface DefinitionView {
   name: string | null;
   deploymentId: string;
   resourceName: string;
+  /** Where the version came from: file (processes/ at start-up), api or modeler. */
+  origin: ResourceOrigin;
   createdAt: Date;
 }
 
@@ -60,6 +62,7 @@ export interface FormView {
   tenant: string | null;
   deploymentId: string;
   resourceName: string;
+  origin: ResourceOrigin;
   createdAt: Date;
 }
 
@@ -233,9 +236,9 @@ export class DeploymentService {
 }
 
 export function formView(f: FormDefinition): FormView {
-  return { id: f.id, formId: f.formId, version: f.version, tenant: f.tenant, deploymentId: f.deploymentId, resourceName: f.resourceName, createdAt: f.createdAt };
+  return { id: f.id, formId: f.formId, version: f.version, tenant: f.tenant, deploymentId: f.deploymentId, resourceName: f.resourceName, origin: f.origin, createdAt: f.createdAt };
 }
 
 export function definitionView(d: ProcessDefinition): DefinitionView {
-  return { id: d.id, key: d.key, version: d.version, tenant: d.tenant, name: d.name, deploymentId: d.deploymentId, resourceName: d.resourceName, createdAt: d.createdAt };
+  return { id: d.id, key: d.key, version: d.version, tenant: d.tenant, name: d.name, deploymentId: d.deploymentId, resourceName: d.resourceName, origin: d.origin, createdAt: d.createdAt };
 }

@@ -92,7 +92,8 @@ test('an API deployment survives restarts: the file is skipped (one line says wh
   assert.ok(changed.some((r) => r.tenant === tenant && r.key === key && r.skipped?.includes('deployed through the API is newer than the file')), JSON.stringify(changed));
   assert.equal((await versions(key, tenant)).map((r) => r.version), [1, 2]);
   const latest = await admin.get(`/api/v1/process-definitions?key=${key}`);
-  assert.equal(latest.body.items.filter((d: { tenant: string }) => d.tenant === tenant).map((d: { version: number }) => d.version).sort(), [1, 2]);
+  const listed = latest.body.items.filter((d: { tenant: string }) => d.tenant === tenant).sort((a: { version: number }, b: { version: number }) => a.version - b.version);
+  assert.equal(listed.map((d: { version: number; origin: string }) => [d.version, d.origin]), [[1, 'file'], [2, 'api']], 'the API shows where each version came from');
 });
 
 test('a file changed since it was last deployed from the file is deployed again when no API version is newer', async () => {

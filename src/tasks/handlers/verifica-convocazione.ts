@@ -2,10 +2,10 @@
  * verificaConvocazione: a convocation of household members must be notified
  * between params.convocazione.preavvisoMinOre and preavvisoMaxOre hours ahead
  * (24–72 h, D.Lgs. 147/2017 art. 12 c. 2) and fall on a weekday that is not a
- * national holiday. Sets `convocazioneValida` and `problemiConvocazione`.
- * The same check refuses the completion of the convocation task beforehand
- * (src/tasks/rules/convocazione.ts, with the comune's calendar), so a case
- * only gets here with a lawful convocation; this step records it.
+ * national holiday. Sets `convocazioneValida` and `problemiConvocazione`, for
+ * models that route on them. The shipped REI model no longer does: the same
+ * check refuses the completion of its convocation task (422, src/tasks/rules/
+ * convocazione.ts, with the comune's calendar) instead of looping back.
  * A date-time without offset is read as Rome local time. The comune's own
  * closures and patron day are not known here.
  */

@@ -14,7 +14,7 @@ import { openDatabase } from '../../src/db/orm.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { ProcessInstance, Task } from '../../src/db/entities/index.js';
 import { deployProcessesDir } from '../../src/seed/bootstrap.js';
-import { seedDemo } from '../../src/seed/demo.js';
+import { demoUsersWithDemoPassword, seedDemo } from '../../src/seed/demo.js';
 import { seedDemoCases, type DemoSeedReport } from '../../src/seed/demo-cases.js';
 import { slaSummary, type SlaRow } from '../../src/tasks/sla/sla.service.js';
 import { validateFormData, extractFormData } from '../../src/tailoring/forms/validate.js';
@@ -48,6 +48,11 @@ test('the demo seeds every case of every comune and gives the clock back', () =>
   assert.is(report.cases, 36);
   assert.ok(report.tasksCompleted >= 35, `completed ${report.tasksCompleted}`);
   assert.is(clock.now().toISOString(), NOW);
+});
+
+test('issue 10 #17: the demo users are what NODE_ENV=production refuses to start with', async () => {
+  const found = await demoUsersWithDemoPassword(services);
+  assert.ok(found.includes('operatore.f205') && found.includes('responsabile.metro'), found.join(', '));
 });
 
 test('issue 10 #6: every open task\'s current data passes its form (only fields nobody filled yet are missing)', async () => {

@@ -210,31 +210,31 @@ class CasePlan {
       if (rejected) return this.documents('lettera di rigetto');
     }
     if (spec.phase === 'invio') return;
-    this.later(this.hours(1, 4), 'invio a INPS', () => this.external('inps-invio-domanda', { protocolloInps: `INPS-${this.protocollo}`, dataInvioInps: this.day }, 'connettori'));
+    this.later(this.hours(1, 4), 'invio a INPS', (day) => this.external('inps-invio-domanda', { protocolloInps: `INPS-${this.protocollo}`, dataInvioInps: day }, 'connettori'));
     this.later(this.days(1, 8), 'esito INPS', () =>
       this.message('esitoInps', { esitoInps: 'positivo', motiviInps: [], protocolloInps: `INPS-${this.protocollo}` }, 'inps'),
     );
     if (spec.phase === 'analisi') return;
     const bisogni = spec.bisogni ?? 'semplici';
-    this.task('analisiPreliminare', assistente, this.days(4, 20), 'analisi preliminare', () => ({
-      dataAnalisiPreliminare: this.day,
+    this.task('analisiPreliminare', assistente, this.days(4, 20), 'analisi preliminare', (day) => ({
+      dataAnalisiPreliminare: day,
       bisogni,
       areeBisogno: bisogni === 'solo_lavoro' ? ['lavoro'] : ['lavoro', 'economica'],
       sintesi: 'Colloquio con il nucleo: nessun reddito da lavoro, disponibilità a un percorso di inclusione.',
     }));
     if (bisogni === 'solo_lavoro') {
-      this.task('pattoServizio', operatore, this.days(3, 14), 'patto di servizio', () => ({
-        dataFirma: this.day,
+      this.task('pattoServizio', operatore, this.days(3, 14), 'patto di servizio', (day) => ({
+        dataFirma: day,
         pattoServizio: { centroImpiego: "Centro per l'impiego", protocollo: `CPI-${this.protocollo.slice(-5)}` },
       }));
-      this.later(this.hours(1, 3), 'notifica della firma a INPS', () => this.external('inps-notifica-firma', { notificaFirmaInps: { protocollo: `INPS-N-${this.protocollo.slice(-5)}`, data: this.day } }, 'connettori'));
+      this.later(this.hours(1, 3), 'notifica della firma a INPS', (day) => this.external('inps-notifica-firma', { notificaFirmaInps: { protocollo: `INPS-N-${this.protocollo.slice(-5)}`, data: day } }, 'connettori'));
       // A convocation asked for by the social worker: its task waits in the inbox.
       this.later(this.days(2, 8), 'convocazione richiesta', () => this.message('convocazione', { motivoConvocazione: 'Verifica degli impegni del patto' }, assistente.username));
       return;
     }
     if (bisogni === 'complessi') {
-      this.task('costituzioneEquipe', assistente, this.days(2, 7), "costituzione dell'équipe", () => ({
-        dataCostituzioneEquipe: this.day,
+      this.task('costituzioneEquipe', assistente, this.days(2, 7), "costituzione dell'équipe", (day) => ({
+        dataCostituzioneEquipe: day,
         componentiEquipe: [
           { servizio: 'servizi_sociali', nominativo: 'Anna Verdi', ruolo: 'assistente sociale' },
           { servizio: 'centro_impiego', nominativo: 'Paolo Neri', ruolo: 'operatore CPI' },
@@ -246,8 +246,8 @@ class CasePlan {
     this.task('progettoPersonalizzato', assistente, this.days(3, 12), 'progetto personalizzato', () => ({ progetto: PROGETTO }));
     this.documents('documento del progetto');
     if (spec.phase === 'firma') return;
-    this.task('firmaProgetto', assistente, this.days(2, 10), 'firma del progetto', () => ({ dataFirma: this.day, firmaNucleo: true, noteFirma: 'Firmato da tutti i componenti maggiorenni.' }));
-    this.later(this.hours(1, 3), 'notifica della firma a INPS', () => this.external('inps-notifica-firma', { notificaFirmaInps: { protocollo: `INPS-N-${this.protocollo.slice(-5)}`, data: this.day } }, 'connettori'));
+    this.task('firmaProgetto', assistente, this.days(2, 10), 'firma del progetto', (day) => ({ dataFirma: day, firmaNucleo: true, noteFirma: 'Firmato da tutti i componenti maggiorenni.' }));
+    this.later(this.hours(1, 3), 'notifica della firma a INPS', (day) => this.external('inps-notifica-firma', { notificaFirmaInps: { protocollo: `INPS-N-${this.protocollo.slice(-5)}`, data: day } }, 'connettori'));
   }
 
   /** The CAF's data: its office and its own protocol number (CAF-AAAA-NNNNNN, as Milano's form requires). */
@@ -255,18 +255,20 @@ class CasePlan {
     return { denominazione: 'CAF Lombardia — sede di Porta Romana', protocollo: `CAF-${this.ctx.today.slice(0, 4)}-${this.protocollo.slice(-6).replace(/\D/g, '0')}` };
   }
 
-  private at(minutesLater: number, label: string, run: () => Promise<void>): void {
+  /** Schedules `run`, which gets the (Rome) day it happens on. */
+  private at(minutesLater: number, label: string, run: (day: string) => Promise<void>): void {
     this.minute += minutesLater;
     const hh = Math.floor(this.minute / 60);
     const time = fromRomeWallTime({ year: Number(this.day.slice(0, 4)), month: Number(this.day.slice(5, 7)), day: Number(this.day.slice(8, 10)), hour: hh, minute: this.minute % 60, second: 0, ms: 0 });
     // Never in the future (a plan that still does not fit is squeezed into the last minutes), and in order.
     const previous = this.steps.at(-1)?.at.getTime() ?? 0;
     const at = new Date(Math.max(Math.min(time.getTime(), this.ctx.end.getTime() - 600_000), previous + 1000));
-    this.steps.push({ at, label: `${this.protocollo} ${label}`, run });
+    const day = at.getTime() < time.getTime() ? romeDay(at) : this.day;
+    this.steps.push({ at, label: `${this.protocollo} ${label}`, run: () => run(day) });
   }
 
   /** A step `working` days later (0: same day), in office hours. */
-  private later(delay: { days: number; minutes: number }, label: string, run: () => Promise<void>): void {
+  private later(delay: { days: number; minutes: number }, label: string, run: (day: string) => Promise<void>): void {
     if (delay.days > 0) {
       this.day = this.ctx.calendar.addWorkingDays(this.day, delay.days);
       this.minute = 9 * 60 + Math.floor(this.ctx.random() * 60);
@@ -283,7 +285,7 @@ class CasePlan {
   }
 
   /** Claimed by `user` when the work starts, completed `delay` later through the inbox (the form is checked as for any user). */
-  private task(elementId: string, user: Principal, delay: { days: number; minutes: number }, label: string, variables: () => Record<string, unknown>): void {
+  private task(elementId: string, user: Principal, delay: { days: number; minutes: number }, label: string, variables: (day: string) => Record<string, unknown>): void {
     let taskId = '';
     this.later({ days: Math.max(0, delay.days - 1), minutes: 30 }, `${label} (presa in carico)`, async () => {
       const open = await this.services.store.transaction(async (tx) => (await tx.openWork(this.instanceId)).tasks.find((w) => w.elementId === elementId));
@@ -291,8 +293,8 @@ class CasePlan {
       taskId = open.id;
       await this.services.inbox.claim(user, taskId);
     });
-    this.later({ days: delay.days > 0 ? 1 : 0, minutes: delay.minutes }, label, async () => {
-      await this.services.inbox.complete(user, taskId, variables());
+    this.later({ days: delay.days > 0 ? 1 : 0, minutes: delay.minutes }, label, async (day) => {
+      await this.services.inbox.complete(user, taskId, variables(day));
       this.ctx.report.tasksCompleted++;
     });
   }

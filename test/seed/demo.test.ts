@@ -85,6 +85,13 @@ test('issue 10 #7: the cases span weeks and the SLA summary shows a spread — d
   const instances = await em.find(ProcessInstance, {}, { orderBy: { startedAt: 'asc' } });
   const spanDays = (instances.at(-1)!.startedAt.getTime() - instances[0]!.startedAt.getTime()) / 86_400_000;
   assert.ok(spanDays >= 42, `cases started over ${spanDays} days`);
+  // The dates the operators typed are the days they acted on, in order, never after today.
+  for (const i of instances) {
+    const v = i.variables as Record<string, string | undefined>;
+    const days = [v.dataDomanda, v.dataInvioInps, v.dataAnalisiPreliminare, v.dataFirma].filter((d): d is string => !!d);
+    assert.equal([...days].sort(), days, `${i.businessKey}: ${days}`);
+    assert.ok(days.every((d) => d <= NOW.slice(0, 10)), `${i.businessKey}: ${days}`);
+  }
   const now = new Date(NOW);
   const rows: SlaRow[] = await slaSummary(em, { tenant: null, from: new Date(now.getTime() - 365 * 86_400_000), to: now, now, processKey: 'rei', atRiskShare: 0.75 });
   const sum = (f: (r: SlaRow) => number) => rows.reduce((n, r) => n + f(r), 0);

@@ -48,6 +48,7 @@ async function main() {
   const deployed = await deployProcessesDir(services, config.processesDir);
   for (const d of deployed.filter((x) => x.created)) console.log(`Deployed ${d.key} v${d.version} (${d.tenant ?? 'default condiviso'})`);
   if (empty && config.seedDemo) {
+    console.log('Demo: riproduco otto settimane di lavoro sulle pratiche REI (qualche decina di secondi)…');
     const seeded = await seedDemoCases(services, clock);
     console.log(`Demo: ${seeded.cases} pratiche REI create nelle ultime ${seeded.weeks} settimane (${seeded.tasksCompleted} task completati)`);
   }

@@ -67,7 +67,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     parameters: (key, tenant, override) => parameters.resolveWith(key, tenant, override as never),
     engines: engines ?? undefined,
   });
-  const tokens = new TokenService(await jwtSecret(orm), clock);
+  const tokens = new TokenService(config.jwtSecret ?? (await storedJwtSecret(orm)), clock);
   const executor = new JobExecutor(new SqlJobQueue(orm), store, processes, clock, {
     workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     pollMs: config.jobPollMs,
@@ -116,7 +116,8 @@ function calendarFor(settings: Record<string, unknown>): WorkingCalendar {
   return calendar;
 }
 
-async function jwtSecret(orm: Orm): Promise<string> {
+/** The secret generated on first start and kept in app_setting (JWT_SECRET unset; refused in production). */
+async function storedJwtSecret(orm: Orm): Promise<string> {
   const em = orm.em.fork();
   await em.getConnection().execute(`insert into app_setting (key, value) values ('jwt_secret', ?) on conflict (key) do nothing`, [TokenService.newSecret()]);
   const row = await em.findOneOrFail(AppSetting, { key: 'jwt_secret' });

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../auth/passwords.js';
 import { Tenant, User } from '../db/entities/index.js';
-import type { Services } from '../api/context.js';
+import type { Services } from '../app-context.js';
 import type { Role } from '../auth/principal.js';
 import { romeDay, addCalendarDays } from '../engine/calendar/dates.js';
 

@@ -15,7 +15,7 @@ import { openDatabase, type Orm } from '../../src/db/orm.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { Tenant, User } from '../../src/db/entities/index.js';
-import type { Services } from '../../src/api/context.js';
+import type { Services } from '../../src/app-context.js';
 import type { Role } from '../../src/auth/principal.js';
 import type { HandlerRegistry } from '../../src/engine/execution/handlers.js';
 

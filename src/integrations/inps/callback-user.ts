@@ -8,7 +8,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { User } from '../../db/entities/index.js';
-import type { Services } from '../../api/context.js';
+import type { Orm } from '../../db/orm.js';
+import type { Clock } from '../../shared/clock.js';
 
 export interface CallbackUserResult {
   username: string;
@@ -18,7 +19,7 @@ export interface CallbackUserResult {
 }
 
 export async function ensureInpsCallbackUser(
-  services: Pick<Services, 'orm' | 'clock'>,
+  services: { orm: Orm; clock: Clock },
   opts: { username: string; password: string | null; rotate?: boolean },
 ): Promise<CallbackUserResult> {
   const em = services.orm.em.fork();

@@ -55,8 +55,14 @@ async function main() {
     await services.orm.close().catch(() => undefined);
     process.exit(0);
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  const onSignal = () => {
+    shutdown().catch((err: unknown) => {
+      console.error('Arresto non riuscito:', err);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 main().catch((err) => {

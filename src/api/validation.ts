@@ -19,7 +19,7 @@ function parseWith<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T
     const fields = result.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message, code: i.code }));
     throw new ValidationError(`Dati non validi: ${fields.map((f) => `${f.field} (${f.message})`).join('; ')}`, { fields });
   }
-  return result.data;
+  return result.data as z.infer<T>;
 }
 
 export { belfiore } from '../shared/belfiore.js';

@@ -162,7 +162,7 @@ function handleOne(client: WorkerClient, topic: string, handler: (args: { task: 
       client.stop();
       client.off('poll:error', onPollError);
       sub?.unsubscribe();
-      if (err) reject(err);
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
       else resolve(task!);
     };
     const onPollError = (e: unknown) => finish(e);
@@ -283,7 +283,7 @@ test('fetchAndLock answers Camunda\'s LockedExternalTaskDto with typed variables
   assert.type(t.executionId, 'string');
   assert.match(String(t.createTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
 
-  const one = await s.op.get(`${ET}/${t.id}`);
+  const one = await s.op.get(`${ET}/${String(t.id)}`);
   assert.is(one.status, 200);
   assert.is(one.body.workerId, 'w-shape');
   assert.is(one.body.lockExpirationTime, '2026-03-02T08:01:00.000+0000');
@@ -299,11 +299,11 @@ test('fetchAndLock answers Camunda\'s LockedExternalTaskDto with typed variables
   assert.is(bad.status, 400);
   assert.is(bad.body.type, 'InvalidRequestException');
   assert.ok(bad.body.message.includes('lockDuration'), bad.body.message);
-  const badVar = await s.op.post(`${ET}/${t.id}/complete`, { workerId: 'w-shape', variables: { x: { type: 'Integer', value: 'tre' } } });
+  const badVar = await s.op.post(`${ET}/${String(t.id)}/complete`, { workerId: 'w-shape', variables: { x: { type: 'Integer', value: 'tre' } } });
   assert.is(badVar.status, 400);
   assert.is(badVar.body.type, 'InvalidRequestException');
   assert.ok(badVar.body.message.includes('x'), badVar.body.message);
-  const file = await s.op.post(`${ET}/${t.id}/complete`, { workerId: 'w-shape', variables: { doc: { type: 'File', value: 'aGVsbG8=' } } });
+  const file = await s.op.post(`${ET}/${String(t.id)}/complete`, { workerId: 'w-shape', variables: { doc: { type: 'File', value: 'aGVsbG8=' } } });
   assert.is(file.status, 400);
   assert.ok(file.body.message.includes('File'), file.body.message);
 });

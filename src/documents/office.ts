@@ -47,6 +47,8 @@ export interface OfficeView {
   servizio: string;
   logo: string;
   indirizzo: string;
+  /** "Milano" (the place in the date line). */
+  citta: string;
   /** "20121 Milano (MI)". */
   localita: string;
   /** "Largo Treves 1 – 20121 Milano (MI)". */
@@ -91,6 +93,7 @@ export function officeView(comune: { nome: string }, profile: OfficeProfile | nu
       servizio: 'Servizi Sociali – Reddito di Inclusione (REI)',
       logo: '',
       indirizzo: '',
+      citta: '',
       localita: '',
       indirizzoCompleto: '',
       recapiti: '',
@@ -108,6 +111,7 @@ export function officeView(comune: { nome: string }, profile: OfficeProfile | nu
     servizio: profile.servizio,
     logo: profile.logo ?? '',
     indirizzo: profile.indirizzo,
+    citta: profile.citta,
     localita,
     indirizzoCompleto: `${profile.indirizzo} – ${localita}`,
     recapiti,

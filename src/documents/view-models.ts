@@ -198,6 +198,18 @@ function sanzione(vars: Vars, common: { importoMensile: number | null }) {
 
 /** The data a template of the given type receives. */
 export function buildView(type: DocumentType, vars: Vars, ctx: DocumentContext): Record<string, unknown> {
+  const view = caseView(type, vars, ctx);
+  // Checked after the case's own data, whose problems the officer fixes first.
+  if (ctx.sending && ctx.kind.letter && !ctx.office.configurato) {
+    throw new DocumentDataError(
+      `Lettera non inviabile: il profilo dell'ufficio del ${ctx.comune.nome} non è configurato (firmatario, responsabile del procedimento, indirizzo e recapiti). Lo imposta l'amministratore o il responsabile del comune con PUT /api/v1/tenants/${ctx.comune.codice}/office`,
+      { fields: [{ field: 'ufficio', message: 'profilo dell\'ufficio non configurato' }] },
+    );
+  }
+  return view;
+}
+
+function caseView(type: DocumentType, vars: Vars, ctx: DocumentContext): Record<string, unknown> {
   const base = common(vars, ctx);
   switch (type) {
     case 'progetto':

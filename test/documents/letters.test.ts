@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { startTestApp, deploy, type Client, type TestApp } from '../helpers/harness.js';
-import { twoTasks } from '../helpers/models.js';
+import { externalTask, flow, twoTasks, userTask } from '../helpers/models.js';
 import { sampleVariables } from './fixtures.js';
 import { readPdf } from './pdf-text.js';
 import { pdfDefinition, htmlToPdf } from '../../src/documents/pdf.js';
@@ -21,6 +21,7 @@ import type { Orm } from '../../src/db/orm.js';
 import type { OfficeProfile } from '../../src/documents/office.js';
 
 const KEY = 'letters_case';
+const SEND = 'letters_send';
 const FORMULA = "Firma autografa sostituita a mezzo stampa ai sensi dell'art. 3, c. 2, D.Lgs. 39/1993";
 /** A 1×1 PNG. */
 const LOGO = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -64,10 +65,10 @@ async function pdfText(client: Client, url: string) {
 
 test.before(async () => {
   app = await startTestApp();
-  T = await app.tenant('Comune di Tirano');
-  U = await app.tenant('Comune di Grosio');
+  T = await app.tenant('Comune di Tirano', { office: false });
+  U = await app.tenant('Comune di Grosio', { office: false });
   admin = await app.admin();
-  const dep = await deploy(admin, { 'letters.bpmn': twoTasks(KEY, { group: 'let-g' }) });
+  const dep = await deploy(admin, { 'letters.bpmn': twoTasks(KEY, { group: 'let-g' }), 'send.bpmn': flow(SEND, [externalTask('lettera', 'documento-rigetto', 'Lettera di rigetto'), userTask('dopo', 'Consegna', { group: 'let-g' })]) });
   assert.is(dep.status, 201, JSON.stringify(dep.body));
   respT = await app.user({ tenant: T, roles: ['responsabile'], groups: ['let-g'] });
   respU = await app.user({ tenant: U, roles: ['responsabile'], groups: ['let-g'] });
@@ -142,7 +143,7 @@ test('outgoing protocol: consecutive per comune and year, a failed generation ta
   assert.is(second.status, 201);
   assert.is(second.body.protocollo, `${n + 1}/2026`);
   const listed = await opT.get(`/api/v1/process-instances/${id}/documents`);
-  assert.equal(listed.body.items.map((d: { protocollo: string }) => d.protocollo), [`${n}/2026`, `${n + 1}/2026`]);
+  assert.equal(listed.body.items.map((d: { protocollo: string }) => d.protocollo).sort((a: string, b: string) => parseInt(a) - parseInt(b)), [`${n}/2026`, `${n + 1}/2026`]);
 
   const opU = await app.user({ tenant: U, roles: ['operatore'], groups: ['let-g'] });
   const idU = await startCase(opU, sampleVariables({ motiviRigetto: ['Requisiti non soddisfatti'], origineRigetto: 'comune' }));
@@ -152,6 +153,29 @@ test('outgoing protocol: consecutive per comune and year, a failed generation ta
   const { read } = await pdfText(opU, u.body.links.pdf);
   assert.ok(read.text.includes("(nominativo non indicato nel profilo dell'ufficio)"));
   assert.ok(read.text.includes(FORMULA));
+});
+
+test('the process sends no letter for a comune without an office profile: an incident saying so, retried once the profile is set', async () => {
+  const V = await app.tenant('Comune di Sondalo', { office: false });
+  const opV = await app.user({ tenant: V, roles: ['operatore', 'responsabile'], groups: ['let-g'] });
+  const started = await opV.post(`/api/v1/process-definitions/${SEND}/start`, { variables: sampleVariables({ motiviRigetto: ['Requisiti non soddisfatti'], origineRigetto: 'comune' }) });
+  assert.is(started.status, 201, JSON.stringify(started.body));
+  await app.services.connectors.drain();
+  const incidents = await opV.get(`/api/v1/incidents?processInstanceId=${started.body.id as string}`);
+  assert.is(incidents.body.total, 1, JSON.stringify(incidents.body));
+  assert.match(incidents.body.items[0].message, /profilo dell'ufficio del Comune di Sondalo non è configurato/);
+  assert.equal((await opV.get(`/api/v1/process-instances/${started.body.id as string}/documents`)).body.items, [], 'nothing stored, no protocol number taken');
+
+  assert.is((await opV.put(`/api/v1/tenants/${V}/office`, { ...PROFILE, ente: 'Comune di Sondalo', citta: 'Sondalo', cap: '23035' })).status, 200);
+  assert.is((await opV.post(`/api/v1/incidents/${incidents.body.items[0].id as string}/retry`, {})).status, 200);
+  await app.services.connectors.drain();
+  const after = await opV.get(`/api/v1/process-instances/${started.body.id as string}`);
+  assert.equal(after.body.activeElements, ['dopo'], JSON.stringify(after.body));
+  const docs = (await opV.get(`/api/v1/process-instances/${started.body.id as string}/documents`)).body.items as Array<{ protocollo: string; links: { pdf: string } }>;
+  assert.equal(docs.map((d) => d.protocollo), ['1/2026']);
+  const { read } = await pdfText(opV, docs[0]!.links.pdf);
+  assert.ok(read.text.includes('Piazza Cavour 18 – 23035 Sondalo (SO)'));
+  assert.ok(read.text.includes('Dott.ssa Maria Pedrazzini'));
 });
 
 // ---- layout, on the pdfmake definition and the rendered pages

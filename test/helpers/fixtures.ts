@@ -6,7 +6,7 @@
 import type { AppConfig } from '../../src/config.js';
 import type { Role } from '../../src/auth/principal.js';
 import type { HandlerRegistry } from '../../src/engine/execution/handlers.js';
-import { deploy, startTestApp, type Client, type TestApp } from './harness.js';
+import { deploy, startTestApp, testOffice, type Client, type TestApp } from './harness.js';
 
 export interface Fixture {
   app: TestApp;
@@ -32,4 +32,10 @@ export async function startFixture(
 export async function deployOrFail(admin: Client, models: Record<string, string>, tenant?: string | null): Promise<void> {
   const r = await deploy(admin, models, tenant);
   if (r.status !== 201) throw new Error(`deployment refused (${r.status}): ${JSON.stringify(r.body)}`);
+}
+
+/** Gives a comune created through the API (POST /tenants) its office profile, so the process can send its letters. */
+export async function setOffice(client: Client, tenant: string, name: string): Promise<void> {
+  const r = await client.put(`/api/v1/tenants/${tenant}/office`, testOffice(name));
+  if (r.status !== 200) throw new Error(`office profile refused (${r.status}): ${JSON.stringify(r.body)}`);
 }

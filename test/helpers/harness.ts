@@ -115,7 +115,7 @@ export async function startTestApp(opts: { handlers?: HandlerRegistry; config?: 
 }
 
 /** The office profile of a test comune (see src/documents/office.ts). */
-function testOffice(name: string): Record<string, unknown> {
+export function testOffice(name: string): Record<string, unknown> {
   return {
     ente: name,
     servizio: 'Servizi Sociali – Reddito di Inclusione (REI)',

@@ -19,7 +19,6 @@ import { DeploymentService } from './services/deployment.service.js';
 import { InboxService } from './tasks/inbox.service.js';
 import { defaultHandlers } from './tasks/handlers/index.js';
 import type { HandlerRegistry } from './engine/execution/handlers.js';
-import type { Services } from './api/context.js';
 import { ParameterCatalog } from './tailoring/parameters/catalog.js';
 import { ParameterService } from './tailoring/parameters/parameter.service.js';
 import { DecisionService } from './decisions/decision.service.js';
@@ -35,6 +34,29 @@ import type { Connector } from './integrations/connector.js';
 import { HttpInpsGateway } from './integrations/inps/http-gateway.js';
 import { UnconfiguredInpsGateway, type InpsGateway } from './integrations/inps/gateway.js';
 import { inpsConnectors } from './integrations/inps/connectors.js';
+import type { EngineStore } from './engine/store.js';
+
+/** The services every entry point and route handler reaches, built once by buildServices. */
+export interface Services {
+  config: AppConfig;
+  executor: JobExecutor;
+  orm: Orm;
+  clock: Clock;
+  tokens: TokenService;
+  store: EngineStore;
+  processes: ProcessService;
+  /** Live engines kept between a case's commands (null: ENGINE_CACHE_MB=0). */
+  engines: EngineCache | null;
+  deployments: DeploymentService;
+  inbox: InboxService;
+  parameters: ParameterService;
+  /** Deployed DMN decisions: evaluation by key, listing, sources. */
+  decisions: DecisionService;
+  /** In-process workers of external-task topics (INPS, documents): start/stop in main/worker, drain() in tests. */
+  connectors: ConnectorRunner;
+  applications: ApplicationService;
+  documents: DocumentService;
+}
 
 export interface BuildOptions {
   clock?: Clock;

@@ -78,8 +78,14 @@ async function main() {
     await services.orm.close().catch(() => undefined);
     process.exit(0);
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  const onSignal = () => {
+    shutdown().catch((err: unknown) => {
+      console.error('Arresto non riuscito:', err);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 /** NODE_ENV=production and a demo-grade setting: one line per reason on stderr, exit code 78 (configuration error). */

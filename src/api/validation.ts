@@ -19,10 +19,10 @@ function parseWith<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T
     const fields = result.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message, code: i.code }));
     throw new ValidationError(`Dati non validi: ${fields.map((f) => `${f.field} (${f.message})`).join('; ')}`, { fields });
   }
-  return result.data;
+  return result.data as z.infer<T>;
 }
 
-export const belfiore = z.string().regex(/^[A-Z]\d{3}$/, 'codice Belfiore atteso (una lettera e tre cifre, es. F205)');
+export { belfiore } from '../shared/belfiore.js';
 export const variablesSchema = z.record(z.string().regex(/^[A-Za-z_][\w]*$/, 'nome di variabile non valido'), z.unknown());
 export const uuid = z.string().uuid('identificativo non valido');
 

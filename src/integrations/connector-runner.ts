@@ -168,7 +168,8 @@ export class ConnectorRunner {
     try {
       await this.report(task, outcome);
       return outcome.kind;
-    } catch (err) {
+    } catch (reportError) {
+      let err = reportError;
       if (outcome.kind !== 'failed' && !isGone(err)) {
         // The connector did its work but the process could not go on: a failure, so it surfaces as an incident.
         // A BPMN error no boundary event catches will not be caught next time either: incident at once.

@@ -131,7 +131,7 @@ export async function seedDemoCases(services: Services, travel: TimeTravel): Pro
 async function advanceTo(services: Services, travel: TimeTravel, to: Date): Promise<void> {
   const conn = services.orm.em.fork().getConnection();
   for (let guard = 0; guard < 1000; guard++) {
-    const [next] = await conn.execute<Array<{ due: Date | string | null }>>('select min(due_at) as due from job where due_at <= ? and retries > 0 and locked_until is null', [to]);
+    const [next] = (await conn.execute('select min(due_at) as due from job where due_at <= ? and retries > 0 and locked_until is null', [to])) as Array<{ due: Date | string | null }>;
     if (!next?.due) break;
     const due = new Date(next.due);
     travel.set(due.getTime() > services.clock.now().getTime() ? due : services.clock.now());

@@ -13,7 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { Tenant, User } from '../db/entities/index.js';
-import type { Services } from '../api/context.js';
+import { demoOffices } from './demo-offices.js';
+import type { Services } from '../app-context.js';
 import type { Role } from '../auth/principal.js';
 
 export const DEMO_PASSWORD = 'demo1234';
@@ -67,6 +68,7 @@ export async function seedDemo(services: Services): Promise<{ users: string[] }>
   const users: string[] = [];
   for (const t of DEMO_TENANTS) em.persist(Object.assign(new Tenant(), { ...t, createdAt: now }));
   await em.flush();
+  em.persist(demoOffices(now));
   const addUser = (username: string, tenant: string | null, roles: Role[], groups: string[]) => {
     em.persist(Object.assign(new User(), { id: randomUUID(), username, passwordHash: hash, tenant, roles, groups, createdAt: now }));
     users.push(username);

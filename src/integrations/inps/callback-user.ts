@@ -9,8 +9,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { User } from '../../db/entities/index.js';
-import type { Services } from '../../api/context.js';
 import type { Orm } from '../../db/orm.js';
+import type { Clock } from '../../shared/clock.js';
 
 export interface CallbackUserResult {
   username: string;
@@ -20,7 +20,7 @@ export interface CallbackUserResult {
 }
 
 export async function ensureInpsCallbackUser(
-  services: Pick<Services, 'orm' | 'clock'>,
+  services: { orm: Orm; clock: Clock },
   opts: { username: string; password: string | null },
 ): Promise<CallbackUserResult> {
   const em = services.orm.em.fork();
@@ -45,6 +45,6 @@ export async function ensureInpsCallbackUser(
 export async function storedCallbackPassword(orm: Orm): Promise<string> {
   const conn = orm.em.fork().getConnection();
   await conn.execute(`insert into app_setting (key, value) values ('inps_callback_password', ?) on conflict (key) do nothing`, [randomBytes(18).toString('base64url')]);
-  const rows = await conn.execute<Array<{ value: string }>>(`select value from app_setting where key = 'inps_callback_password'`);
+  const rows = (await conn.execute(`select value from app_setting where key = 'inps_callback_password'`)) as Array<{ value: string }>;
   return rows[0]!.value;
 }

@@ -207,7 +207,7 @@ function extract(components: FormComponent[], scope: unknown, out: Record<string
       const list = valueAt(scope, segs);
       if (Array.isArray(list)) {
         setAt(out, segs, list.map((item) => {
-          if (!isPlainObject(item)) return item;
+          if (!isPlainObject(item)) return item as unknown;
           const sub: Record<string, unknown> = {};
           extract(c.components ?? [], item, sub, root);
           return sub;

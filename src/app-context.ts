@@ -66,6 +66,8 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     functionsFor: (_tenant, settings, clock) => calendarFunctions(calendarFor(settings), clock),
     parameters: (key, tenant, override) => parameters.resolveWith(key, tenant, override as never),
     engines: engines ?? undefined,
+    // Declared outputs of the in-process connectors (connectorRegistry is built below, read at completion time).
+    topicOutputs: (topic) => connectorRegistry.get(topic)?.outputs,
   });
   const tokens = new TokenService(await jwtSecret(orm), clock);
   const executor = new JobExecutor(new SqlJobQueue(orm), store, processes, clock, {

@@ -74,13 +74,16 @@ test.before(async () => {
 });
 test.after(async () => app.close());
 
+/** The variables the test workers send: the service task declares them as its outputs (issue 11: undeclared ones are refused). */
+const OUTPUTS = `<bpmn:extensionElements><camunda:inputOutput>${['esito', 'punteggio', 'rapporto', 'dettaglio', 'idoneo', 'dataEsito', 'protocollo', 'protocolloInps', 'motivo', 'x', 'doc'].map((n) => `<camunda:outputParameter name="${n}">\${${n}}</camunda:outputParameter>`).join('')}</camunda:inputOutput></bpmn:extensionElements>`;
+
 /** start → external service task (topic) → user task "after" → end */
 function externalModel(key: string, topic: string): string {
   return bpmnProcess(
     key,
     `    <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ext" />
-    <bpmn:serviceTask id="ext" name="Verifica INPS" camunda:type="external" camunda:topic="${topic}" />
+    <bpmn:serviceTask id="ext" name="Verifica INPS" camunda:type="external" camunda:topic="${topic}">${OUTPUTS}</bpmn:serviceTask>
     <bpmn:sequenceFlow id="f2" sourceRef="ext" targetRef="after" />
     <bpmn:userTask id="after" name="Dopo la verifica" camunda:candidateGroups="g1" />
     <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="end" />
@@ -94,7 +97,7 @@ function errorModel(key: string, topic: string): string {
     key,
     `    <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ext" />
-    <bpmn:serviceTask id="ext" name="Verifica ISEE" camunda:type="external" camunda:topic="${topic}" />
+    <bpmn:serviceTask id="ext" name="Verifica ISEE" camunda:type="external" camunda:topic="${topic}">${OUTPUTS}</bpmn:serviceTask>
     <bpmn:sequenceFlow id="f2" sourceRef="ext" targetRef="after" />
     <bpmn:userTask id="after" name="ISEE valido" camunda:candidateGroups="g1" />
     <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="end" />

@@ -276,7 +276,8 @@ function toCamunda(err: unknown): { status: number; type: string; message: strin
     switch (err.status) {
       case 400:
       case 422:
-        return { ...base, status: 400, type: 'InvalidRequestException' };
+        // VARIABLES_NOT_ALLOWED keeps its 422 (issue 11): the worker sent variables its task does not declare.
+        return { ...base, status: err.code === 'VARIABLES_NOT_ALLOWED' ? 422 : 400, type: 'InvalidRequestException' };
       case 401:
         return { ...base, status: 401, type: 'AuthenticationException' };
       case 403:

@@ -10,6 +10,7 @@ import { databaseStatus } from '../db/orm.js';
 import { errorMiddleware } from './error-middleware.js';
 import { bodyGuard, urlGuard } from './input-guard.js';
 import { securityHeaders } from './security-headers.js';
+import { uploadGate } from './upload-gate.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { authenticate } from './auth-middleware.js';
 import type { Services } from './context.js';
@@ -40,10 +41,11 @@ export function createApp(services: Services, logger: Logger = createLogger()): 
   app.use(errorMiddleware(logger));
   app.use(securityHeaders());
   app.use(urlGuard());
+  const auth = authenticate(services);
+  app.use(uploadGate(auth, services.config.maxUploadBytes)); // role check before any upload is read
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: `${Math.ceil(services.config.maxUploadBytes / 1024)}kb`, encoding: 'utf-8' }));
   app.use(bodyGuard());
 
-  const auth = authenticate(services);
   const root = new Router();
   // Anonymous callers learn only up/down; an admin also sees the driver and the server's time.
   root.get('/health', async (ctx) => {

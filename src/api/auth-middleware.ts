@@ -2,7 +2,8 @@
 import type { Context, Next } from 'koa';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors.js';
 import { isServiceAccount, type Principal, type Role } from '../auth/principal.js';
-import { verifyPassword } from '../auth/passwords.js';
+import { checkPassword, loginGuardFor } from '../auth/credentials.js';
+import { isSafeString } from './input-guard.js';
 import { User } from '../db/entities/index.js';
 import type { Services } from './context.js';
 
@@ -18,8 +19,9 @@ export function authenticate(services: Services, opts: { serviceAccounts?: boole
     } else if (/^Basic\s+/i.test(header)) {
       const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
       const sep = decoded.indexOf(':');
-      const candidate = sep > 0 ? await em.findOne(User, { username: decoded.slice(0, sep), active: true }) : null;
-      if (candidate && (await verifyPassword(decoded.slice(sep + 1), candidate.passwordHash))) user = candidate;
+      if (sep <= 0 || !isSafeString(decoded)) throw new UnauthorizedError('Credenziali non valide', 'INVALID_CREDENTIALS');
+      // Same guard and timing as the login route (brute-force limits, dummy hash for a missing user).
+      user = await checkPassword(services.orm, loginGuardFor(services), decoded.slice(0, sep), decoded.slice(sep + 1), ctx.ip);
     } else {
       throw new UnauthorizedError('Autenticazione richiesta: usare Authorization: Bearer <token>', 'AUTH_REQUIRED');
     }

@@ -78,7 +78,10 @@ export function errorMiddleware(logger: Logger) {
 }
 
 function toHttp(err: unknown): { status: number; code: string; message: string; details?: unknown; retryAfter?: number } {
-  if (err instanceof DomainError) return { status: err.status, code: err.code, message: err.message, details: err.details };
+  if (err instanceof DomainError) {
+    const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    return { status: err.status, code: err.code, message: err.message, details: err.details, ...(typeof retryAfter === 'number' ? { retryAfter } : {}) };
+  }
   if (isDatabaseUnavailable(err)) return { status: 503, code: 'DATABASE_UNAVAILABLE', message: 'Database momentaneamente non raggiungibile: riprovare tra poco', retryAfter: DATABASE_RETRY_AFTER_SECONDS };
   if (isDatabaseDataError(err)) return { status: 400, code: 'INVALID_VALUE', message: 'Un valore della richiesta non è accettabile (fuori intervallo o con caratteri non ammessi)' };
   const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; code?: string; field?: string };

@@ -2,9 +2,7 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
-import { UnauthorizedError } from '../../shared/errors.js';
-import { verifyPassword } from '../../auth/passwords.js';
-import { User } from '../../db/entities/index.js';
+import { checkPassword, loginGuardFor } from '../../auth/credentials.js';
 import { parseBody } from '../validation.js';
 import type { Services } from '../context.js';
 import { toPrincipal } from '../auth-middleware.js';
@@ -15,8 +13,7 @@ export function authRoutes(services: Services, authenticated: Middleware) {
   const router = new Router();
   router.post('/auth/login', async (ctx) => {
     const { username, password } = parseBody(loginSchema, ctx.request.body);
-    const user = await services.orm.em.fork().findOne(User, { username, active: true });
-    if (!user || !(await verifyPassword(password, user.passwordHash))) throw new UnauthorizedError('Nome utente o password errati', 'INVALID_CREDENTIALS');
+    const user = await checkPassword(services.orm, loginGuardFor(services), username, password, ctx.ip);
     const { token, expiresAt } = await services.tokens.issue(user.id);
     const p = toPrincipal(user);
     ctx.body = { token, tokenType: 'Bearer', expiresAt, user: { username: p.username, tenant: p.tenant, roles: p.roles, groups: p.groups } };

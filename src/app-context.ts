@@ -72,6 +72,8 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
   const tokens = new TokenService(await jwtSecret(orm), clock);
   const executor = new JobExecutor(new SqlJobQueue(orm), store, processes, clock, {
     workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    nodeId: hostname(),
+    lockMs: config.jobLeaseMs,
     pollMs: config.jobPollMs,
     // PGlite is one session: concurrent transactions would interleave on it.
     concurrency: orm.config.get('driver')?.name?.includes('PGlite') ? 1 : config.jobConcurrency,

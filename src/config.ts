@@ -23,6 +23,8 @@ export interface AppConfig {
   /** Run the job executor inside the server (JOB_EXECUTOR=false leaves it to `npm run worker`). */
   jobExecutor: boolean;
   jobPollMs: number;
+  /** Lease of a job being run, renewed while it runs (JOB_LEASE_MS, default 30000): how long a killed process holds its jobs. */
+  jobLeaseMs: number;
   /** Jobs one process runs at the same time (JOB_CONCURRENCY, default 1; PGlite always 1). */
   jobConcurrency: number;
   /** Memory for live engines kept between a case's commands, in bytes (ENGINE_CACHE_MB, default 128; 0 turns the cache off). */
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxUploadBytes: Number(env.MAX_UPLOAD_BYTES || 5 * 1024 * 1024),
     jobExecutor: !/^(false|0|no)$/i.test(env.JOB_EXECUTOR ?? 'true'),
     jobPollMs: Number(env.JOB_POLL_MS || 1000),
+    jobLeaseMs: intSetting('JOB_LEASE_MS', env.JOB_LEASE_MS, 30_000, 1000),
     jobConcurrency: intSetting('JOB_CONCURRENCY', env.JOB_CONCURRENCY, 1, 1),
     engineCacheBytes: intSetting('ENGINE_CACHE_MB', env.ENGINE_CACHE_MB, 128, 0) * 1024 * 1024,
     connectors: !/^(false|0|no)$/i.test(env.CONNECTORS ?? 'true'),

@@ -14,6 +14,7 @@ import { openDatabase, type Orm } from './db/orm.js';
 import { OrmEngineStore } from './db/engine-store.js';
 import { AppSetting } from './db/entities/index.js';
 import { TokenService } from './auth/tokens.js';
+import { loadSigningKeys } from './auth/signing-keys.js';
 import { ProcessService } from './engine/process-service.js';
 import { DeploymentService } from './services/deployment.service.js';
 import { InboxService } from './tasks/inbox.service.js';
@@ -69,7 +70,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     // Declared outputs of the in-process connectors (connectorRegistry is built below, read at completion time).
     topicOutputs: (topic) => connectorRegistry.get(topic)?.outputs,
   });
-  const tokens = new TokenService(await jwtSecret(orm), clock);
+  const tokens = new TokenService(loadSigningKeys({ dataDir: config.dataDir, privateKeyPem: config.jwtPrivateKey, previousPublicKeysPem: config.jwtPreviousPublicKeys }), clock);
   const executor = new JobExecutor(new SqlJobQueue(orm), store, processes, clock, {
     workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     nodeId: hostname(),
@@ -118,11 +119,4 @@ function calendarFor(settings: Record<string, unknown>): WorkingCalendar {
     calendars.set(key, calendar);
   }
   return calendar;
-}
-
-async function jwtSecret(orm: Orm): Promise<string> {
-  const em = orm.em.fork();
-  await em.getConnection().execute(`insert into app_setting (key, value) values ('jwt_secret', ?) on conflict (key) do nothing`, [TokenService.newSecret()]);
-  const row = await em.findOneOrFail(AppSetting, { key: 'jwt_secret' });
-  return row.value;
 }

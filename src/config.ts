@@ -42,6 +42,10 @@ export interface AppConfig {
   /** The service account INPS posts outcomes with (role `inps`); password generated and printed when unset. */
   inpsCallbackUser: string;
   inpsCallbackPassword: string | null;
+  /** JWT signing key, Ed25519 private key in PEM (JWT_PRIVATE_KEY); null: the key file <dataDir>/keys/jwt-ed25519.pem. */
+  jwtPrivateKey: string | null;
+  /** Earlier JWT keys still accepted after a rotation, public keys in PEM (JWT_PREVIOUS_PUBLIC_KEYS). */
+  jwtPreviousPublicKeys: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -89,6 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inpsSimPort,
     inpsCallbackUser: env.INPS_CALLBACK_USER?.trim() || 'inps',
     inpsCallbackPassword: env.INPS_CALLBACK_PASSWORD || null,
+    jwtPrivateKey: env.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n') || null,
+    jwtPreviousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS?.replace(/\\n/g, '\n') || null,
   });
 }
 

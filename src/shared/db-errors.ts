@@ -8,7 +8,7 @@
 /** SQLSTATE classes/codes meaning the server cannot be reached or is going away. */
 const UNAVAILABLE_SQLSTATE = /^(08|57P0[1-4]|53300|3D000)/;
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
-const UNAVAILABLE_MESSAGE = /Connection terminated|Timeout acquiring a connection|connection is insecure|Client has encountered a connection error|terminating connection|the database system is (starting up|shutting down)|Client was closed|Cannot use a pool after calling end/i;
+const UNAVAILABLE_MESSAGE = /^aborted$|Unable to acquire a connection|Client was closed and is not queryable|Connection terminated|Timeout acquiring a connection|connection is insecure|Client has encountered a connection error|terminating connection|the database system is (starting up|shutting down)|Client was closed|Cannot use a pool after calling end/i;
 
 function chain(err: unknown): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];

@@ -631,6 +631,7 @@ test('incidents API: a job incident retry gives the job its retries back, due no
   assert.is(badBody.status, 422);
 
   app.clock.advance(3_600_000);
+  for (const u of [admin, s.op]) await u.refresh(); // tokens live 60 minutes
   const retried = await admin.post(`/api/v1/incidents/${incidentId}/retry`, { retries: 3 });
   assert.is(retried.status, 200, JSON.stringify(retried.body));
   assert.is(retried.body.status, 'resolved');

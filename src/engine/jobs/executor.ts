@@ -19,6 +19,7 @@
  */
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
+import { safeErrorFields } from '../../shared/logger.js';
 import type { ProcessService } from '../process-service.js';
 import type { EngineStore, JobQueue, JobRecord, EngineTx } from '../store.js';
 import { payloadIntervals, retryAt } from './retry-cycle.js';
@@ -102,7 +103,7 @@ export class JobExecutor {
   async renew(): Promise<void> {
     if (!this.held.size) return;
     const until = new Date(this.clock.now().getTime() + this.leaseMs);
-    await this.queue.renew([...this.held], this.opts.workerId, until).catch((err: unknown) => this.opts.log?.(`rinnovo dei lease non riuscito: ${(err as Error).message}`));
+    await this.queue.renew([...this.held], this.opts.workerId, until).catch((err: unknown) => this.opts.log?.(`rinnovo dei lease non riuscito: ${describe(err)}`));
   }
 
   /** Releases the leases left by this node's earlier incarnations (a restart after kill -9): their jobs run at once. */
@@ -137,7 +138,7 @@ export class JobExecutor {
         this.running = this.drain(20).then(() => undefined);
         await this.running;
       } catch (err) {
-        this.opts.log?.(`job executor: ${(err as Error).message}`);
+        this.opts.log?.(`job executor: ${describe(err)}`);
       } finally {
         this.running = null;
         if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollMs ?? 1000);
@@ -191,8 +192,20 @@ export class JobExecutor {
         const { backoffMs } = this.opts;
         const due = (attempt: number, payload: unknown) => (backoffMs ? new Date(now.getTime() + backoffMs(attempt)) : retryAt(now, attempt, payloadIntervals(payload)));
         const { incident } = await this.queue.fail(id, workerId, (err as Error).message ?? String(err), due, now);
-        this.opts.log?.(`job ${id} failed${incident ? ' (incident opened)' : ''}: ${(err as Error).message}`);
+        this.opts.log?.(`job ${id} failed${incident ? ' (incident opened)' : ''}: ${describe(err)}`);
       }
     }
   }
+}
+
+/**
+ * What the log may say about an error: a domain error's code and message
+ * (written by us, no case data), otherwise only its class and code — a
+ * database error's message carries SQL and values (the job row keeps the
+ * full text for the incident).
+ */
+function describe(err: unknown): string {
+  if (err instanceof DomainError) return `${err.code}: ${err.message}`;
+  const { errorClass, errorCode } = safeErrorFields(err);
+  return errorCode ? `${errorClass} (${errorCode})` : errorClass;
 }

@@ -31,7 +31,10 @@ class UploadRefused extends DomainError {}
 export function uploadGate(auth: Middleware, maxBytes: number): Middleware {
   return async (ctx: Context, next: Next) => {
     const route = UPLOAD_ROUTES.find((r) => r.method === ctx.method && r.path.test(ctx.path));
-    if (!route) return next();
+    if (!route) {
+      await next();
+      return;
+    }
     try {
       await auth(ctx, () => {
         requireRole(ctx.state.user, ...route.roles);

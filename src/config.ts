@@ -40,6 +40,8 @@ export interface AppConfig {
   /** The service account INPS posts outcomes with (role `inps`); password generated and printed when unset. */
   inpsCallbackUser: string;
   inpsCallbackPassword: string | null;
+  /** Browser sessions end after this many minutes without a request (WEB_SESSION_IDLE_MINUTES, default 30). */
+  webSessionIdleMinutes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inpsSimPort,
     inpsCallbackUser: env.INPS_CALLBACK_USER?.trim() || 'inps',
     inpsCallbackPassword: env.INPS_CALLBACK_PASSWORD || null,
+    webSessionIdleMinutes: intSetting('WEB_SESSION_IDLE_MINUTES', env.WEB_SESSION_IDLE_MINUTES, 30, 1),
   });
 }
 

@@ -4,6 +4,7 @@
  * demo on an empty database and serves the API.
  */
 import { loadConfig } from './config.js';
+import { ensureAssets } from './web/assets.js';
 import { buildServices } from './app-context.js';
 import { createApp } from './api/app.js';
 import { deployProcessesDir, ensureAdmin } from './seed/bootstrap.js';
@@ -22,6 +23,7 @@ async function main() {
     console.warn(`\n!!! CLOCK_OFFSET=${config.clockOffset}: il server lavora con l'orologio spostato di ${config.clockOffsetMs / 86_400_000} giorni !!!\n`);
   }
   console.log(config.databaseUrl ? 'Database: PostgreSQL (DATABASE_URL)' : `Database: PGlite embedded in ${config.dataDir}`);
+  if (await ensureAssets()) console.log('Bundle delle pagine ricostruiti (public/assets/)');
   const services = await buildServices(config);
   const empty = await isDatabaseEmpty(services);
   const admin = await ensureAdmin(services, config.adminPassword);

@@ -28,12 +28,14 @@ import { applicationRoutes } from './routes/applications.routes.js';
 import { subjectRoutes } from './routes/subjects.routes.js';
 import { inpsRoutes } from './routes/inps.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
+import { webApp } from '../web/web.routes.js';
 
 export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
   const app = new Koa();
   app.proxy = true;
   app.silent = true;
   app.use(errorMiddleware(log));
+  app.use(webApp(services, log)); // the browser application (pages at /, static files); API paths pass through
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: `${Math.ceil(services.config.maxUploadBytes / 1024)}kb`, encoding: 'utf-8' }));
 
   const root = new Router();

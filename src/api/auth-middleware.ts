@@ -5,6 +5,7 @@ import { isServiceAccount, type Principal, type Role } from '../auth/principal.j
 import { verifyPassword } from '../auth/passwords.js';
 import { User } from '../db/entities/index.js';
 import type { Services } from './context.js';
+import { checkCsrf, hasSessionCookie, sessionUser } from '../web/web-auth.js';
 
 /** `serviceAccounts`: the route is one of the few a service account (role `inps`) may call; elsewhere they get 403. */
 export function authenticate(services: Services, opts: { serviceAccounts?: boolean } = {}) {
@@ -20,6 +21,14 @@ export function authenticate(services: Services, opts: { serviceAccounts?: boole
       const sep = decoded.indexOf(':');
       const candidate = sep > 0 ? await em.findOne(User, { username: decoded.slice(0, sep), active: true }) : null;
       if (candidate && (await verifyPassword(decoded.slice(sep + 1), candidate.passwordHash))) user = candidate;
+    } else if (hasSessionCookie(ctx)) {
+      // The browser application calls the API with its session cookie: CSRF token required on writes.
+      const s = await sessionUser(services, ctx);
+      if (!s) throw new UnauthorizedError('Sessione scaduta: accedere di nuovo', 'SESSION_EXPIRED');
+      checkCsrf(ctx, s.session);
+      if (isServiceAccount(s.principal)) throw new ForbiddenError('Utenza di servizio: può chiamare solo gli endpoint a lei riservati', 'SERVICE_ACCOUNT');
+      ctx.state.user = s.principal;
+      return next();
     } else {
       throw new UnauthorizedError('Autenticazione richiesta: usare Authorization: Bearer <token>', 'AUTH_REQUIRED');
     }

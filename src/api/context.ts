@@ -15,6 +15,7 @@ import type { DecisionService } from '../decisions/decision.service.js';
 import type { ConnectorRunner } from '../integrations/connector-runner.js';
 import type { ApplicationService } from '../applications/application.service.js';
 import type { DocumentService } from '../documents/document.service.js';
+import type { SessionService } from '../web/session.service.js';
 
 export interface Services {
   config: AppConfig;
@@ -35,6 +36,8 @@ export interface Services {
   connectors: ConnectorRunner;
   applications: ApplicationService;
   documents: DocumentService;
+  /** Browser sessions of the web application (cookie + CSRF token). */
+  sessions: SessionService;
 }
 
 export interface AppState {

@@ -5,7 +5,7 @@
  * shows it with the current values, and its completion is validated against it
  * before anything is written.
  */
-import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import type { EntityManager, FilterQuery, FindOptions } from '@mikro-orm/core';
 import type { Clock } from '../shared/clock.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { hasRole, tenantScope, type Principal } from '../auth/principal.js';
@@ -26,6 +26,15 @@ export interface TaskForm {
   schema: FormSchema;
   /** Current values of the process variables bound by the form's fields. */
   data: Record<string, unknown>;
+  /** The draft saved on the task (Salva bozza), if any: the values to show instead of `data`. */
+  draft: TaskDraft | null;
+}
+
+/** Values of a task's form saved without completing it; one per task, discarded when the task completes. */
+export interface TaskDraft {
+  data: Record<string, unknown>;
+  updatedBy: string;
+  updatedAt: Date;
 }
 
 export interface TaskQuery {
@@ -39,10 +48,23 @@ export interface TaskQuery {
   status?: 'open' | 'completed' | 'cancelled' | 'all';
   dueBefore?: Date;
   dueAfter?: Date;
+  /** Unassigned tasks the caller may claim (candidate user, or one of their groups). */
+  claimable?: boolean;
+  /** Text on the case: part of the protocollo, the applicant's codice fiscale, or their surname (and name). */
+  text?: string;
   sort?: 'due' | 'created' | 'priority';
   order?: 'asc' | 'desc';
   limit: number;
   offset: number;
+  /** false: skip the total (the caller counts otherwise, e.g. the inbox tabs); total is then -1. */
+  count?: boolean;
+}
+
+/** Open tasks per inbox tab: assigned to the caller, claimable by them, all they can see. */
+export interface InboxCounts {
+  mine: number;
+  claimable: number;
+  all: number;
 }
 
 const SORT_COLUMN = { due: 'dueAt', created: 'createdAt', priority: 'priority' } as const;
@@ -63,9 +85,20 @@ export class InboxService {
     if (q.status !== 'all') where.status = q.status ?? 'open';
     if (q.assignee) where.assignee = q.assignee === 'me' ? p.username : q.assignee;
     if (q.candidateGroup) where.candidateGroups = { $overlap: [q.candidateGroup] };
+    const and: Array<FilterQuery<Task>> = [];
     if (q.mine) {
-      where.$or = [{ assignee: p.username }, { assignee: null, candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ assignee: null, candidateGroups: { $overlap: p.groups } }] : [])];
+      and.push({ $or: [{ assignee: p.username }, { assignee: null, candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ assignee: null, candidateGroups: { $overlap: p.groups } }] : [])] });
     }
+    if (q.claimable) {
+      where.assignee = null;
+      and.push({ $or: [{ candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ candidateGroups: { $overlap: p.groups } }] : [])] });
+    }
+    if (q.text?.trim()) {
+      const text = q.text.trim();
+      const instances = await this.instancesOfApplicant(scope, text);
+      and.push({ $or: [{ businessKey: { $ilike: `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` } }, ...(instances.length ? [{ instanceId: { $in: instances } }] : [])] });
+    }
+    if (and.length) where.$and = and;
     if (q.processKey) where.definitionKey = q.processKey;
     if (q.elementId) where.elementId = q.elementId;
     if (q.businessKey) where.businessKey = q.businessKey;
@@ -73,12 +106,40 @@ export class InboxService {
     if (q.dueBefore || q.dueAfter) where.dueAt = { ...(q.dueBefore ? { $lt: q.dueBefore } : {}), ...(q.dueAfter ? { $gt: q.dueAfter } : {}) };
     const column = SORT_COLUMN[q.sort ?? 'created'];
     const order = q.order ?? (q.sort === 'priority' ? 'desc' : 'asc');
-    const [items, total] = await this.em.fork().findAndCount(Task, where, {
+    const options: FindOptions<Task> = {
       orderBy: [{ [column]: order === 'asc' ? 'asc nulls last' : 'desc nulls last' }, { createdAt: 'asc' }, { id: 'asc' }],
       limit: q.limit,
       offset: q.offset,
-    });
+    };
+    if (q.count === false) return { items: await this.em.fork().find(Task, where, options), total: -1 };
+    const [items, total] = await this.em.fork().findAndCount(Task, where, options);
     return { items, total };
+  }
+
+  /** The open tasks of each inbox tab, counted in one statement over the comune's open tasks (index-only). */
+  async counts(p: Principal): Promise<InboxCounts> {
+    const scope = tenantScope(p);
+    const [row] = (await this.em.fork().getConnection().execute(
+      `select count(*) filter (where assignee = ?)::int as mine,
+              count(*) filter (where assignee is null and (? = any(candidate_users) or candidate_groups && ?::text[]))::int as claimable,
+              count(*)::int as "all"
+         from task where status = 'open'${scope ? ' and tenant = ?' : ''}`,
+      [p.username, p.username, pgTextArray(p.groups), ...(scope ? [scope] : [])],
+    )) as Array<InboxCounts>;
+    return { mine: Number(row?.mine ?? 0), claimable: Number(row?.claimable ?? 0), all: Number(row?.all ?? 0) };
+  }
+
+  /** Cases whose applicant matches the text: codice fiscale (exact), surname, "surname name" or "name surname" (prefix). */
+  private async instancesOfApplicant(scope: string | null, text: string): Promise<string[]> {
+    const like = `${text.toLowerCase().replace(/\s+/g, ' ').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = (await this.em.fork().getConnection().execute(
+      `select sc.instance_id as id from subject_case sc join subject s on s.id = sc.subject_id
+        where sc.role = 'richiedente'${scope ? ' and sc.tenant = ? and s.tenant = ?' : ''}
+          and (s.codice_fiscale = ? or lower(s.cognome) like ? or lower(s.cognome || ' ' || s.nome) like ? or lower(s.nome || ' ' || s.cognome) like ?)
+        limit 1000`,
+      [...(scope ? [scope, scope] : []), text.toUpperCase(), like, like, like],
+    )) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
   }
 
   async get(p: Principal, id: string): Promise<Task> {
@@ -132,6 +193,7 @@ export class InboxService {
         checkCanComplete(p, task);
         await this.validateAgainstForm(tx, task, variables);
         await this.processes.completeTask(tx, task, variables, { username: p.username });
+        await entityManagerOf(tx).getConnection().execute('delete from task_draft where task_id = ?', [task.id]);
         return task;
       },
       { withInstance: true },
@@ -147,7 +209,46 @@ export class InboxService {
       throw new NotFoundError(task.formKey ? `Modulo "${task.formKey}" del task` : 'Modulo del task', id, 'FORM_NOT_FOUND');
     }
     const instance = await em.findOne(ProcessInstance, { id: task.instanceId, tenant: task.tenant });
-    return { formKey: task.formKey!, formId: form.formId, source: form.source, tenant: form.tenant, schema: form.schema, data: extractFormData(form.schema, instance?.variables ?? {}) };
+    const draft = task.status === 'open' ? await this.readDraft(task.id) : null;
+    return { formKey: task.formKey!, formId: form.formId, source: form.source, tenant: form.tenant, schema: form.schema, data: extractFormData(form.schema, instance?.variables ?? {}), draft };
+  }
+
+  /** The task's draft (404 DRAFT_NOT_FOUND when there is none). */
+  async getDraft(p: Principal, id: string): Promise<TaskDraft> {
+    const task = await this.get(p, id);
+    const draft = await this.readDraft(task.id);
+    if (!draft) throw new NotFoundError('Bozza del task', id, 'DRAFT_NOT_FOUND');
+    return draft;
+  }
+
+  /** Saves (replaces) the task's draft: the task must be open and the caller allowed to complete it. Not validated: a draft may be incomplete. */
+  async saveDraft(p: Principal, id: string, data: Record<string, unknown>): Promise<TaskDraft> {
+    const now = this.clock.now();
+    await this.onOpenTask(p, id, async (tx, task) => {
+      checkCanComplete(p, task);
+      await entityManagerOf(tx).getConnection().execute(
+        `insert into task_draft (task_id, tenant, data, updated_by, updated_at) values (?, ?, ?::jsonb, ?, ?)
+           on conflict (task_id) do update set data = excluded.data, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+        [task.id, task.tenant, JSON.stringify(data), p.username, now],
+      );
+      return task;
+    });
+    return { data, updatedBy: p.username, updatedAt: now };
+  }
+
+  /** Discards the task's draft (idempotent for an open task the caller may complete). */
+  async deleteDraft(p: Principal, id: string): Promise<void> {
+    await this.onOpenTask(p, id, async (tx, task) => {
+      checkCanComplete(p, task);
+      await entityManagerOf(tx).getConnection().execute('delete from task_draft where task_id = ?', [task.id]);
+      return task;
+    });
+  }
+
+  private async readDraft(taskId: string): Promise<TaskDraft | null> {
+    const [row] = (await this.em.fork().getConnection().execute('select data, updated_by as "updatedBy", updated_at as "updatedAt" from task_draft where task_id = ?', [taskId])) as Array<{ data: Record<string, unknown> | string; updatedBy: string; updatedAt: Date | string }>;
+    if (!row) return null;
+    return { data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data, updatedBy: row.updatedBy, updatedAt: new Date(row.updatedAt) };
   }
 
   /** 422 FORM_VALIDATION_FAILED when the submission does not fit the task's form (a task without one accepts anything). */
@@ -177,6 +278,11 @@ export class InboxService {
     tx.addHistory({ tenant: task.tenant, instanceId: task.instanceId, at: now, type, elementId: task.elementId, elementName: task.name, taskId: task.id, userName: p.username, details: { assignee: username, previous } });
     return task;
   }
+}
+
+/** A PostgreSQL array literal for a raw-SQL parameter (`?::text[]`, `?::uuid[]`): the driver would inline a JS array as a list. */
+export function pgTextArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
 
 function checkCanComplete(p: Principal, task: TaskRecord): void {

@@ -1,0 +1,218 @@
+/**
+ * Browser island of the task page: renders the task's form-js schema with the
+ * form-js viewer, prefilled with the case's values (or the saved draft);
+ * «Completa» posts the values to /api/v1/tasks/{id}/complete and shows the
+ * server's 422 messages beside their fields (the values typed stay), with a
+ * summary on top that links to them and takes the focus; «Salva bozza» PUTs
+ * /api/v1/tasks/{id}/draft. The rules are the server's: the viewer's own
+ * validation is switched off so every message is the engine's, in Italian.
+ */
+import { Form } from '@bpmn-io/form-js-viewer';
+import '@bpmn-io/form-js-viewer/dist/assets/form-js.css';
+
+interface IslandData {
+  taskId: string;
+  schema: Record<string, unknown> | null;
+  data: Record<string, unknown>;
+  canComplete: boolean;
+  csrf: string;
+}
+interface FieldError {
+  field: string;
+  message: string;
+}
+interface FieldInstance {
+  id: string;
+  valuePath: Array<string | number>;
+  indexes?: Record<string, number>;
+}
+
+/** The viewer's own texts, in Italian (those a case officer can meet). */
+const IT: Record<string, string> = {
+  'Add new': 'Aggiungi',
+  Collapse: 'Comprimi',
+  'Expand all ({value})': 'Espandi tutto ({value})',
+  Search: 'Cerca',
+  'No results': 'Nessun risultato',
+  'Remove tag': 'Rimuovi',
+  'Next page': 'Pagina successiva',
+  'Previous page': 'Pagina precedente',
+  '{page} of {total}': '{page} di {total}',
+  'Nothing to show.': 'Niente da mostrare.',
+  'No content to show.': 'Nessun contenuto.',
+  'All values selected': 'Tutti i valori selezionati',
+  'Skip to search': 'Vai alla ricerca',
+  Increment: 'Aumenta',
+  Decrement: 'Diminuisci',
+  'No files selected': 'Nessun file selezionato',
+  '{value} files selected': '{value} file selezionati',
+  'Date and time must both be entered.': 'Inserire sia la data sia l\'ora.',
+};
+
+function translate(template: string, replacements: Record<string, string> = {}): string {
+  return (IT[template] ?? template).replace(/{([^}]+)}/g, (_, key: string) => replacements[key] ?? `{${key}}`);
+}
+const noClientValidation = { validateField: () => [], validateFieldInstance: () => [] };
+
+const cfg = JSON.parse(document.getElementById('dati-modulo')!.textContent || '{}') as IslandData;
+const container = document.getElementById('modulo-attivita');
+const summary = document.getElementById('riepilogo-errori')!;
+const status = document.getElementById('esito-modulo')!;
+const completeButton = document.getElementById('completa') as HTMLButtonElement | null;
+const draftButton = document.getElementById('salva-bozza') as HTMLButtonElement | null;
+
+let form: Form | null = null;
+if (cfg.schema && container) {
+  container.textContent = '';
+  form = new Form({ container, additionalModules: [{ translate: ['value', translate], validator: ['value', noClientValidation] }] });
+  await form.importSchema(cfg.schema, cfg.data);
+  container.querySelector('form')?.setAttribute('novalidate', '');
+  // Enter in a field must not complete the task: only the «Completa» button does.
+  container.querySelector('form')?.addEventListener('submit', (e) => e.preventDefault(), true);
+}
+if (completeButton) completeButton.disabled = false;
+if (draftButton) draftButton.disabled = false;
+
+completeButton?.addEventListener('click', () => void complete());
+draftButton?.addEventListener('click', () => void saveDraft());
+
+function values(): Record<string, unknown> {
+  return form ? (form.submit().data as Record<string, unknown>) : {};
+}
+
+async function call(method: string, path: string, body: unknown): Promise<{ ok: boolean; status: number; body: any }> {
+  const res = await fetch(path, { method, credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': cfg.csrf, accept: 'application/json' }, body: JSON.stringify(body) });
+  let parsed: unknown = null;
+  try {
+    parsed = await res.json();
+  } catch {
+    /* no body */
+  }
+  return { ok: res.ok, status: res.status, body: parsed };
+}
+
+async function complete(): Promise<void> {
+  busy(true, 'Invio in corso…');
+  try {
+    const r = await call('POST', `/api/v1/tasks/${cfg.taskId}/complete`, { variables: values() });
+    if (r.ok) {
+      window.location.assign(`/attivita/${cfg.taskId}`);
+      return;
+    }
+    const fields: FieldError[] = r.status === 422 && Array.isArray(r.body?.error?.details?.fields) ? r.body.error.details.fields : [];
+    showErrors(fields, fields.length ? null : message(r));
+  } catch {
+    showErrors([], 'Non è stato possibile contattare il server: controlla la connessione e riprova.');
+  } finally {
+    busy(false);
+  }
+}
+
+async function saveDraft(): Promise<void> {
+  busy(true, 'Salvataggio della bozza…');
+  try {
+    const r = await call('PUT', `/api/v1/tasks/${cfg.taskId}/draft`, { data: values() });
+    if (r.ok) {
+      clearErrors();
+      const at = new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(r.body.updatedAt)).replace(',', '');
+      status.innerHTML = '';
+      const box = document.createElement('div');
+      box.className = 'alert alert-success mb-0';
+      box.textContent = `Bozza salvata il ${at}. L'attività resta aperta.`;
+      status.append(box);
+    } else {
+      showErrors([], message(r));
+    }
+  } catch {
+    showErrors([], 'Non è stato possibile contattare il server: controlla la connessione e riprova.');
+  } finally {
+    busy(false);
+  }
+}
+
+function message(r: { status: number; body: any }): string {
+  const text = typeof r.body?.error?.message === 'string' ? r.body.error.message : 'errore imprevisto';
+  if (r.status === 401) return 'La sessione è scaduta: accedi di nuovo (i dati non salvati andranno persi).';
+  return `Non è stato possibile completare l'operazione: ${text}`;
+}
+
+function busy(on: boolean, text?: string) {
+  for (const b of [completeButton, draftButton]) if (b) b.disabled = on;
+  if (on && text) status.textContent = text;
+  else if (!on && status.textContent === 'Invio in corso…') status.textContent = '';
+}
+
+/** Server field path of a form field instance: `a.b`, `list[1].c`. */
+function pathOf(i: FieldInstance): string {
+  return i.valuePath.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function showErrors(fields: FieldError[], general: string | null) {
+  status.textContent = '';
+  summary.innerHTML = '';
+  const title = document.createElement('p');
+  title.className = 'mb-1';
+  title.innerHTML = '<strong></strong>';
+  title.firstElementChild!.textContent = general ?? 'Non è stato possibile completare l\'attività: correggi i campi indicati.';
+  summary.append(title);
+  if (fields.length && form) {
+    const instances = (form.get('formFieldInstanceRegistry') as { getAllKeyed(): FieldInstance[] }).getAllKeyed();
+    const registry = form.get('formFieldRegistry') as { get(id: string): { label?: string } | undefined };
+    const errors: Record<string, unknown> = {};
+    const list = document.createElement('ul');
+    list.className = 'mb-0';
+    for (const f of fields) {
+      const text = sentence(f.message);
+      const inst = instances.find((i) => pathOf(i) === f.field);
+      const li = document.createElement('li');
+      if (inst) {
+        const key = [inst.id, ...Object.values(inst.indexes ?? {})];
+        setIn(errors, key, [...((getIn(errors, key) as string[] | undefined) ?? []), text]);
+        const a = document.createElement('a');
+        const domSuffix = `-${inst.id}${Object.values(inst.indexes ?? {}).map((n) => `_${n}`).join('')}`;
+        const input = container?.querySelector<HTMLElement>(`[id^="fjs-form"][id$="${CSS.escape(domSuffix)}"]`);
+        a.href = input ? `#${input.id}` : '#modulo-attivita';
+        a.textContent = `${registry.get(inst.id)?.label ?? f.field}: ${text}`;
+        a.addEventListener('click', (e) => {
+          if (input) {
+            e.preventDefault();
+            input.focus();
+          }
+        });
+        li.append(a);
+      } else {
+        li.textContent = `${f.field}: ${text}`;
+      }
+      list.append(li);
+    }
+    summary.append(list);
+    (form as unknown as { _setState(s: { errors: Record<string, unknown> }): void })._setState({ errors });
+  }
+  summary.classList.remove('d-none');
+  summary.focus();
+}
+
+function clearErrors() {
+  summary.classList.add('d-none');
+  summary.innerHTML = '';
+  if (form) (form as unknown as { _setState(s: { errors: Record<string, unknown> }): void })._setState({ errors: {} });
+}
+
+function sentence(s: string): string {
+  const t = s.trim();
+  return t ? `${t[0]!.toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}` : t;
+}
+
+function getIn(obj: Record<string, unknown>, key: Array<string | number>): unknown {
+  return key.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[String(k)] : undefined), obj);
+}
+
+function setIn(obj: Record<string, unknown>, key: Array<string | number>, value: unknown) {
+  let o = obj;
+  key.slice(0, -1).forEach((k, i) => {
+    const next = o[String(k)];
+    if (!next || typeof next !== 'object') o[String(k)] = typeof key[i + 1] === 'number' ? [] : {};
+    o = o[String(k)] as Record<string, unknown>;
+  });
+  o[String(key[key.length - 1])] = value;
+}

@@ -193,7 +193,7 @@ export class InboxService {
         checkCanComplete(p, task);
         await this.validateAgainstForm(tx, task, variables);
         await this.processes.completeTask(tx, task, variables, { username: p.username });
-        await entityManagerOf(tx).getConnection().execute('delete from task_draft where task_id = ?', [task.id]);
+        await inTx(tx, 'delete from task_draft where task_id = ?', [task.id]);
         return task;
       },
       { withInstance: true },
@@ -226,7 +226,8 @@ export class InboxService {
     const now = this.clock.now();
     await this.onOpenTask(p, id, async (tx, task) => {
       checkCanComplete(p, task);
-      await entityManagerOf(tx).getConnection().execute(
+      await inTx(
+        tx,
         `insert into task_draft (task_id, tenant, data, updated_by, updated_at) values (?, ?, ?::jsonb, ?, ?)
            on conflict (task_id) do update set data = excluded.data, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
         [task.id, task.tenant, JSON.stringify(data), p.username, now],
@@ -240,7 +241,7 @@ export class InboxService {
   async deleteDraft(p: Principal, id: string): Promise<void> {
     await this.onOpenTask(p, id, async (tx, task) => {
       checkCanComplete(p, task);
-      await entityManagerOf(tx).getConnection().execute('delete from task_draft where task_id = ?', [task.id]);
+      await inTx(tx, 'delete from task_draft where task_id = ?', [task.id]);
       return task;
     });
   }
@@ -278,6 +279,12 @@ export class InboxService {
     tx.addHistory({ tenant: task.tenant, instanceId: task.instanceId, at: now, type, elementId: task.elementId, elementName: task.name, taskId: task.id, userName: p.username, details: { assignee: username, previous } });
     return task;
   }
+}
+
+/** A raw statement on the engine transaction's own connection (a second connection would wait on the task's row lock). */
+async function inTx(tx: EngineTx, sql: string, params: unknown[]): Promise<void> {
+  const em = entityManagerOf(tx);
+  await em.getConnection().execute(sql, params, 'run', em.getTransactionContext());
 }
 
 /** A PostgreSQL array literal for a raw-SQL parameter (`?::text[]`, `?::uuid[]`): the driver would inline a JS array as a list. */

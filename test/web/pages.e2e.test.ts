@@ -60,6 +60,12 @@ async function comune(name: string): Promise<{ tenant: string; op: Client; usern
   return { tenant, op: await app.user({ tenant, username, roles: ['operatore'], groups: ['operatori-rei'] }), username };
 }
 
+/** Clicks a button that submits a form and waits for the page it leads to. */
+async function submit(p: Page, target: string | ReturnType<Page['locator']>): Promise<void> {
+  const locator = typeof target === 'string' ? p.locator(target) : target;
+  await Promise.all([p.waitForNavigation(), locator.click()]);
+}
+
 async function taskOf(client: Client, protocollo: string): Promise<string> {
   const r = await client.get(`/api/v1/tasks?businessKey=${encodeURIComponent(protocollo)}`);
   assert.is(r.body.items.length, 1, JSON.stringify(r.body));
@@ -100,11 +106,11 @@ test('sign-in: / sends a signed-out user to /accesso; wrong password is refused 
   await assertAccessible(page, 'accesso');
   await page.fill('input[name="username"]', opName);
   await page.fill('input[name="password"]', 'sbagliata');
-  await page.click('button[type="submit"]');
+  await submit(page, 'main button[type="submit"]');
   assert.match(await page.textContent('main') ?? '', 'Nome utente o password non corretti');
   await assertAccessible(page, 'accesso (errore)');
   await page.fill('input[name="password"]', 'password123');
-  await page.click('button[type="submit"]');
+  await submit(page, 'main button[type="submit"]');
   assert.is(new URL(page.url()).pathname, '/attivita');
   const cookie = (await context.cookies()).find((c) => c.name === 'rei_sessione');
   assert.ok(cookie?.httpOnly, 'HttpOnly session cookie');
@@ -123,19 +129,19 @@ test('inbox: tabs with counts, text filter without personal data in the URL, cla
   assert.match(await page.textContent('tbody') ?? '', /giorni lavorativi/);
 
   await page.fill('#filtro-testo', MARIO);
-  await page.click('button[value="filtra"]');
+  await submit(page, 'button[value="filtra"]');
   assert.not.match(page.url(), MARIO);
   assert.is(await page.locator('tbody tr').count(), 1);
   assert.match(await page.textContent('tbody') ?? '', 'WEB/0001');
   assert.match(await page.textContent('tbody') ?? '', 'Rossi Mario');
   await page.fill('#filtro-testo', 'bruno');
-  await page.click('button[value="filtra"]');
+  await submit(page, 'button[value="filtra"]');
   assert.match(await page.textContent('tbody') ?? '', 'WEB/0002');
   assert.is(await page.locator('tbody tr').count(), 1);
-  await page.click('button[value="azzera"]');
+  await submit(page, 'button[value="azzera"]');
   assert.is(await page.locator('tbody tr').count(), 2);
 
-  await page.locator('tr', { hasText: 'WEB/0001' }).getByRole('button', { name: /Prendi in carico/ }).click();
+  await submit(page, page.locator('tr', { hasText: 'WEB/0001' }).getByRole('button', { name: /Prendi in carico/ }));
   assert.match(await page.textContent('main') ?? '', "Hai preso in carico l'attività");
   await page.goto('/attivita?scheda=mie');
   assert.is(await page.locator('tbody tr').count(), 1);
@@ -156,8 +162,12 @@ test('task page: a wrong value shows the server message beside the field, the in
   await page.getByLabel('Componenti del nucleo verificati').fill('0');
   await page.click('#completa');
   await page.waitForSelector('#riepilogo-errori:not(.d-none)');
-  const fieldError = page.locator('.fjs-form-field:has(label:text("Componenti del nucleo verificati")) .fjs-form-field-error');
-  assert.match(await fieldError.textContent() ?? '', 'Valore minimo 1.');
+  // The message is beside the field and tied to it (aria-describedby names the error element).
+  const input = page.getByLabel('Componenti del nucleo verificati');
+  const describedBy = (await input.getAttribute('aria-describedby')) ?? '';
+  const errorId = describedBy.split(' ').find((id) => id.endsWith('-error-message'))!;
+  assert.match(await page.locator(`[id="${errorId}"]`).textContent() ?? '', 'Valore minimo 1.');
+  assert.is(await input.getAttribute('aria-invalid'), 'true');
   assert.is(await page.getByLabel('Componenti del nucleo verificati').inputValue(), '0');
   assert.ok(await page.evaluate(() => document.activeElement?.id === 'riepilogo-errori'), 'focus on the error summary');
   await assertAccessible(page, 'attivita dettaglio (errori)');
@@ -194,7 +204,7 @@ test("another comune's task answers the 404 page; a role without the inbox gets 
   await p2.goto('/accesso');
   await p2.fill('input[name="username"]', a.username);
   await p2.fill('input[name="password"]', 'password123');
-  await p2.click('button[type="submit"]');
+  await submit(p2, 'main button[type="submit"]');
   const forbidden = await p2.goto('/attivita');
   assert.is(forbidden?.status(), 403);
   assert.match(await p2.textContent('main') ?? '', 'Accesso non consentito');
@@ -218,7 +228,7 @@ test('a state-changing request with the session cookie but without the CSRF toke
 test('logout ends the session on the server; an idle session expires', async () => {
   const before = (await context.cookies()).find((c) => c.name === 'rei_sessione')!;
   await page.goto('/attivita');
-  await page.click('header button:has-text("Esci")');
+  await submit(page, 'header button:has-text("Esci")');
   assert.match(await page.textContent('main') ?? '', 'Sei uscito');
   const replay = await fetch(`${app.baseUrl}/attivita`, { headers: { cookie: `rei_sessione=${before.value}` }, redirect: 'manual' });
   assert.is(replay.status, 302);
@@ -227,7 +237,7 @@ test('logout ends the session on the server; an idle session expires', async () 
   await page.goto('/accesso');
   await page.fill('input[name="username"]', opName);
   await page.fill('input[name="password"]', 'password123');
-  await page.click('button[type="submit"]');
+  await submit(page, 'main button[type="submit"]');
   assert.is(new URL(page.url()).pathname, '/attivita');
   app.clock.advance(31 * 60_000);
   await page.goto('/attivita');

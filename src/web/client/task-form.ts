@@ -52,7 +52,19 @@ const IT: Record<string, string> = {
 function translate(template: string, replacements: Record<string, string> = {}): string {
   return (IT[template] ?? template).replace(/{([^}]+)}/g, (_, key: string) => replacements[key] ?? `{${key}}`);
 }
-const noClientValidation = { validateField: () => [], validateFieldInstance: () => [] };
+/**
+ * The server's messages per field path with the value they were about: the
+ * viewer's validator (which it runs on blur and on submit) answers with them
+ * until the user changes that value, so they stay beside the field.
+ */
+const serverErrors = new Map<string, { messages: string[]; value: string }>();
+const serverValidation = {
+  validateField: () => [],
+  validateFieldInstance: (inst: FieldInstance, value: unknown) => {
+    const e = serverErrors.get(pathOf(inst));
+    return e && e.value === JSON.stringify(value ?? null) ? e.messages : [];
+  },
+};
 
 const cfg = JSON.parse(document.getElementById('dati-modulo')!.textContent || '{}') as IslandData;
 const container = document.getElementById('modulo-attivita');
@@ -64,7 +76,7 @@ const draftButton = document.getElementById('salva-bozza') as HTMLButtonElement 
 let form: Form | null = null;
 if (cfg.schema && container) {
   container.textContent = '';
-  form = new Form({ container, additionalModules: [{ translate: ['value', translate], validator: ['value', noClientValidation] }] });
+  form = new Form({ container, additionalModules: [{ translate: ['value', translate], validator: ['value', serverValidation] }] });
   await form.importSchema(cfg.schema, cfg.data);
   container.querySelector('form')?.setAttribute('novalidate', '');
   // Enter in a field must not complete the task: only the «Completa» button does.
@@ -77,6 +89,7 @@ completeButton?.addEventListener('click', () => void complete());
 draftButton?.addEventListener('click', () => void saveDraft());
 
 function values(): Record<string, unknown> {
+  serverErrors.clear();
   return form ? (form.submit().data as Record<string, unknown>) : {};
 }
 
@@ -158,7 +171,7 @@ function showErrors(fields: FieldError[], general: string | null) {
   if (fields.length && form) {
     const instances = (form.get('formFieldInstanceRegistry') as { getAllKeyed(): FieldInstance[] }).getAllKeyed();
     const registry = form.get('formFieldRegistry') as { get(id: string): { label?: string } | undefined };
-    const errors: Record<string, unknown> = {};
+    const data = (form as unknown as { _getState(): { data: Record<string, unknown> } })._getState().data;
     const list = document.createElement('ul');
     list.className = 'mb-0';
     for (const f of fields) {
@@ -166,8 +179,8 @@ function showErrors(fields: FieldError[], general: string | null) {
       const inst = instances.find((i) => pathOf(i) === f.field);
       const li = document.createElement('li');
       if (inst) {
-        const key = [inst.id, ...Object.values(inst.indexes ?? {})];
-        setIn(errors, key, [...((getIn(errors, key) as string[] | undefined) ?? []), text]);
+        const previous = serverErrors.get(f.field)?.messages ?? [];
+        serverErrors.set(f.field, { messages: [...previous, text], value: JSON.stringify(getIn(data, inst.valuePath) ?? null) });
         const a = document.createElement('a');
         const domSuffix = `-${inst.id}${Object.values(inst.indexes ?? {}).map((n) => `_${n}`).join('')}`;
         const input = container?.querySelector<HTMLElement>(`[id^="fjs-form"][id$="${CSS.escape(domSuffix)}"]`);
@@ -186,7 +199,7 @@ function showErrors(fields: FieldError[], general: string | null) {
       list.append(li);
     }
     summary.append(list);
-    (form as unknown as { _setState(s: { errors: Record<string, unknown> }): void })._setState({ errors });
+    form.validate();
   }
   summary.classList.remove('d-none');
   summary.focus();
@@ -195,7 +208,8 @@ function showErrors(fields: FieldError[], general: string | null) {
 function clearErrors() {
   summary.classList.add('d-none');
   summary.innerHTML = '';
-  if (form) (form as unknown as { _setState(s: { errors: Record<string, unknown> }): void })._setState({ errors: {} });
+  serverErrors.clear();
+  form?.validate();
 }
 
 function sentence(s: string): string {
@@ -205,14 +219,4 @@ function sentence(s: string): string {
 
 function getIn(obj: Record<string, unknown>, key: Array<string | number>): unknown {
   return key.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[String(k)] : undefined), obj);
-}
-
-function setIn(obj: Record<string, unknown>, key: Array<string | number>, value: unknown) {
-  let o = obj;
-  key.slice(0, -1).forEach((k, i) => {
-    const next = o[String(k)];
-    if (!next || typeof next !== 'object') o[String(k)] = typeof key[i + 1] === 'number' ? [] : {};
-    o = o[String(k)] as Record<string, unknown>;
-  });
-  o[String(key[key.length - 1])] = value;
 }

@@ -19,6 +19,15 @@ export interface Flash {
   message: string;
 }
 
+/** The signed-in user as the session row's join gives it (active users only). */
+export interface SessionAccount {
+  id: string;
+  username: string;
+  tenant: string | null;
+  roles: string[];
+  groups: string[];
+}
+
 export interface WebSession {
   id: string;
   userId: string;
@@ -49,12 +58,18 @@ export class SessionService {
     return { token, session: { id, userId, tenant, csrfToken, inboxFilter: null, flash: null } };
   }
 
-  /** The live session of a cookie value, or null (unknown, logged out, idle too long, too old). */
-  async resolve(token: string): Promise<WebSession | null> {
+  /** The live session of a cookie value with its (active) user, or null (unknown, logged out, idle too long, too old). */
+  async resolve(token: string): Promise<{ session: WebSession; account: SessionAccount } | null> {
     if (!token || token.length > 100) return null;
     const now = this.clock.now();
     const conn = this.em.fork().getConnection();
-    const [row] = (await conn.execute(`select id, user_id as "userId", tenant, csrf_token as "csrfToken", inbox_filter as "inboxFilter", flash, last_seen_at as "lastSeenAt", expires_at as "expiresAt" from web_session where id = ?`, [hash(token)])) as Array<WebSession & { lastSeenAt: Date | string; expiresAt: Date | string }>;
+    const [row] = (await conn.execute(
+      `select s.id, s.user_id as "userId", s.tenant, s.csrf_token as "csrfToken", s.inbox_filter as "inboxFilter", s.flash, s.last_seen_at as "lastSeenAt", s.expires_at as "expiresAt",
+              u.username, u.tenant as "userTenant", u.roles, u.groups
+         from web_session s join app_user u on u.id = s.user_id and u.active
+        where s.id = ?`,
+      [hash(token)],
+    )) as Array<WebSession & { lastSeenAt: Date | string; expiresAt: Date | string; username: string; userTenant: string | null; roles: string[]; groups: string[] }>;
     if (!row) return null;
     const lastSeen = new Date(row.lastSeenAt).getTime();
     if (new Date(row.expiresAt).getTime() <= now.getTime() || now.getTime() - lastSeen > this.idleMs()) {
@@ -62,7 +77,10 @@ export class SessionService {
       return null;
     }
     if (now.getTime() - lastSeen > TOUCH_EVERY_MS) await conn.execute(`update web_session set last_seen_at = ? where id = ?`, [now, row.id]);
-    return { id: row.id, userId: row.userId, tenant: row.tenant, csrfToken: row.csrfToken, inboxFilter: json(row.inboxFilter), flash: json(row.flash) };
+    return {
+      session: { id: row.id, userId: row.userId, tenant: row.tenant, csrfToken: row.csrfToken, inboxFilter: json(row.inboxFilter), flash: json(row.flash) },
+      account: { id: row.userId, username: row.username, tenant: row.userTenant, roles: row.roles, groups: row.groups },
+    };
   }
 
   async setInboxFilter(sessionId: string, filter: Record<string, string> | null): Promise<void> {

@@ -6,16 +6,15 @@
  */
 import type { Context } from 'koa';
 import { ForbiddenError } from '../shared/errors.js';
-import { User } from '../db/entities/index.js';
 import type { Principal, Role } from '../auth/principal.js';
 import type { Services } from '../api/context.js';
-import { SESSION_COOKIE, csrfMatches, type WebSession } from './session.service.js';
+import { SESSION_COOKIE, csrfMatches, type SessionAccount, type WebSession } from './session.service.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface SessionUser {
   session: WebSession;
-  user: User;
+  user: SessionAccount;
   principal: Principal;
 }
 
@@ -23,10 +22,9 @@ export interface SessionUser {
 export async function sessionUser(services: Services, ctx: Context): Promise<SessionUser | null> {
   const token = ctx.cookies.get(SESSION_COOKIE);
   if (!token) return null;
-  const session = await services.sessions.resolve(token);
-  if (!session) return null;
-  const user = await services.orm.em.fork().findOne(User, { id: session.userId, active: true });
-  if (!user) return null;
+  const resolved = await services.sessions.resolve(token);
+  if (!resolved) return null;
+  const { session, account: user } = resolved;
   // A metropolitan user works on the comune chosen in the header (none chosen: all of them).
   const principal: Principal = { id: user.id, username: user.username, tenant: user.tenant ?? session.tenant, roles: user.roles as Role[], groups: user.groups };
   return { session, user, principal };

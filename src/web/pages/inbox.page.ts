@@ -179,8 +179,7 @@ function returnTo(value: string | undefined, id: string): string {
 /** One inbox row: the task, its case (protocollo, applicant), due date and state, working days left, priority, assignee. */
 export async function taskRows(services: Services, p: Principal, tasks: Task[]) {
   const now = services.clock.now();
-  const applicants = await applicantsOf(services, tasks.map((t) => t.instanceId));
-  const calendars = await calendarsOf(services, [...new Set(tasks.map((t) => t.tenant))]);
+  const [applicants, calendars] = await Promise.all([applicantsOf(services, tasks.map((t) => t.instanceId)), calendarsOf(services, [...new Set(tasks.map((t) => t.tenant))])]);
   const manager = hasRole(p, 'responsabile', 'admin');
   return tasks.map((t) => {
     const state = t.status === 'open' ? dueState(t, now) : null;

@@ -116,17 +116,31 @@ export class InboxService {
     return { items, total };
   }
 
-  /** The open tasks of each inbox tab, counted in one statement over the comune's open tasks (index-only). */
-  async counts(p: Principal): Promise<InboxCounts> {
+  /**
+   * The open tasks of each inbox tab. `exact` names the tab whose count must be
+   * exact (the one shown, for its pages); the others stop counting past `cap`
+   * (a value of cap + 1 means "more than cap"), so a badge never scans a
+   * comune's whole backlog. One statement per tab, run side by side.
+   */
+  async counts(p: Principal, opts: { exact?: keyof InboxCounts | 'every'; cap?: number } = {}): Promise<InboxCounts> {
     const scope = tenantScope(p);
-    const [row] = (await this.em.fork().getConnection().execute(
-      `select count(*) filter (where assignee = ?)::int as mine,
-              count(*) filter (where assignee is null and (? = any(candidate_users) or candidate_groups && ?::text[]))::int as claimable,
-              count(*)::int as "all"
-         from task where status = 'open'${scope ? ' and tenant = ?' : ''}`,
-      [p.username, p.username, pgTextArray(p.groups), ...(scope ? [scope] : [])],
-    )) as Array<InboxCounts>;
-    return { mine: Number(row?.mine ?? 0), claimable: Number(row?.claimable ?? 0), all: Number(row?.all ?? 0) };
+    const cap = opts.cap ?? 1000;
+    const exact = opts.exact ?? 'every';
+    const filters: Record<keyof InboxCounts, [string, unknown[]]> = {
+      mine: ['assignee = ?', [p.username]],
+      claimable: ['assignee is null and (? = any(candidate_users) or candidate_groups && ?::text[])', [p.username, pgTextArray(p.groups)]],
+      all: ['true', []],
+    };
+    const count = async (tab: keyof InboxCounts) => {
+      const [filter, params] = filters[tab];
+      const where = `status = 'open'${scope ? ' and tenant = ?' : ''} and ${filter}`;
+      const args = [...(scope ? [scope] : []), ...params];
+      const sql = exact === 'every' || exact === tab ? `select count(*)::int as n from task where ${where}` : `select count(*)::int as n from (select 1 from task where ${where} limit ${cap + 1}) capped`;
+      const [row] = (await this.em.fork().getConnection().execute(sql, args)) as Array<{ n: number }>;
+      return Number(row?.n ?? 0);
+    };
+    const [mine, claimable, all] = await Promise.all([count('mine'), count('claimable'), count('all')]);
+    return { mine, claimable, all };
   }
 
   /** Cases whose applicant matches the text: codice fiscale (exact), surname, "surname name" or "name surname" (prefix). */

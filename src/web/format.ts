@@ -30,3 +30,10 @@ export function formatMoney(value: unknown): string {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   return Number.isFinite(n) ? MONEY.format(n).replace(/\u00a0/g, ' ') : '';
 }
+
+const COUNT = new Intl.NumberFormat('it-IT', { useGrouping: true, maximumFractionDigits: 0 });
+
+/** `1.000`, `100.000` (grouped from four digits, as offices write them). */
+export function formatCount(n: number): string {
+  return COUNT.format(n);
+}

@@ -5,7 +5,7 @@
  * (403 page) and the start page of each role.
  */
 import type { Context } from 'koa';
-import { Tenant } from '../db/entities/index.js';
+import { comuniOf } from './cache.js';
 import { hasRole, type Principal, type Role } from '../auth/principal.js';
 import { ForbiddenError } from '../shared/errors.js';
 import type { Services } from '../api/context.js';
@@ -46,7 +46,7 @@ export function startPage(p: Principal): string {
 
 /** The layout model of a signed-in page; shows (and clears) the session's pending message. */
 export async function layoutFor(services: Services, ctx: Context, s: SessionUser, page: { title: string; breadcrumbs?: LayoutModel['breadcrumbs']; flash?: Flash | null }): Promise<LayoutModel> {
-  const tenants = await services.orm.em.fork().find(Tenant, {}, { orderBy: { name: 'asc' } });
+  const tenants = (await comuniOf(services)).list;
   const code = s.principal.tenant;
   const comune = code ? tenants.find((t) => t.code === code) : undefined;
   const metropolitan = s.user.tenant === null;

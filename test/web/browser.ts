@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import * as assert from 'uvu/assert';
 
 const require = createRequire(import.meta.url);
@@ -19,6 +19,17 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * A browser context whose pages get axe-core as an init script (injected by
+ * the browser itself, so the application's Content-Security-Policy stays on
+ * and is exercised by the tests).
+ */
+export async function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 900 }, locale: 'it-IT', timezoneId: 'Europe/Rome' });
+  await context.addInitScript({ content: AXE_SOURCE });
+  return context;
+}
+
 interface AxeViolation {
   id: string;
   impact: string | null;
@@ -28,7 +39,7 @@ interface AxeViolation {
 
 /** Runs axe-core on the page as it is now; fails on any serious or critical violation. */
 export async function assertAccessible(page: Page, label: string): Promise<void> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  assert.ok(await page.evaluate(() => 'axe' in window), 'axe-core is loaded (use newContext)');
   const violations = (await page.evaluate(async () => {
     const w = window as unknown as { axe: { run(ctx: Document, opts: unknown): Promise<{ violations: AxeViolation[] }> } };
     const r = await w.axe.run(document, { resultTypes: ['violations'] });

@@ -16,7 +16,7 @@ import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harn
 import { process as bpmn } from '../helpers/models.js';
 import { application, cf, MARIO } from '../applications/fixtures.js';
 import { ensureAssets } from '../../src/web/assets.js';
-import { launchBrowser, assertAccessible } from './browser.js';
+import { launchBrowser, assertAccessible, newContext } from './browser.js';
 
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? path.resolve('docs/screenshots');
 const GIANNI = cf('BRNGNN70A01F205');
@@ -50,6 +50,8 @@ let opName: string;
 let taskMario: string;
 let taskGianni: string;
 let otherTask: string;
+/** Script errors and CSP refusals in the operatore's page (4xx answers, e.g. the refused sign-in, log a console error by design). */
+const pageErrors: string[] = [];
 
 async function comune(name: string): Promise<{ tenant: string; op: Client; username: string }> {
   const tenant = await app.tenant(name);
@@ -91,8 +93,12 @@ test.before(async () => {
   assert.is((await b.op.post('/api/v1/applications', application('ALTRO/0001'))).status, 201);
   otherTask = await taskOf(b.op, 'ALTRO/0001');
   browser = await launchBrowser();
-  context = await browser.newContext({ baseURL: app.baseUrl, bypassCSP: true, viewport: { width: 1280, height: 900 }, locale: 'it-IT', timezoneId: 'Europe/Rome' });
+  context = await newContext(browser, app.baseUrl);
   page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
 });
 test.after(async () => {
   await browser?.close();
@@ -158,6 +164,7 @@ test('task page: a wrong value shows the server message beside the field, the in
   await assertAccessible(page, 'attivita dettaglio');
   assert.match(await page.textContent('aside') ?? '', 'Rossi Mario');
   assert.match(await page.textContent('aside') ?? '', '4.500,00 €');
+  assert.equal(pageErrors.filter((e) => !/status of 4\d\d/.test(e)), [], 'no script error or CSP refusal');
   await page.getByLabel('Ammessa').check();
   await page.getByLabel('Componenti del nucleo verificati').fill('0');
   await page.click('#completa');
@@ -198,7 +205,7 @@ test("another comune's task answers the 404 page; a role without the inbox gets 
   assert.is(r?.status(), 404);
   assert.match(await page.textContent('main') ?? '', 'Pagina non trovata');
   await assertAccessible(page, '404');
-  const analyst = await browser.newContext({ baseURL: app.baseUrl, bypassCSP: true });
+  const analyst = await newContext(browser, app.baseUrl);
   const a = await app.user({ tenant: null, username: `analista-web-${Date.now()}`, roles: ['analista'] });
   const p2 = await analyst.newPage();
   await p2.goto('/accesso');

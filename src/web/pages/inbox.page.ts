@@ -8,15 +8,16 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { hasRole, type Principal } from '../../auth/principal.js';
-import { Tenant, type Task } from '../../db/entities/index.js';
-import { createCalendar, endOfRomeDay, isIsoDay, normalizeSettings, type WorkingCalendar } from '../../engine/calendar/index.js';
+import type { Task } from '../../db/entities/index.js';
+import { comuniOf, TtlCache } from '../cache.js';
+import { endOfRomeDay, isIsoDay } from '../../engine/calendar/index.js';
 import type { ModelIndex } from '../../engine/definitions/model.js';
 import { DomainError } from '../../shared/errors.js';
 import { uuidOrNone } from '../../api/validation.js';
 import type { Services } from '../../api/context.js';
 import { pgTextArray, type TaskQuery } from '../../tasks/inbox.service.js';
 import { dueState, type DueState } from '../../tasks/sla/sla.service.js';
-import { formatDate } from '../format.js';
+import { formatCount, formatDate } from '../format.js';
 import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
 import type { WebContext } from '../web.routes.js';
 
@@ -27,6 +28,9 @@ const TABS = [
   { key: 'tutte', label: 'Tutte' },
 ] as const;
 type TabKey = (typeof TABS)[number]['key'];
+const TAB_COUNT = { mie: 'mine', gruppi: 'claimable', tutte: 'all' } as const;
+/** Tab badges other than the open tab's stop counting here ("più di 1.000"). */
+const COUNT_CAP = 1000;
 const SORTS = { scadenza: 'due', creazione: 'created', priorita: 'priority' } as const;
 const querySchema = z.object({
   scheda: z.enum(['mie', 'gruppi', 'tutte']).catch('mie'),
@@ -73,11 +77,11 @@ export function inboxPages(router: Router, web: WebContext) {
     };
     const [page, counts, processes, layout] = await Promise.all([
       services.inbox.list(s.principal, query),
-      services.inbox.counts(s.principal),
+      services.inbox.counts(s.principal, { exact: filtered ? undefined : TAB_COUNT[q.scheda], cap: COUNT_CAP }),
       processOptions(services, s.principal),
       layoutFor(services, ctx, s, { title: 'Le mie attività', breadcrumbs: [{ label: 'Le mie attività' }] }),
     ]);
-    const total = filtered ? page.total : counts[q.scheda === 'mie' ? 'mine' : q.scheda === 'gruppi' ? 'claimable' : 'all'];
+    const total = filtered ? page.total : counts[TAB_COUNT[q.scheda]];
     const rows = await taskRows(services, s.principal, page.items);
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     const link = (over: Partial<z.infer<typeof querySchema>>) => {
@@ -93,7 +97,10 @@ export function inboxPages(router: Router, web: WebContext) {
     const selected = processes.find((p) => p.key === filter.processo);
     ctx.type = 'html';
     ctx.body = renderer.render('attivita', layout, {
-      tabs: TABS.map((t) => ({ ...t, href: link({ scheda: t.key, pagina: 1 }), active: t.key === q.scheda, count: counts[t.key === 'mie' ? 'mine' : t.key === 'gruppi' ? 'claimable' : 'all'] })),
+      tabs: TABS.map((t) => {
+        const n = counts[TAB_COUNT[t.key]];
+        return { ...t, href: link({ scheda: t.key, pagina: 1 }), active: t.key === q.scheda, count: n > COUNT_CAP ? `più di ${formatCount(COUNT_CAP)}` : formatCount(n) };
+      }),
       tab: q.scheda,
       tabLabel: TABS.find((t) => t.key === q.scheda)!.label,
       filter,
@@ -101,7 +108,7 @@ export function inboxPages(router: Router, web: WebContext) {
       processes: processes.map((p) => ({ ...p, selected: p.key === filter.processo })),
       steps: (selected ? selected.steps : processes.flatMap((p) => p.steps)).filter((st, i, all) => all.findIndex((x) => x.id === st.id) === i).map((st) => ({ ...st, selected: st.id === filter.passo })),
       rows,
-      total,
+      totalLabel: formatCount(total),
       headers: { scadenza: sortHeader('scadenza', 'Scadenza'), priorita: sortHeader('priorita', 'Priorità'), creazione: sortHeader('creazione', 'Creata il') },
       pagination: {
         show: pages > 1,
@@ -179,7 +186,7 @@ function returnTo(value: string | undefined, id: string): string {
 /** One inbox row: the task, its case (protocollo, applicant), due date and state, working days left, priority, assignee. */
 export async function taskRows(services: Services, p: Principal, tasks: Task[]) {
   const now = services.clock.now();
-  const [applicants, calendars] = await Promise.all([applicantsOf(services, tasks.map((t) => t.instanceId)), calendarsOf(services, [...new Set(tasks.map((t) => t.tenant))])]);
+  const [applicants, calendars] = await Promise.all([applicantsOf(services, tasks.map((t) => t.instanceId)), comuniOf(services).then((c) => c.calendars)]);
   const manager = hasRole(p, 'responsabile', 'admin');
   return tasks.map((t) => {
     const state = t.status === 'open' ? dueState(t, now) : null;
@@ -223,16 +230,17 @@ export async function applicantsOf(services: Services, instanceIds: string[]): P
   return new Map(rows.map((r) => [r.instanceId, r]));
 }
 
-/** Working calendars of the comuni (their patron day and closures), for working days left. */
-export async function calendarsOf(services: Services, codes: string[]): Promise<Map<string, WorkingCalendar>> {
-  if (!codes.length) return new Map();
-  const tenants = await services.orm.em.fork().find(Tenant, { code: { $in: codes } });
-  return new Map(tenants.map((t) => [t.code, createCalendar(normalizeSettings(t.calendar))]));
+type ProcessOption = { key: string; name: string; steps: Array<{ id: string; name: string }> };
+const processCaches = new WeakMap<Services, TtlCache<ProcessOption[]>>();
+
+/** Processes deployed for the comune (latest version each) with their user-task steps, for the filters; re-read at most every 30 s. */
+function processOptions(services: Services, p: Principal): Promise<ProcessOption[]> {
+  let cache = processCaches.get(services);
+  if (!cache) processCaches.set(services, (cache = new TtlCache<ProcessOption[]>(services.clock, 30_000)));
+  return cache.get(p.tenant ?? '*', () => loadProcessOptions(services, p.tenant));
 }
 
-/** Processes deployed for the comune (latest version each) with their user-task steps, for the filters. */
-async function processOptions(services: Services, p: Principal): Promise<Array<{ key: string; name: string; steps: Array<{ id: string; name: string }> }>> {
-  const scope = p.tenant;
+async function loadProcessOptions(services: Services, scope: string | null): Promise<ProcessOption[]> {
   const rows = (await services.orm.em.fork().getConnection().execute(
     `select distinct on (key) key, name, model_index as "modelIndex" from process_definition
       ${scope ? 'where tenant = ? or tenant is null' : ''} order by key, (tenant is null), version desc`,

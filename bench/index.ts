@@ -8,7 +8,7 @@
  * BENCH_CONCURRENCY (default 8); BENCH_TIMERS (timer-storm: timers due at once, default 100000),
  * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
  * BENCH_INBOX_TASKS (inbox-page: tasks in the database, default 1000000), BENCH_INBOX_COMUNE_TASKS
- * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 100);
+ * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
  * BENCH_ONLY=steps|timer-storm|engine-memory|inbox-page runs one benchmark.
  */
 import os from 'node:os';
@@ -32,7 +32,7 @@ const timers = intFromEnv('BENCH_TIMERS', 100_000);
 const jobConcurrency = intFromEnv('BENCH_JOB_CONCURRENCY', 4);
 const inboxTasks = intFromEnv('BENCH_INBOX_TASKS', 1_000_000);
 const inboxComuneTasks = intFromEnv('BENCH_INBOX_COMUNE_TASKS', 100_000);
-const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 100);
+const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 200);
 const only = process.env.BENCH_ONLY?.trim() || null;
 if (only && !['steps', 'timer-storm', 'engine-memory', 'inbox-page'].includes(only)) throw new Error(`BENCH_ONLY must be steps, timer-storm, engine-memory or inbox-page, got ${only}`);
 const runs = (name: string) => !only || only === name;

@@ -155,7 +155,9 @@ test('inbox: tabs with counts, text filter without personal data in the URL, cla
   await assertAccessible(page, 'attivita (mie)');
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.goto('/attivita?scheda=tutte');
+  await page.setViewportSize({ width: 1100, height: 760 });
   await page.screenshot({ path: path.join(SCREENSHOTS, 'inbox.png'), fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
 });
 
 test('task page: a wrong value shows the server message beside the field, the input stays; a draft survives a reload; completion moves the case on', async () => {
@@ -178,7 +180,9 @@ test('task page: a wrong value shows the server message beside the field, the in
   assert.is(await page.getByLabel('Componenti del nucleo verificati').inputValue(), '0');
   assert.ok(await page.evaluate(() => document.activeElement?.id === 'riepilogo-errori'), 'focus on the error summary');
   await assertAccessible(page, 'attivita dettaglio (errori)');
+  await page.setViewportSize({ width: 1100, height: 760 });
   await page.screenshot({ path: path.join(SCREENSHOTS, 'task.png'), fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   await page.getByLabel('Componenti del nucleo verificati').fill('3');
   await page.getByLabel('Note interne').fill('Documenti verificati allo sportello');
@@ -230,6 +234,29 @@ test('a state-changing request with the session cookie but without the CSRF toke
   const task = await op.get(`/api/v1/tasks/${taskGianni}`);
   assert.is(task.body.assignee, null, 'nothing was written');
   assert.is((await op.post(`/api/v1/tasks/${taskGianni}/claim`)).status, 200, 'bearer token');
+});
+
+test('a metropolitan user picks the comune in the header and then sees only its tasks', async () => {
+  const ctx = await newContext(browser, app.baseUrl);
+  const metro = await app.user({ tenant: null, username: `resp-metro-${Date.now()}`, roles: ['responsabile'], groups: ['operatori-rei'] });
+  const p = await ctx.newPage();
+  await p.goto('/accesso');
+  await p.fill('input[name="username"]', metro.username);
+  await p.fill('input[name="password"]', 'password123');
+  await submit(p, 'main button[type="submit"]');
+  assert.match(await p.textContent('.it-brand-title') ?? '', 'Tutti i comuni');
+  await p.goto('/attivita?scheda=tutte');
+  assert.match(await p.textContent('tbody') ?? '', 'ALTRO/0001');
+  await p.selectOption('#comune-scelto', { label: 'Comune di Prova Web' });
+  await submit(p, '.comune-switch button');
+  assert.match(await p.textContent('.it-brand-title') ?? '', 'Comune di Prova Web');
+  assert.match(await p.textContent('main') ?? '', 'Ora lavori sul Comune di Prova Web');
+  await p.goto('/attivita?scheda=tutte');
+  const rows = await p.textContent('tbody') ?? '';
+  assert.match(rows, 'WEB/0002');
+  assert.not.match(rows, 'ALTRO/0001');
+  await assertAccessible(p, 'attivita (metropolitano)');
+  await ctx.close();
 });
 
 test('logout ends the session on the server; an idle session expires', async () => {

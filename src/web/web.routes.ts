@@ -150,7 +150,8 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
       log(`${ctx.method} ${ctx.path} failed`, err);
       return renderError(ctx, 500);
     }
-    if (ctx.status === 404 && ctx.body === undefined) await renderError(ctx, 404);
+    // An unknown address: the 404 page for a browser, the API's JSON error for anything else (Accept: */*).
+    if (ctx.status === 404 && ctx.body === undefined && ctx.accepts('json', 'html') === 'html') await renderError(ctx, 404);
   };
 
   function loginCsrfMatches(ctx: Context, submitted: unknown): boolean {

@@ -146,6 +146,13 @@ test('inbox: tabs with counts, text filter without personal data in the URL, cla
   assert.is(await page.locator('tbody tr').count(), 1);
   await submit(page, 'button[value="azzera"]');
   assert.is(await page.locator('tbody tr').count(), 2);
+  assert.is(await page.getAttribute('th:has-text("Scadenza")', 'aria-sort'), 'ascending');
+  await submit(page, 'th a:has-text("Scadenza")');
+  assert.is(await page.getAttribute('th:has-text("Scadenza")', 'aria-sort'), 'descending');
+  await submit(page, 'th a:has-text("Creata il")');
+  assert.is(await page.getAttribute('th:has-text("Creata il")', 'aria-sort'), 'ascending');
+  assert.is(await page.getAttribute('th:has-text("Scadenza")', 'aria-sort'), 'none');
+  assert.is(await page.locator('tbody tr').count(), 2);
 
   await submit(page, page.locator('tr', { hasText: 'WEB/0001' }).getByRole('button', { name: /Prendi in carico/ }));
   assert.match(await page.textContent('main') ?? '', "Hai preso in carico l'attività");
@@ -209,6 +216,8 @@ test("another comune's task answers the 404 page; a role without the inbox gets 
   assert.is(r?.status(), 404);
   assert.match(await page.textContent('main') ?? '', 'Pagina non trovata');
   await assertAccessible(page, '404');
+  assert.is((await page.goto('/indirizzo-inesistente'))?.status(), 404);
+  assert.match(await page.textContent('main') ?? '', 'Pagina non trovata');
   const analyst = await newContext(browser, app.baseUrl);
   const a = await app.user({ tenant: null, username: `analista-web-${Date.now()}`, roles: ['analista'] });
   const p2 = await analyst.newPage();

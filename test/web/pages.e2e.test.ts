@@ -265,6 +265,12 @@ test('a metropolitan user picks the comune in the header and then sees only its 
   assert.match(rows, 'WEB/0002');
   assert.not.match(rows, 'ALTRO/0001');
   await assertAccessible(p, 'attivita (metropolitano)');
+  // A responsabile assigns a task to someone else from the task page.
+  await p.goto(`/attivita/${taskGianni}`);
+  await p.selectOption('#assegna-utente', opName);
+  await submit(p, 'button:has-text("Assegna")');
+  assert.match(await p.textContent('main') ?? '', `assegnata a ${opName}`);
+  assert.is((await op.get(`/api/v1/tasks/${taskGianni}`)).body.assignee, opName);
   await ctx.close();
 });
 

@@ -254,13 +254,18 @@ test('a metropolitan user picks the comune in the header and then sees only its 
   await p.fill('input[name="password"]', 'password123');
   await submit(p, 'main button[type="submit"]');
   assert.match(await p.textContent('.it-brand-title') ?? '', 'Tutti i comuni');
+  // Every comune: the other comune's case is there (the shared test database holds other files' tasks too: filter).
   await p.goto('/attivita?scheda=tutte');
+  await p.fill('#filtro-testo', 'ALTRO/0001');
+  await submit(p, 'button[value="filtra"]');
   assert.match(await p.textContent('tbody') ?? '', 'ALTRO/0001');
   await p.selectOption('#comune-scelto', { label: 'Comune di Prova Web' });
   await submit(p, '.comune-switch button');
   assert.match(await p.textContent('.it-brand-title') ?? '', 'Comune di Prova Web');
   assert.match(await p.textContent('main') ?? '', 'Ora lavori sul Comune di Prova Web');
   await p.goto('/attivita?scheda=tutte');
+  assert.match(await p.textContent('tbody') ?? '', 'Nessuna attività con questi filtri');
+  await submit(p, 'button[value="azzera"]');
   const rows = await p.textContent('tbody') ?? '';
   assert.match(rows, 'WEB/0002');
   assert.not.match(rows, 'ALTRO/0001');

@@ -209,6 +209,14 @@ test('task page: a wrong value shows the server message beside the field, the in
   const next = await op.get(`/api/v1/tasks?businessKey=${encodeURIComponent('WEB/0001')}`);
   assert.equal(next.body.items.map((t: { elementId: string }) => t.elementId), ['monitoraggio']);
   assert.is((await op.get(`/api/v1/tasks/${taskMario}/draft`)).status, 404, 'the draft is discarded on completion');
+
+  // The next step has no form: «Completa» alone closes it and the case ends.
+  const monitoraggio = next.body.items[0].id as string;
+  await page.goto(`/attivita/${monitoraggio}`);
+  assert.match(await page.textContent('main') ?? '', 'non ha un modulo da compilare');
+  await page.click('#completa');
+  await page.waitForSelector('text=Attività completata');
+  assert.is((await op.get(`/api/v1/tasks?businessKey=${encodeURIComponent('WEB/0001')}`)).body.items.length, 0);
 });
 
 test("another comune's task answers the 404 page; a role without the inbox gets the 403 page", async () => {

@@ -7,13 +7,16 @@
  * BENCH_CASES (measured cases per round, default 300), BENCH_WARMUP (default 30),
  * BENCH_CONCURRENCY (default 8); BENCH_TIMERS (timer-storm: timers due at once, default 100000),
  * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
- * BENCH_ONLY=steps|timer-storm|engine-memory runs one benchmark.
+ * BENCH_INBOX_TASKS (inbox-page: tasks in the database, default 1000000), BENCH_INBOX_COMUNE_TASKS
+ * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
+ * BENCH_ONLY=steps|timer-storm|engine-memory|inbox-page runs one benchmark.
  */
 import os from 'node:os';
 import { openBenchDatabase } from './db.js';
 import { runStepsBench } from './steps.bench.js';
 import { runTimerStormBench } from './timer-storm.bench.js';
 import { runEngineMemoryBench } from './engine-memory.bench.js';
+import { runInboxPageBench } from './inbox-page.bench.js';
 
 const intFromEnv = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -27,8 +30,11 @@ const warmupCases = intFromEnv('BENCH_WARMUP', 30);
 const concurrency = intFromEnv('BENCH_CONCURRENCY', 8);
 const timers = intFromEnv('BENCH_TIMERS', 100_000);
 const jobConcurrency = intFromEnv('BENCH_JOB_CONCURRENCY', 4);
+const inboxTasks = intFromEnv('BENCH_INBOX_TASKS', 1_000_000);
+const inboxComuneTasks = intFromEnv('BENCH_INBOX_COMUNE_TASKS', 100_000);
+const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 200);
 const only = process.env.BENCH_ONLY?.trim() || null;
-if (only && !['steps', 'timer-storm', 'engine-memory'].includes(only)) throw new Error(`BENCH_ONLY must be steps, timer-storm or engine-memory, got ${only}`);
+if (only && !['steps', 'timer-storm', 'engine-memory', 'inbox-page'].includes(only)) throw new Error(`BENCH_ONLY must be steps, timer-storm, engine-memory or inbox-page, got ${only}`);
 const runs = (name: string) => !only || only === name;
 
 const started = Date.now();
@@ -46,6 +52,7 @@ try {
   if (runs('steps')) await runStepsBench(db, { cases, warmupCases, concurrency });
   if (runs('engine-memory')) await runEngineMemoryBench();
   if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
+  if (runs('inbox-page')) await runInboxPageBench(db, { totalTasks: inboxTasks, comuneTasks: Math.min(inboxComuneTasks, inboxTasks), requests: inboxRequests });
 } finally {
   process.off('SIGINT', onSigint);
   await db.close();

@@ -26,6 +26,7 @@ import { ApplicationService } from './applications/application.service.js';
 import { FormCatalog } from './tailoring/forms/catalog.js';
 import { FormService } from './tailoring/forms/form.service.js';
 import { DocumentService, TemplateCatalog, documentConnectors } from './documents/index.js';
+import { SessionService } from './web/session.service.js';
 import { calendarFunctions, createCalendar, normalizeSettings, type WorkingCalendar } from './engine/calendar/index.js';
 import { ExternalTaskService } from './tasks/external/external-task.service.js';
 import { ConnectorRunner } from './integrations/connector-runner.js';
@@ -56,6 +57,8 @@ export interface Services {
   connectors: ConnectorRunner;
   applications: ApplicationService;
   documents: DocumentService;
+  /** Browser sessions of the web application (cookie + CSRF token). */
+  sessions: SessionService;
 }
 
 export interface BuildOptions {
@@ -125,6 +128,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     decisions: new DecisionService(orm.em, { service: parameters, catalog: parameterCatalog }),
     applications: new ApplicationService({ store, processes, parameters, clock }),
     documents,
+    sessions: new SessionService(orm.em, clock, config.webSessionIdleMinutes),
   };
 }
 

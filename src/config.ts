@@ -50,6 +50,8 @@ export interface AppConfig {
   jwtPrivateKey: string | null;
   /** Earlier JWT keys still accepted after a rotation, public keys in PEM (JWT_PREVIOUS_PUBLIC_KEYS). */
   jwtPreviousPublicKeys: string | null;
+  /** Browser sessions end after this many minutes without a request (WEB_SESSION_IDLE_MINUTES, default 30). */
+  webSessionIdleMinutes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inpsCallbackPassword: env.INPS_CALLBACK_PASSWORD || null,
     jwtPrivateKey: env.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n') || null,
     jwtPreviousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS?.replace(/\\n/g, '\n') || null,
+    webSessionIdleMinutes: intSetting('WEB_SESSION_IDLE_MINUTES', env.WEB_SESSION_IDLE_MINUTES, 30, 1),
   });
 }
 

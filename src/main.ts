@@ -7,6 +7,7 @@
  * on a demo-grade configuration, one line per reason.
  */
 import { loadConfig, productionProblems } from './config.js';
+import { ensureAssets } from './web/assets.js';
 import { buildServices } from './app-context.js';
 import { createApp } from './api/app.js';
 import { deployProcessesDir, ensureAdmin } from './seed/bootstrap.js';
@@ -29,6 +30,7 @@ async function main() {
     console.warn(`\n!!! CLOCK_OFFSET=${config.clockOffset}: il server lavora con l'orologio spostato di ${config.clockOffsetMs / 86_400_000} giorni !!!\n`);
   }
   console.log(config.databaseUrl ? 'Database: PostgreSQL (DATABASE_URL)' : `Database: PGlite embedded in ${config.dataDir}`);
+  if (await ensureAssets()) console.log('Bundle delle pagine ricostruiti (public/assets/)');
   const clock = new MovableSystemClock(config.clockOffsetMs);
   const services = await buildServices(config, { clock });
   if (config.production) {

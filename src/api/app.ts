@@ -11,7 +11,7 @@ import { errorMiddleware } from './error-middleware.js';
 import { bodyGuard, urlGuard } from './input-guard.js';
 import { securityHeaders } from './security-headers.js';
 import { uploadGate } from './upload-gate.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import { createLogger, safeErrorFields, type Logger } from '../shared/logger.js';
 import { authenticate } from './auth-middleware.js';
 import type { Services } from './context.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -34,6 +34,7 @@ import { subjectRoutes } from './routes/subjects.routes.js';
 import { inpsRoutes } from './routes/inps.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
 import { officeRoutes } from './routes/office.routes.js';
+import { webApp } from '../web/web.routes.js';
 
 export function createApp(services: Services, logger: Logger = createLogger()): Koa {
   const app = new Koa();
@@ -44,6 +45,7 @@ export function createApp(services: Services, logger: Logger = createLogger()): 
   app.use(urlGuard());
   const auth = authenticate(services);
   app.use(uploadGate(auth, services.config.maxUploadBytes)); // role check before any upload is read
+  app.use(webApp(services, (msg, err) => logger.error(safeErrorFields(err), msg))); // the browser application (pages at /, static files); API paths pass through
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: `${Math.ceil(services.config.maxUploadBytes / 1024)}kb`, encoding: 'utf-8' }));
   app.use(bodyGuard());
 

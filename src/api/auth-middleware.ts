@@ -7,6 +7,7 @@ import { isSafeString } from './input-guard.js';
 import { tokenStatus } from '../auth/revocation.js';
 import { User } from '../db/entities/index.js';
 import type { Services } from './context.js';
+import { checkCsrf, hasSessionCookie, sessionUser } from '../web/web-auth.js';
 
 /** `serviceAccounts`: the route is one of the few a service account (role `inps`) may call; elsewhere they get 403. */
 export function authenticate(services: Services, opts: { serviceAccounts?: boolean } = {}) {
@@ -27,6 +28,15 @@ export function authenticate(services: Services, opts: { serviceAccounts?: boole
       if (sep <= 0 || !isSafeString(decoded)) throw new UnauthorizedError('Credenziali non valide', 'INVALID_CREDENTIALS');
       // Same guard and timing as the login route (brute-force limits, dummy hash for a missing user).
       user = await checkPassword(services.orm, loginGuardFor(services), decoded.slice(0, sep), decoded.slice(sep + 1), ctx.ip);
+    } else if (hasSessionCookie(ctx)) {
+      // The browser application calls the API with its session cookie: CSRF token required on writes.
+      const s = await sessionUser(services, ctx);
+      if (!s) throw new UnauthorizedError('Sessione scaduta: accedere di nuovo', 'SESSION_EXPIRED');
+      checkCsrf(ctx, s.session);
+      if (isServiceAccount(s.principal)) throw new ForbiddenError('Utenza di servizio: può chiamare solo gli endpoint a lei riservati', 'SERVICE_ACCOUNT');
+      ctx.state.user = s.principal;
+      await next();
+      return;
     } else {
       throw new UnauthorizedError('Autenticazione richiesta: usare Authorization: Bearer <token>', 'AUTH_REQUIRED');
     }

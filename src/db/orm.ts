@@ -20,6 +20,7 @@ import { Migration20261128050000_subjects } from './migrations/Migration20261128
 import { Migration20261202211500_resource_origin } from './migrations/Migration20261202211500_resource_origin.js';
 import { Migration20261202221000_office } from './migrations/Migration20261202221000_office.js';
 import { Migration20261202213000_token_revocation } from './migrations/Migration20261202213000_token_revocation.js';
+import { Migration20261202210000_web } from './migrations/Migration20261202210000_web.js';
 
 export type Orm = MikroORM;
 
@@ -43,6 +44,7 @@ const migrationsList = [
   { name: 'Migration20261202211500_resource_origin', class: Migration20261202211500_resource_origin },
   { name: 'Migration20261202221000_office', class: Migration20261202221000_office },
   { name: 'Migration20261202213000_token_revocation', class: Migration20261202213000_token_revocation },
+  { name: 'Migration20261202210000_web', class: Migration20261202210000_web },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

@@ -5,7 +5,7 @@
  * shows it with the current values, and its completion is validated against it
  * before anything is written.
  */
-import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import type { EntityManager, FilterQuery, FindOptions } from '@mikro-orm/core';
 import type { Clock } from '../shared/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { hasRole, tenantScope, type Principal } from '../auth/principal.js';
@@ -30,6 +30,15 @@ export interface TaskForm {
   schema: FormSchema;
   /** Current values of the process variables bound by the form's fields. */
   data: Record<string, unknown>;
+  /** The draft saved on the task (Salva bozza), if any: the values to show instead of `data`. */
+  draft: TaskDraft | null;
+}
+
+/** Values of a task's form saved without completing it; one per task, discarded when the task completes. */
+export interface TaskDraft {
+  data: Record<string, unknown>;
+  updatedBy: string;
+  updatedAt: Date;
 }
 
 export interface TaskQuery {
@@ -43,10 +52,23 @@ export interface TaskQuery {
   status?: 'open' | 'completed' | 'cancelled' | 'all';
   dueBefore?: Date;
   dueAfter?: Date;
+  /** Unassigned tasks the caller may claim (candidate user, or one of their groups). */
+  claimable?: boolean;
+  /** Text on the case: part of the protocollo, the applicant's codice fiscale, or their surname (and name). */
+  text?: string;
   sort?: 'due' | 'created' | 'priority';
   order?: 'asc' | 'desc';
   limit: number;
   offset: number;
+  /** false: skip the total (the caller counts otherwise, e.g. the inbox tabs); total is then -1. */
+  count?: boolean;
+}
+
+/** Open tasks per inbox tab: assigned to the caller, claimable by them, all they can see. */
+export interface InboxCounts {
+  mine: number;
+  claimable: number;
+  all: number;
 }
 
 const SORT_COLUMN = { due: 'dueAt', created: 'createdAt', priority: 'priority' } as const;
@@ -67,9 +89,20 @@ export class InboxService {
     if (q.status !== 'all') where.status = q.status ?? 'open';
     if (q.assignee) where.assignee = q.assignee === 'me' ? p.username : q.assignee;
     if (q.candidateGroup) where.candidateGroups = { $overlap: [q.candidateGroup] };
+    const and: Array<FilterQuery<Task>> = [];
     if (q.mine) {
-      where.$or = [{ assignee: p.username }, { assignee: null, candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ assignee: null, candidateGroups: { $overlap: p.groups } }] : [])];
+      and.push({ $or: [{ assignee: p.username }, { assignee: null, candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ assignee: null, candidateGroups: { $overlap: p.groups } }] : [])] });
     }
+    if (q.claimable) {
+      where.assignee = null;
+      and.push({ $or: [{ candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ candidateGroups: { $overlap: p.groups } }] : [])] });
+    }
+    if (q.text?.trim()) {
+      const text = q.text.trim();
+      const instances = await this.instancesOfApplicant(scope, text);
+      and.push({ $or: [{ businessKey: { $ilike: `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` } }, ...(instances.length ? [{ instanceId: { $in: instances } }] : [])] });
+    }
+    if (and.length) where.$and = and;
     if (q.processKey) where.definitionKey = q.processKey;
     if (q.elementId) where.elementId = q.elementId;
     if (q.businessKey) where.businessKey = q.businessKey;
@@ -77,12 +110,54 @@ export class InboxService {
     if (q.dueBefore || q.dueAfter) where.dueAt = { ...(q.dueBefore ? { $lt: q.dueBefore } : {}), ...(q.dueAfter ? { $gt: q.dueAfter } : {}) };
     const column = SORT_COLUMN[q.sort ?? 'created'];
     const order = q.order ?? (q.sort === 'priority' ? 'desc' : 'asc');
-    const [items, total] = await this.em.fork().findAndCount(Task, where, {
+    const options: FindOptions<Task> = {
       orderBy: [{ [column]: order === 'asc' ? 'asc nulls last' : 'desc nulls last' }, { createdAt: 'asc' }, { id: 'asc' }],
       limit: q.limit,
       offset: q.offset,
-    });
+    };
+    if (q.count === false) return { items: await this.em.fork().find(Task, where, options), total: -1 };
+    const [items, total] = await this.em.fork().findAndCount(Task, where, options);
     return { items, total };
+  }
+
+  /**
+   * The open tasks of each inbox tab. `exact` names the tab whose count must be
+   * exact (the one shown, for its pages); the others stop counting past `cap`
+   * (a value of cap + 1 means "more than cap"), so a badge never scans a
+   * comune's whole backlog. One statement per tab, run side by side.
+   */
+  async counts(p: Principal, opts: { exact?: keyof InboxCounts | 'every'; cap?: number } = {}): Promise<InboxCounts> {
+    const scope = tenantScope(p);
+    const cap = opts.cap ?? 1000;
+    const exact = opts.exact ?? 'every';
+    const filters: Record<keyof InboxCounts, [string, unknown[]]> = {
+      mine: ['assignee = ?', [p.username]],
+      claimable: ['assignee is null and (? = any(candidate_users) or candidate_groups && ?::text[])', [p.username, pgTextArray(p.groups)]],
+      all: ['true', []],
+    };
+    const count = async (tab: keyof InboxCounts) => {
+      const [filter, params] = filters[tab];
+      const where = `status = 'open'${scope ? ' and tenant = ?' : ''} and ${filter}`;
+      const args = [...(scope ? [scope] : []), ...params];
+      const sql = exact === 'every' || exact === tab ? `select count(*)::int as n from task where ${where}` : `select count(*)::int as n from (select 1 from task where ${where} limit ${cap + 1}) capped`;
+      const [row] = (await this.em.fork().getConnection().execute(sql, args)) as Array<{ n: number }>;
+      return Number(row?.n ?? 0);
+    };
+    const [mine, claimable, all] = await Promise.all([count('mine'), count('claimable'), count('all')]);
+    return { mine, claimable, all };
+  }
+
+  /** Cases whose applicant matches the text: codice fiscale (exact), surname, "surname name" or "name surname" (prefix). */
+  private async instancesOfApplicant(scope: string | null, text: string): Promise<string[]> {
+    const like = `${text.toLowerCase().replace(/\s+/g, ' ').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = (await this.em.fork().getConnection().execute(
+      `select sc.instance_id as id from subject_case sc join subject s on s.id = sc.subject_id
+        where sc.role = 'richiedente'${scope ? ' and sc.tenant = ? and s.tenant = ?' : ''}
+          and (s.codice_fiscale = ? or lower(s.cognome) like ? or lower(s.cognome || ' ' || s.nome) like ? or lower(s.nome || ' ' || s.cognome) like ?)
+        limit 1000`,
+      [...(scope ? [scope, scope] : []), text.toUpperCase(), like, like, like],
+    )) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
   }
 
   async get(p: Principal, id: string): Promise<Task> {
@@ -142,6 +217,7 @@ export class InboxService {
         await this.validateAgainstForm(tx, task, variables);
         await this.checkBusinessRules(tx, task, variables);
         await this.processes.completeTask(tx, task, variables, { username: p.username });
+        await inTx(tx, 'delete from task_draft where task_id = ?', [task.id]);
         return task;
       },
       { withInstance: true },
@@ -157,7 +233,47 @@ export class InboxService {
       throw new NotFoundError(task.formKey ? `Modulo "${task.formKey}" del task` : 'Modulo del task', id, 'FORM_NOT_FOUND');
     }
     const instance = await em.findOne(ProcessInstance, { id: task.instanceId, tenant: task.tenant });
-    return { formKey: task.formKey!, formId: form.formId, source: form.source, tenant: form.tenant, schema: form.schema, data: extractFormData(form.schema, instance?.variables ?? {}) };
+    const draft = task.status === 'open' ? await this.readDraft(task.id) : null;
+    return { formKey: task.formKey!, formId: form.formId, source: form.source, tenant: form.tenant, schema: form.schema, data: extractFormData(form.schema, instance?.variables ?? {}), draft };
+  }
+
+  /** The task's draft (404 DRAFT_NOT_FOUND when there is none). */
+  async getDraft(p: Principal, id: string): Promise<TaskDraft> {
+    const task = await this.get(p, id);
+    const draft = await this.readDraft(task.id);
+    if (!draft) throw new NotFoundError('Bozza del task', id, 'DRAFT_NOT_FOUND');
+    return draft;
+  }
+
+  /** Saves (replaces) the task's draft: the task must be open and the caller allowed to complete it. Not validated: a draft may be incomplete. */
+  async saveDraft(p: Principal, id: string, data: Record<string, unknown>): Promise<TaskDraft> {
+    const now = this.clock.now();
+    await this.onOpenTask(p, id, async (tx, task) => {
+      checkCanComplete(p, task);
+      await inTx(
+        tx,
+        `insert into task_draft (task_id, tenant, data, updated_by, updated_at) values (?, ?, ?::jsonb, ?, ?)
+           on conflict (task_id) do update set data = excluded.data, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+        [task.id, task.tenant, JSON.stringify(data), p.username, now],
+      );
+      return task;
+    });
+    return { data, updatedBy: p.username, updatedAt: now };
+  }
+
+  /** Discards the task's draft (idempotent for an open task the caller may complete). */
+  async deleteDraft(p: Principal, id: string): Promise<void> {
+    await this.onOpenTask(p, id, async (tx, task) => {
+      checkCanComplete(p, task);
+      await inTx(tx, 'delete from task_draft where task_id = ?', [task.id]);
+      return task;
+    });
+  }
+
+  private async readDraft(taskId: string): Promise<TaskDraft | null> {
+    const [row] = (await this.em.fork().getConnection().execute('select data, updated_by as "updatedBy", updated_at as "updatedAt" from task_draft where task_id = ?', [taskId])) as Array<{ data: Record<string, unknown> | string; updatedBy: string; updatedAt: Date | string }>;
+    if (!row) return null;
+    return { data: typeof row.data === 'string' ? (JSON.parse(row.data) as Record<string, unknown>) : row.data, updatedBy: row.updatedBy, updatedAt: new Date(row.updatedAt) };
   }
 
   /**
@@ -201,6 +317,17 @@ export class InboxService {
     tx.addHistory({ tenant: task.tenant, instanceId: task.instanceId, at: now, type, elementId: task.elementId, elementName: task.name, taskId: task.id, userName: p.username, details: { assignee: username, previous } });
     return task;
   }
+}
+
+/** A raw statement on the engine transaction's own connection (a second connection would wait on the task's row lock). */
+async function inTx(tx: EngineTx, sql: string, params: unknown[]): Promise<void> {
+  const em = entityManagerOf(tx);
+  await em.getConnection().execute(sql, params, 'run', em.getTransactionContext());
+}
+
+/** A PostgreSQL array literal for a raw-SQL parameter (`?::text[]`, `?::uuid[]`): the driver would inline a JS array as a list. */
+export function pgTextArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
 
 function checkCanComplete(p: Principal, task: TaskRecord): void {

@@ -5,7 +5,7 @@ import { ForbiddenError } from '../../shared/errors.js';
 import { requireRole, tenantScope } from '../../auth/principal.js';
 import { ProcessDefinition } from '../../db/entities/index.js';
 import type { ModelIndex } from '../../engine/definitions/model.js';
-import { instanceTimeline, slaSummary } from '../../tasks/sla/sla.service.js';
+import { DEFAULT_AT_RISK_SHARE, instanceTimeline, slaSummary } from '../../tasks/sla/sla.service.js';
 import { belfiore, isoDateParam, parseQuery } from '../validation.js';
 import { findInstance } from './instances.routes.js';
 import type { Services } from '../context.js';
@@ -17,7 +17,7 @@ const summarySchema = z.object({
   processKey: z.string().optional(),
   elementId: z.string().optional(),
   tenant: belfiore.optional(),
-  atRiskShare: z.coerce.number().min(0).max(1).default(0.75),
+  atRiskShare: z.coerce.number().min(0).max(1).default(DEFAULT_AT_RISK_SHARE),
 });
 
 export function slaRoutes(services: Services) {

@@ -5,6 +5,7 @@ import type { Task } from '../../db/entities/index.js';
 import type { TaskRecord } from '../../engine/store.js';
 import { isoDateParam, parseBody, parseQuery, uuidOrNone, variablesSchema, offsetParam } from '../validation.js';
 import type { Services } from '../context.js';
+import { ValidationError } from '../../shared/errors.js';
 
 const isoDate = isoDateParam;
 const listSchema = z.object({
@@ -39,6 +40,18 @@ export function taskRoutes(services: Services) {
   });
   router.get('/tasks/:id/form', async (ctx) => {
     ctx.body = await services.inbox.form(ctx.state.user, uuidParam(ctx.params.id));
+  });
+  router.get('/tasks/:id/draft', async (ctx) => {
+    ctx.body = await services.inbox.getDraft(ctx.state.user, uuidParam(ctx.params.id));
+  });
+  router.put('/tasks/:id/draft', async (ctx) => {
+    const { data } = parseBody(z.object({ data: z.record(z.string(), z.unknown()) }).strict(), ctx.request.body);
+    if (JSON.stringify(data).length > 256 * 1024) throw new ValidationError('Bozza troppo grande (al massimo 256 kB)', { fields: [{ field: 'data', message: 'al massimo 256 kB' }] }, 'DRAFT_TOO_LARGE');
+    ctx.body = await services.inbox.saveDraft(ctx.state.user, uuidParam(ctx.params.id), data);
+  });
+  router.delete('/tasks/:id/draft', async (ctx) => {
+    await services.inbox.deleteDraft(ctx.state.user, uuidParam(ctx.params.id));
+    ctx.status = 204;
   });
   router.post('/tasks/:id/claim', async (ctx) => {
     ctx.body = taskView(await services.inbox.claim(ctx.state.user, uuidParam(ctx.params.id)));

@@ -8,6 +8,24 @@ import type { EntityManager } from '@mikro-orm/core';
 import { addIsoDuration } from '../../shared/clock.js';
 import type { SlaPhase } from '../../engine/definitions/model.js';
 
+/** Share of the allowed time after which an open task is "at risk", unless the caller says otherwise. */
+export const DEFAULT_AT_RISK_SHARE = 0.75;
+
+export type DueState = 'in_tempo' | 'a_rischio' | 'scaduta';
+
+/**
+ * An open task's due state by the rule slaSummary counts with (overdueNow,
+ * atRiskNow): past due → scaduta; at or past `atRiskShare` of the time from
+ * creation to due → a_rischio; else in_tempo. No due date: null.
+ */
+export function dueState(t: { createdAt: Date; dueAt: Date | null }, now: Date, atRiskShare = DEFAULT_AT_RISK_SHARE): DueState | null {
+  if (!t.dueAt) return null;
+  const due = t.dueAt.getTime();
+  if (due < now.getTime()) return 'scaduta';
+  const created = t.createdAt.getTime();
+  return created + (due - created) * atRiskShare <= now.getTime() ? 'a_rischio' : 'in_tempo';
+}
+
 export interface SlaQuery {
   /** null = every comune (metropolitan user); figures are then also split per comune. */
   tenant: string | null;

@@ -1,0 +1,72 @@
+/**
+ * Server-side rendering of the pages: one Handlebars environment with the
+ * layout (templates/web/layouts/), partials (templates/web/partials/) and
+ * pages (templates/web/pages/), compiled once; helpers for the Italian
+ * formats. Templates receive view models built for them, auto-escaped.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { formatDate, formatDateTime, formatMoney } from './format.js';
+
+export const WEB_TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/web');
+
+export interface NavLink {
+  href: string;
+  label: string;
+  /** Path prefix that marks the link as the current section. */
+  section: string;
+}
+
+/** The application's sections, in header order; a page's section is the one whose prefix its path starts with. */
+export const NAV_LINKS: NavLink[] = [{ href: '/attivita', label: 'Le mie attività', section: '/attivita' }];
+
+export interface LayoutModel {
+  title: string;
+  /** Path of the page, for the current nav link. */
+  path: string;
+  user?: { username: string; roles: string; metropolitan: boolean } | null;
+  /** Comune the user works on (name), or null for a metropolitan user who has not chosen one. */
+  comune?: { code: string; name: string } | null;
+  /** For metropolitan users: the comuni they can switch to. */
+  comuni?: Array<{ code: string; name: string; selected: boolean }>;
+  csrf?: string;
+  breadcrumbs?: Array<{ href?: string; label: string }>;
+  flash?: { kind: 'success' | 'danger' | 'info' | 'warning'; message: string } | null;
+}
+
+export class Renderer {
+  private readonly hbs = Handlebars.create();
+  private readonly pages = new Map<string, Handlebars.TemplateDelegate>();
+  private readonly layout: Handlebars.TemplateDelegate;
+
+  constructor(private readonly dir = WEB_TEMPLATES_DIR) {
+    this.hbs.registerHelper('data', (v: unknown) => formatDate(v));
+    this.hbs.registerHelper('dataOra', (v: unknown) => formatDateTime(v));
+    this.hbs.registerHelper('euro', (v: unknown) => formatMoney(v));
+    this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    this.hbs.registerHelper('json', (v: unknown) => new Handlebars.SafeString(scriptJson(v)));
+    for (const file of fs.readdirSync(path.join(dir, 'partials'))) {
+      if (file.endsWith('.hbs')) this.hbs.registerPartial(file.slice(0, -4), fs.readFileSync(path.join(dir, 'partials', file), 'utf8'));
+    }
+    this.layout = this.hbs.compile(fs.readFileSync(path.join(dir, 'layouts', 'main.hbs'), 'utf8'), { strict: false });
+  }
+
+  /** The page `name` (templates/web/pages/<name>.hbs) inside the layout. */
+  render(name: string, layout: LayoutModel, model: Record<string, unknown> = {}): string {
+    let page = this.pages.get(name);
+    if (!page) {
+      page = this.hbs.compile(fs.readFileSync(path.join(this.dir, 'pages', `${name}.hbs`), 'utf8'));
+      this.pages.set(name, page);
+    }
+    const nav = NAV_LINKS.map((l) => ({ ...l, active: layout.path === l.section || layout.path.startsWith(`${l.section}/`) }));
+    const body = page({ ...model, layout });
+    return this.layout({ ...layout, nav: layout.user ? nav : [], body: new Handlebars.SafeString(body) });
+  }
+}
+
+/** JSON safe inside <script type="application/json">: no `</script>`, no HTML comment openers. */
+export function scriptJson(v: unknown): string {
+  return JSON.stringify(v ?? null).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}

@@ -19,7 +19,7 @@ import { pgTextArray, type TaskQuery } from '../../tasks/inbox.service.js';
 import { dueState, type DueState } from '../../tasks/sla/sla.service.js';
 import { formatCount, formatDate } from '../format.js';
 import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
-import type { WebContext } from '../web.routes.js';
+import type { WebContext } from '../web-context.js';
 
 export const PAGE_SIZE = 25;
 const TABS = [

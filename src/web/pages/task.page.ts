@@ -17,7 +17,7 @@ import type { TaskForm } from '../../tasks/inbox.service.js';
 import { instanceTimeline } from '../../tasks/sla/sla.service.js';
 import { formatDate, formatDateTime, formatMoney } from '../format.js';
 import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
-import type { WebContext } from '../web.routes.js';
+import type { WebContext } from '../web-context.js';
 import { taskRows } from './inbox.page.js';
 
 const HISTORY_LABELS: Record<string, string> = {

@@ -8,13 +8,14 @@ import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { actingTenant, requireRole, tenantScope, type Principal } from '../../auth/principal.js';
-import { HistoryEvent, ProcessInstance, Task, Tenant } from '../../db/entities/index.js';
+import { ProcessInstance, Task, Tenant } from '../../db/entities/index.js';
 import type { InstanceRecord } from '../../engine/store.js';
 import { belfiore, isUuid, parseBody, parseQuery, variablesSchema } from '../validation.js';
 import type { Services } from '../context.js';
 import { ValidationError } from '../../shared/errors.js';
 import { REI_PROCESS_KEY } from '../../applications/application.service.js';
 import { tenantFilter } from '../../shared/tenancy.js';
+import { caseHistory } from '../../history/case-history.js';
 
 const startSchema = z
   .object({
@@ -23,6 +24,8 @@ const startSchema = z
     variables: variablesSchema.default({}),
   })
   .strict();
+
+const historySchema = z.object({ detail: z.enum(['business', 'engine']).default('business') });
 
 const listSchema = z.object({
   status: z.enum(['active', 'completed', 'cancelled']).optional(),
@@ -88,13 +91,10 @@ export function instanceRoutes(services: Services) {
   });
 
   router.get('/process-instances/:id/history', async (ctx) => {
+    const { detail } = parseQuery(historySchema, ctx.query);
     const instance = await findInstance(services, ctx.state.user, ctx.params.id);
-    const events = await services.orm.em.fork().find(HistoryEvent, { instanceId: instance.id, tenant: instance.tenant }, { orderBy: { id: 'asc' } });
-    ctx.body = {
-      processInstanceId: instance.id,
-      items: events.map((e) => ({ id: Number(e.id), at: e.at, type: e.type, elementId: e.elementId, elementType: e.elementType, elementName: e.elementName, taskId: e.taskId, user: e.userName, details: e.details })),
-      total: events.length,
-    };
+    const items = await caseHistory(services.orm.em.fork(), instance, detail);
+    ctx.body = { processInstanceId: instance.id, detail, items, total: items.length };
   });
   return router;
 }

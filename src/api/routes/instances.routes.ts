@@ -28,7 +28,7 @@ const startSchema = z
 const historySchema = z.object({ detail: z.enum(['business', 'engine']).default('business') });
 
 const listSchema = z.object({
-  status: z.enum(['active', 'completed', 'cancelled']).optional(),
+  status: z.enum(['active', 'completed', 'cancelled', 'all']).optional(),
   businessKey: z.string().optional(),
   key: z.string().optional(),
   tenant: belfiore.optional(),
@@ -65,7 +65,7 @@ export function instanceRoutes(services: Services) {
     if (scope && q.tenant && q.tenant !== scope) throw new ForbiddenError(`L'utente appartiene al comune ${scope}`, 'TENANT_MISMATCH');
     if (scope) where.tenant = scope;
     else if (q.tenant) where.tenant = q.tenant;
-    if (q.status) where.status = q.status;
+    if (q.status && q.status !== 'all') where.status = q.status;
     if (q.businessKey) where.businessKey = q.businessKey;
     if (q.key) where.definitionKey = q.key;
     const [items, total] = await services.orm.em.fork().findAndCount(ProcessInstance, where, { orderBy: [{ startedAt: 'desc' }, { id: 'asc' }], limit: q.limit, offset: q.offset });
@@ -84,7 +84,7 @@ export function instanceRoutes(services: Services) {
     const { reason } = parseBody(z.object({ reason: z.string().max(1000).optional() }), body);
     const instance = await services.store.transaction(async (tx) => {
       const found = await tx.instance(ctx.params.id, tenantScope(p));
-      if (!found) throw new NotFoundError('Istanza', ctx.params.id, 'INSTANCE_NOT_FOUND');
+      if (!found) throw new NotFoundError('Istanza di processo', ctx.params.id, 'INSTANCE_NOT_FOUND', 'f');
       return services.processes.cancel(tx, found, { username: p.username }, reason);
     });
     ctx.body = await instanceView(services, instance);
@@ -104,7 +104,7 @@ export async function findInstance(services: Services, p: Principal, id: string)
   const valid = isUuid(id);
   const scope = tenantScope(p);
   const instance = valid ? await services.orm.em.fork().findOne(ProcessInstance, { id, ...tenantFilter(scope) }) : null;
-  if (!instance) throw new NotFoundError('Istanza', id, 'INSTANCE_NOT_FOUND');
+  if (!instance) throw new NotFoundError('Istanza di processo', id, 'INSTANCE_NOT_FOUND', 'f');
   return instance;
 }
 

@@ -217,7 +217,7 @@ export class DeploymentService {
         const resolved = await forms.resolve(id, tenant, em);
         if (resolved) formFields[id] = formVariables(resolved.schema);
       }
-      context.formFields = formFields;
+      context.formVariables = formFields;
     }
     const params: Record<string, Record<string, unknown>> = {};
     if (this.opts.parameters) {

@@ -28,6 +28,7 @@ import { applicationRoutes } from './routes/applications.routes.js';
 import { subjectRoutes } from './routes/subjects.routes.js';
 import { inpsRoutes } from './routes/inps.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
+import { userRoutes } from './routes/users.routes.js';
 
 export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
   const app = new Koa();
@@ -53,6 +54,7 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
   for (const r of [applicationRoutes(services), subjectRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [decisionRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   secured.use(incidentRoutes(services).routes());
+  for (const r of [userRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   api.use(secured.routes());
 
   app.use(root.routes());

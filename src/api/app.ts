@@ -29,6 +29,7 @@ import { subjectRoutes } from './routes/subjects.routes.js';
 import { inpsRoutes } from './routes/inps.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
 import { userRoutes } from './routes/users.routes.js';
+import { buildOpenApi } from './openapi/document.js';
 
 export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
   const app = new Koa();
@@ -46,6 +47,10 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
 
   const auth = authenticate(services);
   const api = new Router({ prefix: '/api/v1' });
+  const openapi = buildOpenApi('1.0.0');
+  api.get('/openapi.json', (ctx) => {
+    ctx.body = openapi; // public: describes the API, no data
+  });
   api.use(authRoutes(services, auth).routes());
   api.use(inpsRoutes(services).routes()); // INPS outcomes: service accounts only, with their own authentication
   const secured = new Router();

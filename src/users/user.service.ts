@@ -2,8 +2,8 @@
  * User administration: list (a responsabile sees the users of their comune,
  * an admin all), change roles and groups, disable and re-enable, change one's
  * own password (the current one is required) and reset another's (admin; a
- * generated password is shown once). The last active admin can never be
- * disabled or lose the role, and an admin cannot lock themselves out.
+ * generated password is shown once). An admin cannot disable themselves or
+ * drop their own admin role, so an active admin always remains.
  * Each change is one transaction on the user's row, locked.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -101,13 +101,10 @@ export class UserService {
   /** Admin: roles, groups, active. */
   async update(p: Principal, username: string, change: UserChange): Promise<User> {
     requireRole(p, 'admin');
-    return this.onUser(p, username, async (em, user) => {
+    return this.onUser(p, username, async (_em, user) => {
       const losesAdmin = user.roles.includes('admin') && ((change.roles && !change.roles.includes('admin')) || change.active === false);
       if (losesAdmin && user.username === p.username) {
         throw new ConflictError('Non puoi togliere a te stesso il ruolo admin né disattivarti: chiedilo a un altro amministratore', 'SELF_LOCKOUT');
-      }
-      if (losesAdmin && user.active && (await em.count(User, { active: true, roles: { $overlap: ['admin'] }, id: { $ne: user.id } })) === 0) {
-        throw new ConflictError("È l'unico amministratore attivo: non può essere disattivato né perdere il ruolo admin", 'LAST_ADMIN');
       }
       if (change.roles) user.roles = [...new Set(change.roles)];
       if (change.groups) user.groups = [...new Set(change.groups)];

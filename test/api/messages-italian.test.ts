@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
+import { twoTasks } from '../helpers/models.js';
 
 let app: TestApp;
 let admin: Client;
@@ -79,6 +80,15 @@ test('the shipped REI model and its variant deploy with no warning', async () =>
   const variant = await deploy(admin, { 'rei.bpmn': readFileSync('processes/F205/rei.bpmn', 'utf8') }, tenant);
   assert.is(variant.status, 201, JSON.stringify(variant.body));
   assert.equal(variant.body.warnings, []);
+});
+
+test('bpmnlint advice in Italian', async () => {
+  const r = await deploy(admin, { 'lint.bpmn': twoTasks('msg_it_lint') }, null);
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  const label = r.body.warnings.find((w: { rule: string }) => w.rule === 'bpmnlint/label-required');
+  assert.ok(label, JSON.stringify(r.body.warnings));
+  assert.is(label.message, 'Elemento senza nome (etichetta)');
+  for (const w of r.body.warnings as Array<{ message: string }>) assert.not.match(w.message, /^(Element|Incoming|Flow|Gateway)\b/, w.message);
 });
 
 test.run();

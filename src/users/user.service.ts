@@ -85,6 +85,13 @@ export class UserService {
     return user;
   }
 
+  /** The caller's own user (any role). */
+  async self(p: Principal): Promise<User> {
+    const user = await this.em.fork().findOne(User, { id: p.id });
+    if (!user) throw new NotFoundError('Utente', p.username, 'USER_NOT_FOUND');
+    return user;
+  }
+
   async create(p: Principal, input: NewUser): Promise<User> {
     requireRole(p, 'admin');
     const em = this.em.fork();

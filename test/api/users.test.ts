@@ -102,6 +102,9 @@ test('a user changes their own password with the current one', async () => {
   assert.is(short.status, 422);
   assert.is(short.body.error.details.fields[0].field, 'newPassword');
   assert.is((await client.put('/api/v1/users/me/password', { currentPassword: 'password-iniziale', newPassword: 'nuova-password-1' })).status, 204);
+  const me = await client.get('/api/v1/users/me');
+  assert.is(me.status, 200, 'any role reads its own user');
+  assert.is(me.body.username, u);
   assert.is(await login(u, 'password-iniziale'), 401);
   assert.is(await login(u, 'nuova-password-1'), 200);
   assert.is((await admin.post('/api/v1/users', { username: 'me', password: 'password-iniziale', tenant, roles: ['operatore'] })).status, 422, '"me" is reserved');

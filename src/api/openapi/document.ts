@@ -42,6 +42,7 @@ export const OPERATIONS: Record<string, Op> = {
 
   'GET /users': { tag: 'Utenti', summary: 'Utenti: tutti (admin) o del proprio comune (responsabile)', query: { tenant: { type: 'string' }, role: { type: 'string' }, group: { type: 'string' }, active: q(['true', 'false']) }, ok: [200, page(ref('User'), false)] },
   'POST /users': { tag: 'Utenti', summary: 'Crea un utente (admin)', body: ref('NewUser'), ok: [201, ref('User')] },
+  'GET /users/me': { tag: 'Utenti', summary: 'Il proprio utente (qualsiasi ruolo)', ok: [200, ref('User')] },
   'PUT /users/me/password': { tag: 'Utenti', summary: 'Cambia la propria password (serve quella attuale)', body: ref('OwnPassword'), ok: [204, null] },
   'GET /users/:username': { tag: 'Utenti', summary: 'Un utente (admin; responsabile del suo comune)', ok: [200, ref('User')] },
   'PATCH /users/:username': { tag: 'Utenti', summary: 'Cambia ruoli, gruppi, attivo/disattivato (admin)', body: ref('UserChange'), ok: [200, ref('User')] },

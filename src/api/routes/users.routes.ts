@@ -51,6 +51,9 @@ export function userRoutes(services: Services) {
     await users.changeOwnPassword(ctx.state.user, currentPassword, newPassword);
     ctx.status = 204;
   });
+  router.get('/users/me', async (ctx) => {
+    ctx.body = userView(await users.self(ctx.state.user));
+  });
   router.get('/users/:username', async (ctx) => {
     ctx.body = userView(await users.get(ctx.state.user, ctx.params.username));
   });

@@ -130,5 +130,10 @@ export const schemas: Record<string, Schema> = {
   Document: obj({ id: uuid, processInstanceId: uuid, tenant: str, type: str, title: str, template: str, fileName: str, createdAt: dateTime, createdBy: strN, links: anyObject }),
   MessageRequest: { type: 'object', required: ['name'], properties: { name: str, businessKey: str, processInstanceId: uuid, tenant: belfiore, variables: ref('Variables') } },
   MessageResult: obj({ delivered: { type: 'array', items: obj({ processInstanceId: uuid, businessKey: strN, status: str, activeElements: strings }) } }),
+  ApplicationResult: obj({ instanceId: uuid, businessKey: strN, soggettoId: uuid, rinnovo: bool, durataMesi: int, status: str }),
+  Evaluation: obj({ decisionKey: str, definitionId: uuid, version: int, tenant: strN, definitionTenant: strN, result: { type: ['object', 'array', 'null'] }, matchedRules: strings, requiredDecisions: anyObject }, ['requiredDecisions']),
+  ParameterVersions: obj({ items: { type: 'array', items: obj({ version: int, values: anyObject, comment: strN, createdBy: str, createdAt: dateTime }) }, total: int }),
+  SlaSummary: obj({ from: dateTime, to: dateTime, now: dateTime, tenant: strN, atRiskShare: { type: 'number' }, perTenant: bool, items: { type: 'array', items: anyObject } }),
+  Timeline: obj({ processInstanceId: uuid, businessKey: strN, status: str, startedAt: dateTime, endedAt: dateTimeN }),
   Object: { type: 'object', description: 'Oggetto JSON (vedi README per i campi)' },
 };

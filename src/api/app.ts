@@ -10,6 +10,8 @@ import { errorMiddleware } from './error-middleware.js';
 import { authenticate } from './auth-middleware.js';
 import type { Services } from './context.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { userRoutes } from './routes/users.routes.js';
+import { buildOpenApi } from './openapi/document.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { deploymentRoutes } from './routes/deployments.routes.js';
 import { instanceRoutes } from './routes/instances.routes.js';
@@ -28,8 +30,6 @@ import { applicationRoutes } from './routes/applications.routes.js';
 import { subjectRoutes } from './routes/subjects.routes.js';
 import { inpsRoutes } from './routes/inps.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
-import { userRoutes } from './routes/users.routes.js';
-import { buildOpenApi } from './openapi/document.js';
 
 export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
   const app = new Koa();
@@ -55,11 +55,11 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
   api.use(inpsRoutes(services).routes()); // INPS outcomes: service accounts only, with their own authentication
   const secured = new Router();
   secured.use(auth);
+  for (const r of [userRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), slaRoutes(services), diffRoutes(services), migrationRoutes(services), calendarRoutes(services), documentRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [applicationRoutes(services), subjectRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [decisionRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   secured.use(incidentRoutes(services).routes());
-  for (const r of [userRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   api.use(secured.routes());
 
   app.use(root.routes());

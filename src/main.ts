@@ -30,6 +30,7 @@ async function main() {
   if (empty && config.seedDemo) demoUsers = (await seedDemo(services)).users;
   const deployed = await deployProcessesDir(services, config.processesDir);
   for (const d of deployed.filter((x) => x.created)) console.log(`Deployed ${d.key} v${d.version} (${d.tenant ?? 'default condiviso'})`);
+  for (const d of deployed) if (d.skipped) console.log(d.skipped);
   if (empty && config.seedDemo) console.log(`Demo: ${await seedDemoCases(services)} pratiche REI create`);
 
   if (config.jobExecutor) services.executor.start();

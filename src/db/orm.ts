@@ -17,6 +17,7 @@ import { Migration20261127020000_forms } from './migrations/Migration20261127020
 import { Migration20261128070000_documents } from './migrations/Migration20261128070000_documents.js';
 import { Migration20261128064000_decisions } from './migrations/Migration20261128064000_decisions.js';
 import { Migration20261128050000_subjects } from './migrations/Migration20261128050000_subjects.js';
+import { Migration20261202211500_resource_origin } from './migrations/Migration20261202211500_resource_origin.js';
 
 export type Orm = MikroORM;
 
@@ -37,6 +38,7 @@ const migrationsList = [
   { name: 'Migration20261128070000_documents', class: Migration20261128070000_documents },
   { name: 'Migration20261128064000_decisions', class: Migration20261128064000_decisions },
   { name: 'Migration20261128050000_subjects', class: Migration20261128050000_subjects },
+  { name: 'Migration20261202211500_resource_origin', class: Migration20261202211500_resource_origin },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

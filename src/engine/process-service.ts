@@ -14,6 +14,7 @@ import { decisionRunner } from '../decisions/business-rule.js';
 import type { ExpressionFunctions } from './execution/engine-expressions.js';
 import type { CompiledProcess } from './definitions/model.js';
 import { jobRetries } from './jobs/retry-cycle.js';
+import { romeDay } from './calendar/index.js';
 import { interruptedScopeJobs, reconcileJobs, type ContinuationJobPayload, type EventSubprocessJobPayload } from './jobs/reconcile.js';
 import { modelIndexOf, type DefinitionRecord, type EngineTx, type InstanceRecord, type JobRecord, type TaskRecord, type ExternalTaskRecord } from './store.js';
 
@@ -192,7 +193,9 @@ export class ProcessService {
     for (const e of work.externalTasks) Object.assign(e, { status: 'cancelled', endedAt: now });
     for (const s of work.subscriptions) tx.removeSubscription(s);
     for (const j of await tx.instanceJobs(instance.id)) tx.removeJob(j);
-    Object.assign(instance, { status: 'cancelled', endedAt: now, updatedAt: now, activeElements: [] });
+    // Every end records its outcome: a cancelled case is "annullata", with the reason and who cancelled it.
+    const outcome = { esitoFinale: 'annullata', motivoAnnullamento: reason?.trim() || null, annullataDa: actor.username, dataFine: romeDay(now) };
+    Object.assign(instance, { status: 'cancelled', endedAt: now, updatedAt: now, activeElements: [], variables: { ...instance.variables, ...outcome } });
     tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: now, type: 'process.cancelled', userName: actor.username, details: reason ? { reason } : null });
     return instance;
   }

@@ -7,14 +7,16 @@
  */
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import type { Clock } from '../shared/clock.js';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { hasRole, tenantScope, type Principal } from '../auth/principal.js';
 import type { EngineStore, EngineTx, TaskRecord } from '../engine/store.js';
 import type { ProcessService } from '../engine/process-service.js';
 import { entityManagerOf } from '../db/engine-store.js';
 import { ProcessInstance, Task, User } from '../db/entities/index.js';
 import type { FormService } from '../tailoring/forms/form.service.js';
-import type { FormSchema } from '../tailoring/forms/schema.js';
+import { formIdFromKey, type FormSchema } from '../tailoring/forms/schema.js';
+import { createCalendar } from '../engine/calendar/index.js';
+import { completionRulesOf, enforceCompletionRules } from './rules/registry.js';
 import { extractFormData, validateFormData } from '../tailoring/forms/validate.js';
 
 export interface TaskForm {
@@ -103,16 +105,21 @@ export class InboxService {
     });
   }
 
+  /**
+   * Assignment goes only to an active user of the task's comune (or a
+   * metropolitan one, tenant null) who may do the work: in one of the task's
+   * candidate groups or a named candidate user (a task with neither is open
+   * to anyone of the comune). Otherwise 422 UNKNOWN_USER / USER_INACTIVE /
+   * ASSIGNEE_NOT_CANDIDATE; `user: null` releases the task.
+   */
   async assign(p: Principal, id: string, username: string | null): Promise<TaskRecord> {
     // Looked up before the transaction opens: a second connection taken while the
     // transaction holds one deadlocks a single-connection pool (PGlite).
-    const user = username ? await this.em.fork().findOne(User, { username, active: true }) : null;
+    const user = username ? await this.em.fork().findOne(User, { username }) : null;
     return this.onOpenTask(p, id, async (tx, task) => {
       const selfClaim = username === p.username && !task.assignee && isCandidate(p, task);
       if (!selfClaim && !canManage(p)) throw new ForbiddenError('Solo un responsabile può assegnare i task ad altri', 'ROLE_REQUIRED');
-      if (username && (!user || (user.tenant !== null && user.tenant !== task.tenant))) {
-        throw new BadRequestError(`Utente ${username} inesistente in questo comune`, { field: 'user' }, 'UNKNOWN_USER');
-      }
+      if (username) checkAssignee(username, user, task);
       return this.setAssignee(tx, task, username, p, 'task.assigned');
     });
   }
@@ -131,6 +138,7 @@ export class InboxService {
       async (tx, task) => {
         checkCanComplete(p, task);
         await this.validateAgainstForm(tx, task, variables);
+        await this.checkBusinessRules(tx, task, variables);
         await this.processes.completeTask(tx, task, variables, { username: p.username });
         return task;
       },
@@ -161,6 +169,16 @@ export class InboxService {
     }
   }
 
+  /** 422 BUSINESS_RULE_FAILED when the submission breaks a rule of the task's form (src/tasks/rules/); read on the transaction's connection. */
+  private async checkBusinessRules(tx: EngineTx, task: TaskRecord, variables: Record<string, unknown>): Promise<void> {
+    const formId = formIdFromKey(task.formKey);
+    if (!formId || !completionRulesOf(formId).length) return;
+    const instance = await tx.instance(task.instanceId, task.tenant);
+    if (!instance) return;
+    const calendar = createCalendar(await tx.tenantCalendar(task.tenant));
+    enforceCompletionRules(formId, { variables: { ...instance.variables, ...variables }, params: instance.params, now: this.clock.now(), calendar });
+  }
+
   private async onOpenTask(p: Principal, id: string, action: (tx: EngineTx, task: TaskRecord) => Promise<TaskRecord>, opts?: { withInstance?: boolean }): Promise<TaskRecord> {
     return this.store.transaction(async (tx) => {
       const task = await tx.task(id, tenantScope(p), opts);
@@ -183,6 +201,22 @@ function checkCanComplete(p: Principal, task: TaskRecord): void {
   const allowed = task.assignee ? task.assignee === p.username : isCandidate(p, task);
   if (!allowed) {
     throw new ForbiddenError(task.assignee ? `Il task è assegnato a ${task.assignee}` : 'Non fai parte dei gruppi candidati per questo task', task.assignee ? 'NOT_ASSIGNEE' : 'NOT_A_CANDIDATE');
+  }
+}
+
+/** Who may be given a task (see InboxService.assign); throws the 422 that says why not. */
+function checkAssignee(username: string, user: User | null, task: TaskRecord): void {
+  if (!user || (user.tenant !== null && user.tenant !== task.tenant)) {
+    throw new ValidationError(`Utente ${username} inesistente in questo comune`, { field: 'user', errors: [{ field: 'user', message: `Utente ${username} inesistente in questo comune` }] }, 'UNKNOWN_USER');
+  }
+  if (!user.active) {
+    throw new ValidationError(`L'utente ${username} è disattivato e non può ricevere task`, { field: 'user', errors: [{ field: 'user', message: `L'utente ${username} è disattivato` }] }, 'USER_INACTIVE');
+  }
+  const open = !task.candidateGroups.length && !task.candidateUsers.length;
+  if (!open && !task.candidateUsers.includes(username) && !task.candidateGroups.some((g) => user.groups.includes(g))) {
+    const who = [task.candidateGroups.length ? `gruppi ${task.candidateGroups.join(', ')}` : '', task.candidateUsers.length ? `utenti ${task.candidateUsers.join(', ')}` : ''].filter(Boolean).join(' o ');
+    const message = `L'utente ${username} non può lavorare questo task: è riservato a ${who}`;
+    throw new ValidationError(message, { field: 'user', candidateGroups: task.candidateGroups, candidateUsers: task.candidateUsers, errors: [{ field: 'user', message }] }, 'ASSIGNEE_NOT_CANDIDATE');
   }
 }
 

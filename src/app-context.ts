@@ -19,7 +19,6 @@ import { DeploymentService } from './services/deployment.service.js';
 import { InboxService } from './tasks/inbox.service.js';
 import { defaultHandlers } from './tasks/handlers/index.js';
 import type { HandlerRegistry } from './engine/execution/handlers.js';
-import type { Services } from './api/context.js';
 import { ParameterCatalog } from './tailoring/parameters/catalog.js';
 import { ParameterService } from './tailoring/parameters/parameter.service.js';
 import { DecisionService } from './decisions/decision.service.js';
@@ -35,6 +34,29 @@ import type { Connector } from './integrations/connector.js';
 import { HttpInpsGateway } from './integrations/inps/http-gateway.js';
 import { UnconfiguredInpsGateway, type InpsGateway } from './integrations/inps/gateway.js';
 import { inpsConnectors } from './integrations/inps/connectors.js';
+import type { EngineStore } from './engine/store.js';
+
+/** The services every entry point and route handler reaches, built once by buildServices. */
+export interface Services {
+  config: AppConfig;
+  executor: JobExecutor;
+  orm: Orm;
+  clock: Clock;
+  tokens: TokenService;
+  store: EngineStore;
+  processes: ProcessService;
+  /** Live engines kept between a case's commands (null: ENGINE_CACHE_MB=0). */
+  engines: EngineCache | null;
+  deployments: DeploymentService;
+  inbox: InboxService;
+  parameters: ParameterService;
+  /** Deployed DMN decisions: evaluation by key, listing, sources. */
+  decisions: DecisionService;
+  /** In-process workers of external-task topics (INPS, documents): start/stop in main/worker, drain() in tests. */
+  connectors: ConnectorRunner;
+  applications: ApplicationService;
+  documents: DocumentService;
+}
 
 export interface BuildOptions {
   clock?: Clock;
@@ -67,7 +89,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     parameters: (key, tenant, override) => parameters.resolveWith(key, tenant, override as never),
     engines: engines ?? undefined,
   });
-  const tokens = new TokenService(await jwtSecret(orm), clock);
+  const tokens = new TokenService(config.jwtSecret ?? (await storedJwtSecret(orm)), clock);
   const executor = new JobExecutor(new SqlJobQueue(orm), store, processes, clock, {
     workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     pollMs: config.jobPollMs,
@@ -116,7 +138,8 @@ function calendarFor(settings: Record<string, unknown>): WorkingCalendar {
   return calendar;
 }
 
-async function jwtSecret(orm: Orm): Promise<string> {
+/** The secret generated on first start and kept in app_setting (JWT_SECRET unset; refused in production). */
+async function storedJwtSecret(orm: Orm): Promise<string> {
   const em = orm.em.fork();
   await em.getConnection().execute(`insert into app_setting (key, value) values ('jwt_secret', ?) on conflict (key) do nothing`, [TokenService.newSecret()]);
   const row = await em.findOneOrFail(AppSetting, { key: 'jwt_secret' });

@@ -7,10 +7,14 @@ import { parseIsoDuration } from './shared/clock.js';
 
 export interface AppConfig {
   port: number;
+  /** Listen address (HOST, default 127.0.0.1: only this machine; 0.0.0.0 to serve the network). */
   host: string;
   databaseUrl: string | null;
   dataDir: string;
   adminPassword: string | null;
+  /** JWT signing secret (JWT_SECRET); null: one generated and kept in the database (refused in production). */
+  jwtSecret: string | null;
+  /** Seed the demo comuni, users and cases into an empty database (SEED_DEMO=true, set by `npm run demo`). */
   seedDemo: boolean;
   clockOffsetMs: number;
   clockOffset: string | null;
@@ -55,16 +59,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
   }
   const root = process.cwd();
-  const seedDemo = !/^(false|0|no)$/i.test(env.SEED_DEMO ?? 'true');
+  const seedDemo = /^(true|1|yes)$/i.test(env.SEED_DEMO ?? 'false');
+  const jwtSecret = env.JWT_SECRET || null;
+  if (jwtSecret !== null && jwtSecret.length < MIN_SECRET_LENGTH) throw new Error(`JWT_SECRET troppo corto: almeno ${MIN_SECRET_LENGTH} caratteri (es. \`openssl rand -base64 48\`)`);
   const inpsUrl = env.INPS_URL?.trim() || null;
   const inpsSimPort = env.INPS_SIM_PORT ? Number(env.INPS_SIM_PORT) : 3100;
   if (!Number.isInteger(inpsSimPort) || inpsSimPort < 0 || inpsSimPort > 65535) throw new Error(`INPS_SIM_PORT non valido: ${env.INPS_SIM_PORT}`);
   return Object.freeze({
     port,
-    host: env.HOST || '0.0.0.0',
+    host: env.HOST?.trim() || '127.0.0.1',
     databaseUrl: env.DATABASE_URL?.trim() || null,
     dataDir: path.resolve(env.DATA_DIR || path.join(root, 'data')),
     adminPassword: env.ADMIN_PASSWORD || null,
+    jwtSecret,
     seedDemo,
     clockOffsetMs,
     clockOffset,
@@ -87,6 +94,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inpsCallbackUser: env.INPS_CALLBACK_USER?.trim() || 'inps',
     inpsCallbackPassword: env.INPS_CALLBACK_PASSWORD || null,
   });
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Why this configuration must not run in production (NODE_ENV=production), one
+ * line each; empty when it may. Demo users already in the database are checked
+ * at start-up too (src/seed/production.ts).
+ */
+export function productionProblems(config: AppConfig): string[] {
+  if (!config.production) return [];
+  const out: string[] = [];
+  if (config.seedDemo) out.push('SEED_DEMO=true: gli utenti demo (password nota a tutti) non sono ammessi in produzione');
+  if (!config.jwtSecret) out.push('JWT_SECRET non impostato: in produzione il segreto dei token non può essere generato dal server (impostare almeno 32 caratteri casuali, es. `openssl rand -base64 48`)');
+  else if (weakSecret(config.jwtSecret)) out.push('JWT_SECRET debole: usare almeno 32 caratteri casuali (es. `openssl rand -base64 48`), non parole o ripetizioni');
+  if (config.inpsSim) out.push('INPS_SIM attivo: il simulatore INPS integrato non è ammesso in produzione (impostare INPS_URL e INPS_SIM=false)');
+  return out;
+}
+
+/** Long enough but guessable: few distinct characters, or a well-known placeholder repeated. */
+export function weakSecret(secret: string): boolean {
+  if (secret.length < MIN_SECRET_LENGTH) return true;
+  if (new Set(secret).size < 12) return true;
+  return /(changeme|secret|segreto|password|example|esempio|demo|test)/i.test(secret);
 }
 
 /** An integer setting of at least `min` (the default when unset). */

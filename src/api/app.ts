@@ -30,6 +30,7 @@ import { applicationRoutes } from './routes/applications.routes.js';
 import { subjectRoutes } from './routes/subjects.routes.js';
 import { inpsRoutes } from './routes/inps.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
+import { officeRoutes } from './routes/office.routes.js';
 
 export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
   const app = new Koa();
@@ -59,6 +60,7 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
   for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), slaRoutes(services), diffRoutes(services), migrationRoutes(services), calendarRoutes(services), documentRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [applicationRoutes(services), subjectRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [decisionRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [officeRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   secured.use(incidentRoutes(services).routes());
   api.use(secured.routes());
 

@@ -23,7 +23,7 @@ function parseWith<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T
   return result.data as z.infer<T>;
 }
 
-export const belfiore = z.string().regex(/^[A-Z]\d{3}$/, 'codice Belfiore atteso (una lettera e tre cifre, es. F205)');
+export { belfiore } from '../shared/belfiore.js';
 export const variablesSchema = z.record(z.string().regex(/^[A-Za-z_][\w]*$/, 'nome di variabile non valido'), z.unknown());
 export const uuid = z.string().uuid('identificativo non valido');
 

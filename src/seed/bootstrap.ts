@@ -11,7 +11,7 @@ import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword } from '../auth/passwords.js';
 import { Tenant, User } from '../db/entities/index.js';
-import type { Services } from '../api/context.js';
+import type { Services } from '../app-context.js';
 
 export async function ensureAdmin(services: Services, password: string | null): Promise<{ created: boolean; password?: string }> {
   const em = services.orm.em.fork();

@@ -10,9 +10,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTestApp, deploy, type Client, type TestApp } from '../helpers/harness.js';
 
-const MIWG = path.resolve(process.cwd(), '../shared/conformance/miwg');
+/** Vendored with their licence (CC BY 3.0): see test/fixtures/miwg/README.md. */
+const MIWG = fileURLToPath(new URL('../fixtures/miwg/', import.meta.url));
 
 function bpmnFiles(dir: string): string[] {
   return readdirSync(dir)

@@ -266,7 +266,7 @@ test('a send that timed out is repeated with the same idempotency key: INPS keep
   const { id } = await startCase(c, domanda());
   sim.slow({ ms: 2500, count: 1 }); // the engine gives up after 2 s, INPS registers the application anyway
   assert.is(await app.services.connectors.drain(), 1);
-  let ext = await externalTask(id);
+  const ext = await externalTask(id);
   assert.is(ext.retries, 3);
   assert.match(ext.errorMessage ?? '', /non ha risposto entro 2000 ms/);
   await until('INPS to register the slow application', () => simDomande(c.tenant).length === 1);

@@ -222,7 +222,7 @@ function user(ctx: Context): Principal {
 
 /** A malformed id can never match: the same 404 as an unknown one. */
 function taskId(ctx: Context): string {
-  const id = String(ctx.params.id ?? '');
+  const id = String((ctx.params as { id?: string }).id ?? '');
   return uuidOrNone(id);
 }
 

@@ -380,8 +380,8 @@ export const FormDefinitionSchema = new EntitySchema<FormDefinition>({
 
 export { Job, Incident } from './time.entities.js';
 import { JobSchema, IncidentSchema } from './time.entities.js';
-export { CaseDocument } from './document.entities.js';
-import { CaseDocumentSchema } from './document.entities.js';
+export { CaseDocument, TenantOffice } from './document.entities.js';
+import { CaseDocumentSchema, TenantOfficeSchema } from './document.entities.js';
 export { DecisionDefinition } from './decisions.entities.js';
 import { DecisionDefinitionSchema } from './decisions.entities.js';
 import { subjectEntities } from './subjects.entities.js';
@@ -402,6 +402,7 @@ export const allEntities = [
   ParameterSetSchema,
   FormDefinitionSchema,
   CaseDocumentSchema,
+  TenantOfficeSchema,
   DecisionDefinitionSchema,
   ...subjectEntities,
 ];

@@ -229,6 +229,8 @@ class LiveSession implements EngineSession {
     const spec = this.scope().ctx.process.index.elements[activity.id];
     if (!spec?.service) return;
     const service = spec.service;
+    // bpmn-elements calls Service as a constructor-style function with its own `this`: the runtime is captured by name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const session = this;
     activity.behaviour.Service = function Service() {
       return {

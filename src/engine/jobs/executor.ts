@@ -83,10 +83,11 @@ export class JobExecutor {
         this.opts.log?.(`job executor: ${(err as Error).message}`);
       } finally {
         this.running = null;
-        if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollMs ?? 1000);
+        if (!this.stopped) this.timer = setTimeout(() => void loop(), this.opts.pollMs ?? 1000);
       }
     };
-    this.timer = setTimeout(loop, 0);
+    // loop catches its own errors: nothing to handle on the voided promise.
+    this.timer = setTimeout(() => void loop(), 0);
   }
 
   async stop(): Promise<void> {

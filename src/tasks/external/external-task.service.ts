@@ -14,7 +14,10 @@
  */
 import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import type { Services } from '../../api/context.js';
+import type { Orm } from '../../db/orm.js';
+import type { Clock } from '../../shared/clock.js';
+import type { EngineStore } from '../../engine/store.js';
+import type { ProcessService } from '../../engine/process-service.js';
 import type { EngineTx } from '../../engine/store.js';
 import { BadRequestError, NotFoundError } from '../../shared/errors.js';
 import { requireRole, tenantScope, type Principal } from '../../auth/principal.js';
@@ -136,7 +139,7 @@ interface LockedRow {
 }
 
 export class ExternalTaskService {
-  constructor(private readonly services: Pick<Services, 'orm' | 'clock' | 'store' | 'processes'>) {}
+  constructor(private readonly services: { orm: Orm; clock: Clock; store: EngineStore; processes: ProcessService }) {}
 
   // ---------------------------------------------------------------- fetchAndLock
 

@@ -37,6 +37,8 @@ export const OPERATIONS: Record<string, Op> = {
   'GET /tenants/:code/parameters/:key': { tag: 'Parametri', summary: 'Parametri del processo per il comune (default, file del comune, override)', ok: [200, json] },
   'PUT /tenants/:code/parameters/:key': { tag: 'Parametri', summary: "Nuova versione dei parametri del comune (analista)", body: { type: 'object', required: ['values'], properties: { values: { type: 'object' }, comment: { type: 'string' } } }, ok: [200, json] },
   'GET /tenants/:code/parameters/:key/versions': { tag: 'Parametri', summary: 'Versioni dei parametri del comune', ok: [200, ref('ParameterVersions')] },
+  'GET /tenants/:code/office': { tag: 'Comuni', summary: "Profilo dell'ufficio stampato sulle lettere (admin, responsabile del comune)", ok: [200, ref('Office')] },
+  'PUT /tenants/:code/office': { tag: 'Comuni', summary: "Imposta il profilo dell'ufficio: intestazione e logo, indirizzo, contatti, firmatario, responsabile del procedimento", body: ref('OfficeProfile'), ok: [200, ref('Office')] },
   'GET /tenants/:code/calendar': { tag: 'Calendario', summary: 'Calendario lavorativo del comune (festivi, patrono, chiusure)', query: { year: { type: 'integer' } }, ok: [200, json] },
   'PUT /tenants/:code/calendar': { tag: 'Calendario', summary: 'Imposta patrono, chiusure e sabato lavorativo', body: json, ok: [200, json] },
 

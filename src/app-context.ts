@@ -12,8 +12,8 @@ import type { AppConfig } from './config.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { openDatabase, type Orm } from './db/orm.js';
 import { OrmEngineStore } from './db/engine-store.js';
-import { AppSetting } from './db/entities/index.js';
 import { TokenService } from './auth/tokens.js';
+import { loadSigningKeys } from './auth/signing-keys.js';
 import { ProcessService } from './engine/process-service.js';
 import { DeploymentService } from './services/deployment.service.js';
 import { InboxService } from './tasks/inbox.service.js';
@@ -88,10 +88,14 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     functionsFor: (_tenant, settings, clock) => calendarFunctions(calendarFor(settings), clock),
     parameters: (key, tenant, override) => parameters.resolveWith(key, tenant, override as never),
     engines: engines ?? undefined,
+    // Declared outputs of the in-process connectors (connectorRegistry is built below, read at completion time).
+    topicOutputs: (topic) => connectorRegistry.get(topic)?.outputs,
   });
-  const tokens = new TokenService(config.jwtSecret ?? (await storedJwtSecret(orm)), clock);
+  const tokens = new TokenService(loadSigningKeys({ dataDir: config.dataDir, privateKeyPem: config.jwtPrivateKey, previousPublicKeysPem: config.jwtPreviousPublicKeys }), clock);
   const executor = new JobExecutor(new SqlJobQueue(orm), store, processes, clock, {
     workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    nodeId: hostname(),
+    lockMs: config.jobLeaseMs,
     pollMs: config.jobPollMs,
     // PGlite is one session: concurrent transactions would interleave on it.
     concurrency: orm.config.get('driver')?.name?.includes('PGlite') ? 1 : config.jobConcurrency,
@@ -136,12 +140,4 @@ function calendarFor(settings: Record<string, unknown>): WorkingCalendar {
     calendars.set(key, calendar);
   }
   return calendar;
-}
-
-/** The secret generated on first start and kept in app_setting (JWT_SECRET unset; refused in production). */
-async function storedJwtSecret(orm: Orm): Promise<string> {
-  const em = orm.em.fork();
-  await em.getConnection().execute(`insert into app_setting (key, value) values ('jwt_secret', ?) on conflict (key) do nothing`, [TokenService.newSecret()]);
-  const row = await em.findOneOrFail(AppSetting, { key: 'jwt_secret' });
-  return row.value;
 }

@@ -2,7 +2,9 @@
  * Reads and validates the environment once at boot and hands a typed,
  * immutable configuration to everything else.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { signingKeyFile } from './auth/signing-keys.js';
 import { parseIsoDuration } from './shared/clock.js';
 
 export interface AppConfig {
@@ -12,8 +14,6 @@ export interface AppConfig {
   databaseUrl: string | null;
   dataDir: string;
   adminPassword: string | null;
-  /** JWT signing secret (JWT_SECRET); null: one generated and kept in the database (refused in production). */
-  jwtSecret: string | null;
   /** Seed the demo comuni, users and cases into an empty database (SEED_DEMO=true, set by `npm run demo`). */
   seedDemo: boolean;
   clockOffsetMs: number;
@@ -27,6 +27,8 @@ export interface AppConfig {
   /** Run the job executor inside the server (JOB_EXECUTOR=false leaves it to `npm run worker`). */
   jobExecutor: boolean;
   jobPollMs: number;
+  /** Lease of a job being run, renewed while it runs (JOB_LEASE_MS, default 30000): how long a killed process holds its jobs. */
+  jobLeaseMs: number;
   /** Jobs one process runs at the same time (JOB_CONCURRENCY, default 1; PGlite always 1). */
   jobConcurrency: number;
   /** Memory for live engines kept between a case's commands, in bytes (ENGINE_CACHE_MB, default 128; 0 turns the cache off). */
@@ -44,6 +46,10 @@ export interface AppConfig {
   /** The service account INPS posts outcomes with (role `inps`); password generated and printed when unset. */
   inpsCallbackUser: string;
   inpsCallbackPassword: string | null;
+  /** JWT signing key, Ed25519 private key in PEM (JWT_PRIVATE_KEY); null: the key file <dataDir>/keys/jwt-ed25519.pem. */
+  jwtPrivateKey: string | null;
+  /** Earlier JWT keys still accepted after a rotation, public keys in PEM (JWT_PREVIOUS_PUBLIC_KEYS). */
+  jwtPreviousPublicKeys: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -60,8 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const root = process.cwd();
   const seedDemo = /^(true|1|yes)$/i.test(env.SEED_DEMO ?? 'false');
-  const jwtSecret = env.JWT_SECRET || null;
-  if (jwtSecret !== null && jwtSecret.length < MIN_SECRET_LENGTH) throw new Error(`JWT_SECRET troppo corto: almeno ${MIN_SECRET_LENGTH} caratteri (es. \`openssl rand -base64 48\`)`);
   const inpsUrl = env.INPS_URL?.trim() || null;
   const inpsSimPort = env.INPS_SIM_PORT ? Number(env.INPS_SIM_PORT) : 3100;
   if (!Number.isInteger(inpsSimPort) || inpsSimPort < 0 || inpsSimPort > 65535) throw new Error(`INPS_SIM_PORT non valido: ${env.INPS_SIM_PORT}`);
@@ -71,7 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: env.DATABASE_URL?.trim() || null,
     dataDir: path.resolve(env.DATA_DIR || path.join(root, 'data')),
     adminPassword: env.ADMIN_PASSWORD || null,
-    jwtSecret,
     seedDemo,
     clockOffsetMs,
     clockOffset,
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxUploadBytes: Number(env.MAX_UPLOAD_BYTES || 5 * 1024 * 1024),
     jobExecutor: !/^(false|0|no)$/i.test(env.JOB_EXECUTOR ?? 'true'),
     jobPollMs: Number(env.JOB_POLL_MS || 1000),
+    jobLeaseMs: intSetting('JOB_LEASE_MS', env.JOB_LEASE_MS, 30_000, 1000),
     jobConcurrency: intSetting('JOB_CONCURRENCY', env.JOB_CONCURRENCY, 1, 1),
     engineCacheBytes: intSetting('ENGINE_CACHE_MB', env.ENGINE_CACHE_MB, 128, 0) * 1024 * 1024,
     connectors: !/^(false|0|no)$/i.test(env.CONNECTORS ?? 'true'),
@@ -93,10 +97,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inpsSimPort,
     inpsCallbackUser: env.INPS_CALLBACK_USER?.trim() || 'inps',
     inpsCallbackPassword: env.INPS_CALLBACK_PASSWORD || null,
+    jwtPrivateKey: env.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n') || null,
+    jwtPreviousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS?.replace(/\\n/g, '\n') || null,
   });
 }
 
-const MIN_SECRET_LENGTH = 32;
 
 /**
  * Why this configuration must not run in production (NODE_ENV=production), one
@@ -107,18 +112,13 @@ export function productionProblems(config: AppConfig): string[] {
   if (!config.production) return [];
   const out: string[] = [];
   if (config.seedDemo) out.push('SEED_DEMO=true: gli utenti demo (password nota a tutti) non sono ammessi in produzione');
-  if (!config.jwtSecret) out.push('JWT_SECRET non impostato: in produzione il segreto dei token non può essere generato dal server (impostare almeno 32 caratteri casuali, es. `openssl rand -base64 48`)');
-  else if (weakSecret(config.jwtSecret)) out.push('JWT_SECRET debole: usare almeno 32 caratteri casuali (es. `openssl rand -base64 48`), non parole o ripetizioni');
+  if (!config.jwtPrivateKey && !fs.existsSync(signingKeyFile(config.dataDir))) {
+    out.push(`JWT_PRIVATE_KEY non impostata e nessuna chiave in ${signingKeyFile(config.dataDir)}: in produzione la chiave di firma dei token non può essere generata dal server (crearla con \`openssl genpkey -algorithm ed25519 -out ${signingKeyFile(config.dataDir)} && chmod 600 ${signingKeyFile(config.dataDir)}\` o impostare JWT_PRIVATE_KEY)`);
+  }
   if (config.inpsSim) out.push('INPS_SIM attivo: il simulatore INPS integrato non è ammesso in produzione (impostare INPS_URL e INPS_SIM=false)');
   return out;
 }
 
-/** Long enough but guessable: few distinct characters, or a well-known placeholder repeated. */
-export function weakSecret(secret: string): boolean {
-  if (secret.length < MIN_SECRET_LENGTH) return true;
-  if (new Set(secret).size < 12) return true;
-  return /(changeme|secret|segreto|password|example|esempio|demo|test)/i.test(secret);
-}
 
 /** An integer setting of at least `min` (the default when unset). */
 function intSetting(name: string, raw: string | undefined, fallback: number, min: number): number {

@@ -26,6 +26,20 @@ export class SqlJobQueue implements JobQueue {
     await this.orm.em.fork().getConnection().execute('update job set locked_by = null, locked_until = null where id = ? and locked_by = ?', [id, workerId]);
   }
 
+  async renew(ids: string[], workerId: string, lockUntil: Date): Promise<void> {
+    if (!ids.length) return;
+    await this.orm.em.fork().getConnection().execute(`update job set locked_until = ? where locked_by = ? and id in (${ids.map(() => '?').join(', ')})`, [lockUntil, workerId, ...ids]);
+  }
+
+  async reclaim(ownerPrefix: string, workerId: string): Promise<number> {
+    const like = `${ownerPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = (await this.orm.em.fork().getConnection().execute(
+      'update job set locked_by = null, locked_until = null where locked_by like ? and locked_by <> ? returning id',
+      [like, workerId],
+    )) as Array<{ id: string }>;
+    return rows.length;
+  }
+
   async discard(id: string): Promise<void> {
     await this.orm.em.fork().getConnection().execute('delete from job where id = ?', [id]);
   }

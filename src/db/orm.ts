@@ -19,6 +19,7 @@ import { Migration20261128064000_decisions } from './migrations/Migration2026112
 import { Migration20261128050000_subjects } from './migrations/Migration20261128050000_subjects.js';
 import { Migration20261202211500_resource_origin } from './migrations/Migration20261202211500_resource_origin.js';
 import { Migration20261202221000_office } from './migrations/Migration20261202221000_office.js';
+import { Migration20261202213000_token_revocation } from './migrations/Migration20261202213000_token_revocation.js';
 
 export type Orm = MikroORM;
 
@@ -41,6 +42,7 @@ const migrationsList = [
   { name: 'Migration20261128050000_subjects', class: Migration20261128050000_subjects },
   { name: 'Migration20261202211500_resource_origin', class: Migration20261202211500_resource_origin },
   { name: 'Migration20261202221000_office', class: Migration20261202221000_office },
+  { name: 'Migration20261202213000_token_revocation', class: Migration20261202213000_token_revocation },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

@@ -214,13 +214,16 @@ export class ConnectorRunner {
   private async report(task: LockedExternalTask, outcome: Outcome): Promise<void> {
     const { externalTasks } = this.deps;
     const workerId = this.opts.workerId;
+    // In-process connectors are server code: they may write their declared outputs (else what they return).
+    const declared = this.deps.registry.get(task.topicName)?.outputs;
+    const outputs = (variables: Record<string, unknown> | undefined) => ({ outputs: declared ?? Object.keys(variables ?? {}) });
     switch (outcome.kind) {
       case 'completed':
-        await retryOnConflict(() => externalTasks.complete(CONNECTOR_PRINCIPAL, task.id, workerId, outcome.variables));
+        await retryOnConflict(() => externalTasks.complete(CONNECTOR_PRINCIPAL, task.id, workerId, outcome.variables, outputs(outcome.variables)));
         this.stats.completed++;
         return;
       case 'bpmn-error':
-        await retryOnConflict(() => externalTasks.bpmnError(CONNECTOR_PRINCIPAL, task.id, workerId, { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, variables: outcome.variables }));
+        await retryOnConflict(() => externalTasks.bpmnError(CONNECTOR_PRINCIPAL, task.id, workerId, { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, variables: outcome.variables }, outputs(outcome.variables)));
         this.stats.bpmnErrors++;
         return;
       case 'failed': {

@@ -10,7 +10,7 @@
  * moves to it and the job executor fires the timers due on the way (at their
  * own due time), so escalations appear when they would have.
  */
-import type { Services } from '../api/context.js';
+import type { Services } from '../app-context.js';
 import type { Principal, Role } from '../auth/principal.js';
 import { Tenant, User } from '../db/entities/index.js';
 import { addCalendarDays, fromRomeWallTime, romeDay } from '../engine/calendar/dates.js';

@@ -18,6 +18,8 @@ import { formIdFromKey, type FormSchema } from '../tailoring/forms/schema.js';
 import { createCalendar } from '../engine/calendar/index.js';
 import { completionRulesOf, enforceCompletionRules } from './rules/registry.js';
 import { extractFormData, validateFormData } from '../tailoring/forms/validate.js';
+import { formVariables } from '../tailoring/forms/schema.js';
+import { checkVariablesAllowed } from '../engine/execution/variable-policy.js';
 
 export interface TaskForm {
   formKey: string;
@@ -158,10 +160,14 @@ export class InboxService {
     return { formKey: task.formKey!, formId: form.formId, source: form.source, tenant: form.tenant, schema: form.schema, data: extractFormData(form.schema, instance?.variables ?? {}) };
   }
 
-  /** 422 FORM_VALIDATION_FAILED when the submission does not fit the task's form (a task without one accepts anything). */
+  /**
+   * 422 VARIABLES_NOT_ALLOWED when the submission names a variable outside the
+   * task's form (a task without a form: a protected variable), then 422
+   * FORM_VALIDATION_FAILED when it does not fit the form.
+   */
   private async validateAgainstForm(tx: EngineTx, task: TaskRecord, variables: Record<string, unknown>): Promise<void> {
-    if (!this.forms || !task.formKey) return;
-    const form = await this.forms.resolveKey(task.formKey, task.tenant, entityManagerOf(tx));
+    const form = this.forms && task.formKey ? await this.forms.resolveKey(task.formKey, task.tenant, entityManagerOf(tx)) : null;
+    checkVariablesAllowed(variables, form ? formVariables(form.schema) : null, `il task ${task.elementId}${form ? ` (modulo ${form.formId})` : ''}`);
     if (!form) return;
     const fields = validateFormData(form.schema, variables);
     if (fields.length) {

@@ -76,7 +76,7 @@ test('every MIWG file deploys (201) or is refused with readable errors (422), ne
 test('the server is still healthy after the conformance run', async () => {
   const r = await admin.get('/health');
   assert.is(r.status, 200);
-  assert.is(r.body.status, 'ok');
+  assert.is(r.body.status, 'up');
 });
 
 test.run();

@@ -74,14 +74,17 @@ test.before(async () => {
 });
 test.after(async () => app.close());
 
+/** The variables the test workers send: the service task declares them as its outputs (issue 11: undeclared ones are refused). */
+const OUTPUTS = `<bpmn:extensionElements><camunda:inputOutput>${['esito', 'punteggio', 'rapporto', 'dettaglio', 'idoneo', 'dataEsito', 'protocollo', 'protocolloInps', 'motivo', 'x', 'doc'].map((n) => `<camunda:outputParameter name="${n}">\${${n}}</camunda:outputParameter>`).join('')}</camunda:inputOutput></bpmn:extensionElements>`;
+
 /** start → external service task (topic) → user task "after" → end */
 function externalModel(key: string, topic: string): string {
-  return flow(key, [externalTask('ext', topic, 'Verifica INPS'), userTask('after', 'Dopo la verifica')]);
+  return flow(key, [externalTask('ext', topic, 'Verifica INPS', OUTPUTS), userTask('after', 'Dopo la verifica')]);
 }
 
 /** As externalModel, plus an error boundary event (code ISEE_KO) on the service task leading to user task "ko". */
 function errorModel(key: string, topic: string): string {
-  return flow(key, [externalTask('ext', topic, 'Verifica ISEE'), userTask('after', 'ISEE valido')], errorPath('ext', { errorCode: 'ISEE_KO', errorName: 'ISEE non valido', to: 'ko', toName: 'ISEE non valido' }));
+  return flow(key, [externalTask('ext', topic, 'Verifica ISEE', OUTPUTS), userTask('after', 'ISEE valido')], errorPath('ext', { errorCode: 'ISEE_KO', errorName: 'ISEE non valido', to: 'ko', toName: 'ISEE non valido' }));
 }
 
 interface Setup {
@@ -601,6 +604,7 @@ test('incidents API: a job incident retry gives the job its retries back, due no
   assert.is(badBody.status, 422);
 
   app.clock.advance(3_600_000);
+  for (const u of [admin, s.op]) await u.refresh(); // tokens live 60 minutes
   const retried = await admin.post(`/api/v1/incidents/${incidentId}/retry`, { retries: 3 });
   assert.is(retried.status, 200, JSON.stringify(retried.body));
   assert.is(retried.body.status, 'resolved');

@@ -12,6 +12,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { startTestApp, type TestApp } from '../helpers/harness.js';
 import { createApp } from '../../src/api/app.js';
 import { openApiPath } from '../../src/api/openapi/document.js';
+import { silentLogger } from '../../src/shared/logger.js';
 
 let app: TestApp;
 test.before(async () => {
@@ -21,7 +22,7 @@ test.after(async () => app.close());
 
 /** Every `METHOD /path` the koa app mounts under /api/v1, found by walking the routers' stacks. */
 function mountedRoutes(): Set<string> {
-  const koa = createApp(app.services, () => undefined);
+  const koa = createApp(app.services, silentLogger());
   const out = new Set<string>();
   for (const mw of koa.middleware as Array<{ router?: Router }>) {
     for (const layer of mw.router?.stack ?? []) {

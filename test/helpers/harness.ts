@@ -11,6 +11,7 @@ import pg from 'pg';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 import { buildServices } from '../../src/app-context.js';
 import { createApp } from '../../src/api/app.js';
+import { silentLogger } from '../../src/shared/logger.js';
 import { openDatabase, type Orm } from '../../src/db/orm.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { hashPassword } from '../../src/auth/passwords.js';
@@ -72,7 +73,7 @@ export async function startTestApp(opts: { handlers?: HandlerRegistry; config?: 
   const config = { ...loadConfig({}), databaseUrl: process.env.DATABASE_URL || null, ...opts.config };
   const services = await buildServices(config, { clock, orm, handlers: opts.handlers });
   const server: Server = await new Promise((resolve) => {
-    const s = createApp(services, () => undefined).listen(0, '127.0.0.1', () => resolve(s));
+    const s = createApp(services, silentLogger()).listen(0, '127.0.0.1', () => resolve(s));
   });
   // fetch keeps connections alive; a server closing an idle one while a test reuses it gives ECONNRESET under load.
   server.keepAliveTimeout = 120_000;

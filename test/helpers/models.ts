@@ -57,7 +57,9 @@ export function messageAndExternal(id: string): string {
     id,
     `    <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ext" />
-    <bpmn:serviceTask id="ext" name="Invio" camunda:type="external" camunda:topic="invio" />
+    <bpmn:serviceTask id="ext" name="Invio" camunda:type="external" camunda:topic="invio">
+      <bpmn:extensionElements><camunda:inputOutput><camunda:outputParameter name="protocollo">\${protocollo}</camunda:outputParameter></camunda:inputOutput></bpmn:extensionElements>
+    </bpmn:serviceTask>
     <bpmn:sequenceFlow id="f2" sourceRef="ext" targetRef="wait" />
     <bpmn:receiveTask id="wait" name="Attesa esito" messageRef="msg1" />
     <bpmn:sequenceFlow id="f3" sourceRef="wait" targetRef="after" />

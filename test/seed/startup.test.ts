@@ -7,7 +7,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { loadConfig, productionProblems, weakSecret } from '../../src/config.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { loadConfig, productionProblems } from '../../src/config.js';
 import { ensureInpsCallbackUser, storedCallbackPassword } from '../../src/integrations/inps/callback-user.js';
 import { verifyPassword } from '../../src/auth/passwords.js';
 import { User } from '../../src/db/entities/index.js';
@@ -15,34 +16,29 @@ import { sharedOrm } from '../helpers/harness.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { PROJECT_ROOT } from '../helpers/server-process.js';
 
-const STRONG = 'q8V3mZ1xR7tKp0LwN4sYc6HbJ2fGd9Ea';
+const KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const NO_KEYS = { DATA_DIR: '/nonexistent/rei-data' };
 
 test('defaults: listen on 127.0.0.1, no demo, no simulator; HOST and SEED_DEMO when set', () => {
   const c = loadConfig({});
-  assert.equal([c.host, c.seedDemo, c.inpsSim, c.jwtSecret], ['127.0.0.1', false, false, null]);
+  assert.equal([c.host, c.seedDemo, c.inpsSim, c.jwtPrivateKey], ['127.0.0.1', false, false, null]);
   const d = loadConfig({ HOST: '0.0.0.0', SEED_DEMO: 'true' });
   assert.equal([d.host, d.seedDemo, d.inpsSim], ['0.0.0.0', true, true]);
-  assert.throws(() => loadConfig({ JWT_SECRET: 'corto' }), /JWT_SECRET troppo corto/);
 });
 
 test('production: one reason per demo-grade setting; none for a proper configuration', () => {
   assert.equal(productionProblems(loadConfig({ SEED_DEMO: 'true' })), [], 'not production: anything goes');
-  const bad = productionProblems(loadConfig({ NODE_ENV: 'production', SEED_DEMO: 'true', INPS_SIM: 'true' }));
+  const bad = productionProblems(loadConfig({ ...NO_KEYS, NODE_ENV: 'production', SEED_DEMO: 'true', INPS_SIM: 'true' }));
   assert.is(bad.length, 3);
   assert.match(bad[0]!, /SEED_DEMO=true/);
-  assert.match(bad[1]!, /JWT_SECRET non impostato/);
+  assert.match(bad[1]!, /JWT_PRIVATE_KEY non impostata/);
   assert.match(bad[2]!, /INPS_SIM/);
-  const weak = productionProblems(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme', INPS_URL: 'https://inps.example.it' }));
-  assert.equal(weak.length, 1);
-  assert.match(weak[0]!, /JWT_SECRET debole/);
-  assert.ok(weakSecret('a'.repeat(40)));
-  assert.not.ok(weakSecret(STRONG));
-  assert.equal(productionProblems(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG, INPS_URL: 'https://inps.example.it' })), []);
+  assert.equal(productionProblems(loadConfig({ ...NO_KEYS, NODE_ENV: 'production', JWT_PRIVATE_KEY: KEY, INPS_URL: 'https://inps.example.it' })), []);
 });
 
 test('NODE_ENV=production with demo users, no secret and the simulator: the server refuses to start, says why, exits non-zero', async () => {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', SEED_DEMO: 'true', INPS_SIM: 'true', PORT: '0', DATA_DIR: 'memory://' };
-  delete env.JWT_SECRET;
+  delete env.JWT_PRIVATE_KEY;
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
@@ -53,7 +49,7 @@ test('NODE_ENV=production with demo users, no secret and the simulator: the serv
   const lines = err.trim().split('\n').filter((l) => l.startsWith('Avvio rifiutato'));
   assert.is(lines.length, 3, err);
   assert.match(lines[0]!, /utenti demo/);
-  assert.match(lines[1]!, /JWT_SECRET/);
+  assert.match(lines[1]!, /JWT_PRIVATE_KEY/);
   assert.match(lines[2]!, /simulatore INPS/);
 });
 

@@ -139,7 +139,8 @@ function field(fields: Record<string, unknown>, name: string): string {
 
 function intParam(v: unknown): number | undefined {
   const s: unknown = Array.isArray(v) ? v[0] : v;
-  if (typeof s !== 'string' || !/^\d+$/.test(s)) return undefined;
+  if (s === undefined || s === '') return undefined;
+  if (typeof s !== 'string' || !/^\d{1,9}$/.test(s)) throw camundaError(400, 'InvalidRequestException', 'firstResult e maxResults devono essere interi non negativi (al più 999999999)');
   return Number(s);
 }
 

@@ -20,7 +20,7 @@
  *     still checked;
  *   - `disabled`/`readonly` fields and `expression` fields are not validated;
  *   - a required text made only of spaces counts as empty.
- * Variables that are not in the form are allowed (as in Camunda).
+ * Variables that are not in the form are refused before this runs (src/engine/execution/variable-policy.ts).
  */
 import {
   COMPUTED_TYPES,

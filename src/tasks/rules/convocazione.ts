@@ -5,7 +5,7 @@
  */
 import { convocationProblems } from '../handlers/verifica-convocazione.js';
 import { int, obj } from '../handlers/values.js';
-import type { CompletionRule } from './registry.js';
+import type { CompletionRule } from './types.js';
 
 export const convocazioneRule: CompletionRule = {
   formId: 'convocazione',

@@ -5,32 +5,11 @@
  * anything is written — the task stays open and the case does not move.
  * The form's own checks (required fields, patterns) run first (FORM_VALIDATION_FAILED).
  */
-import type { WorkingCalendar } from '../../engine/calendar/index.js';
+import type { CompletionRule, RuleContext } from './types.js';
 import { ValidationError } from '../../shared/errors.js';
 import { convocazioneRule } from './convocazione.js';
 
-export interface RuleContext {
-  /** The case's variables with the submission applied on top. */
-  variables: Record<string, unknown>;
-  /** The case's parameters (params.*). */
-  params: Record<string, unknown>;
-  now: Date;
-  /** The comune's working calendar (national holidays, patron day, closures). */
-  calendar: WorkingCalendar;
-}
-
-export interface RuleViolation {
-  /** Path of the field in the submitted variables, e.g. `convocazione.dataOra`. */
-  field: string;
-  /** In Italian, for the person filling the form. */
-  message: string;
-}
-
-export interface CompletionRule {
-  formId: string;
-  description: string;
-  check(ctx: RuleContext): RuleViolation[];
-}
+export type { CompletionRule, RuleContext, RuleViolation } from './types.js';
 
 const rules: ReadonlyMap<string, readonly CompletionRule[]> = group([convocazioneRule]);
 

@@ -13,6 +13,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, Valida
 import { hasRole, requireRole, tenantScope, type Principal, type Role } from '../auth/principal.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { Tenant, User } from '../db/entities/index.js';
+import { revokeUserTokens } from '../auth/revocation.js';
 
 export const MIN_PASSWORD = 8;
 
@@ -108,7 +109,7 @@ export class UserService {
   /** Admin: roles, groups, active. */
   async update(p: Principal, username: string, change: UserChange): Promise<User> {
     requireRole(p, 'admin');
-    return this.onUser(p, username, async (_em, user) => {
+    return this.onUser(p, username, async (em, user) => {
       const losesAdmin = user.roles.includes('admin') && ((change.roles && !change.roles.includes('admin')) || change.active === false);
       if (losesAdmin && user.username === p.username) {
         throw new ConflictError('Non puoi togliere a te stesso il ruolo admin né disattivarti: chiedilo a un altro amministratore', 'SELF_LOCKOUT');
@@ -116,16 +117,18 @@ export class UserService {
       if (change.roles) user.roles = [...new Set(change.roles)];
       if (change.groups) user.groups = [...new Set(change.groups)];
       if (change.active !== undefined) user.active = change.active;
+      if (change.roles || change.active === false) await revokeUserTokens(em, user.id); // the old tokens carried the old rights
       return user;
     });
   }
 
   /** The caller's own password; the current one must be given. */
   async changeOwnPassword(p: Principal, current: string, next: string): Promise<void> {
-    await this.onUser(p, p.username, async (_em, user) => {
+    await this.onUser(p, p.username, async (em, user) => {
       if (!(await verifyPassword(current, user.passwordHash))) throw new UnauthorizedError('La password attuale non è corretta', 'WRONG_PASSWORD');
       if (current === next) throw new ValidationError('La nuova password deve essere diversa da quella attuale', { fields: [{ field: 'newPassword', message: 'uguale alla password attuale' }] }, 'PASSWORD_UNCHANGED');
       user.passwordHash = await hashPassword(next);
+      await revokeUserTokens(em, user.id);
       return user;
     });
   }
@@ -134,8 +137,9 @@ export class UserService {
   async resetPassword(p: Principal, username: string, password?: string): Promise<{ user: User; generated: string | null }> {
     requireRole(p, 'admin');
     const plain = password ?? generatePassword();
-    const user = await this.onUser(p, username, async (_em, u) => {
+    const user = await this.onUser(p, username, async (em, u) => {
       u.passwordHash = await hashPassword(plain);
+      await revokeUserTokens(em, u.id);
       return u;
     });
     return { user, generated: password ? null : plain };

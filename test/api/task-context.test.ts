@@ -17,7 +17,10 @@ test.before(async () => {
   const admin = await app.admin();
   const tenant = await app.tenant();
   op = await app.user({ tenant, roles: ['operatore'], groups: ['operatori-rei', 'g1'] });
-  const rei = minimalRei.replace('name="rei"', 'name="Reddito di inclusione"');
+  // The stand-in REI model with a user task first (its first step may be a receive task).
+  const rei = minimalRei
+    .replace('name="rei"', 'name="Reddito di inclusione"')
+    .replace(/<bpmn:receiveTask id="istruttoria"[^>]*\/>/, '<bpmn:userTask id="istruttoria" name="Istruttoria" camunda:candidateGroups="operatori-rei" />');
   assert.is((await deploy(admin, { 'rei.bpmn': rei, 'generic.bpmn': twoTasks('ctx_generic') }, tenant)).status, 201);
   assert.is((await op.post('/api/v1/applications', application('2026/0101'))).status, 201);
   assert.is((await op.post('/api/v1/process-definitions/ctx_generic/start', { businessKey: 'G-1' })).status, 201);

@@ -66,6 +66,8 @@ test('admin changes roles and groups; disables (login and token refused) and re-
   assert.is(changed.status, 200, JSON.stringify(changed.body));
   assert.equal(changed.body.roles, ['assistente_sociale', 'operatore']);
   assert.equal(changed.body.groups, ['g2', 'g3']);
+  assert.is((await client.get('/api/v1/auth/me')).status, 401, 'a change of roles revokes the tokens issued with the old ones');
+  client.token = (await client.post('/api/v1/auth/login', { username: u, password: 'password-iniziale' })).body.token;
   assert.equal((await client.get('/api/v1/auth/me')).body.groups, ['g2', 'g3'], 'effective at once');
 
   const off = await admin.request('PATCH', `/api/v1/users/${u}`, { active: false });
@@ -102,6 +104,8 @@ test('a user changes their own password with the current one', async () => {
   assert.is(short.status, 422);
   assert.is(short.body.error.details.fields[0].field, 'newPassword');
   assert.is((await client.put('/api/v1/users/me/password', { currentPassword: 'password-iniziale', newPassword: 'nuova-password-1' })).status, 204);
+  assert.is((await client.get('/api/v1/users/me')).status, 401, 'a password change revokes the old tokens');
+  await client.login('nuova-password-1');
   const me = await client.get('/api/v1/users/me');
   assert.is(me.status, 200, 'any role reads its own user');
   assert.is(me.body.username, u);

@@ -1,6 +1,7 @@
 /** Request validation with zod: one call per input, failures become 422 with per-field details. */
 import { z } from 'zod';
 import { ValidationError, BadRequestError } from '../shared/errors.js';
+import { safeParseIt, zodProblems } from '../shared/schema-messages.js';
 
 export function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.infer<T> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -14,9 +15,9 @@ export function parseQuery<T extends z.ZodTypeAny>(schema: T, query: unknown): z
 }
 
 function parseWith<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
+  const result = safeParseIt(schema, input);
   if (!result.success) {
-    const fields = result.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message, code: i.code }));
+    const fields = zodProblems(result.error);
     throw new ValidationError(`Dati non validi: ${fields.map((f) => `${f.field} (${f.message})`).join('; ')}`, { fields });
   }
   return result.data as z.infer<T>;

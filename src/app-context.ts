@@ -36,6 +36,7 @@ import { HttpInpsGateway } from './integrations/inps/http-gateway.js';
 import { UnconfiguredInpsGateway, type InpsGateway } from './integrations/inps/gateway.js';
 import { inpsConnectors } from './integrations/inps/connectors.js';
 import type { EngineStore } from './engine/store.js';
+import { AuditService } from './audit/audit.service.js';
 
 /** The services every entry point and route handler reaches, built once by buildServices. */
 export interface Services {
@@ -59,6 +60,8 @@ export interface Services {
   documents: DocumentService;
   /** Browser sessions of the web application (cookie + CSRF token). */
   sessions: SessionService;
+  /** The audit of reads of personal data (append-only). */
+  audit: AuditService;
 }
 
 export interface BuildOptions {
@@ -129,6 +132,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     applications: new ApplicationService({ store, processes, parameters, clock }),
     documents,
     sessions: new SessionService(orm.em, clock, config.webSessionIdleMinutes),
+    audit: new AuditService(orm, clock),
   };
 }
 

@@ -36,6 +36,7 @@ import { subjectRoutes } from './routes/subjects.routes.js';
 import { inpsRoutes } from './routes/inps.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
 import { officeRoutes } from './routes/office.routes.js';
+import { auditRoutes } from './routes/audit.routes.js';
 import { webApp } from '../web/web.routes.js';
 
 export function createApp(services: Services, logger: Logger = createLogger()): Koa {
@@ -74,6 +75,7 @@ export function createApp(services: Services, logger: Logger = createLogger()): 
   for (const r of [applicationRoutes(services), subjectRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [decisionRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [officeRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [auditRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   secured.use(incidentRoutes(services).routes());
   api.use(secured.routes());
 

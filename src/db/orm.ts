@@ -21,6 +21,7 @@ import { Migration20261202211500_resource_origin } from './migrations/Migration2
 import { Migration20261202221000_office } from './migrations/Migration20261202221000_office.js';
 import { Migration20261202213000_token_revocation } from './migrations/Migration20261202213000_token_revocation.js';
 import { Migration20261202210000_web } from './migrations/Migration20261202210000_web.js';
+import { Migration20261202230537_audit } from './migrations/Migration20261202230537_audit.js';
 
 export type Orm = MikroORM;
 
@@ -45,6 +46,7 @@ const migrationsList = [
   { name: 'Migration20261202221000_office', class: Migration20261202221000_office },
   { name: 'Migration20261202213000_token_revocation', class: Migration20261202213000_token_revocation },
   { name: 'Migration20261202210000_web', class: Migration20261202210000_web },
+  { name: 'Migration20261202230537_audit', class: Migration20261202230537_audit },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

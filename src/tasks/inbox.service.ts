@@ -226,6 +226,11 @@ export class InboxService {
 
   /** The task's form with the current values; 404 FORM_NOT_FOUND when the task has none or it does not exist. */
   async form(p: Principal, id: string): Promise<TaskForm> {
+    return (await this.formOf(p, id)).form;
+  }
+
+  /** The task's form and the task itself (its comune and case, for the audit of reads). */
+  async formOf(p: Principal, id: string): Promise<{ form: TaskForm; task: Task }> {
     const em = this.em.fork();
     const task = await this.get(p, id);
     const form = this.forms && task.formKey ? await this.forms.resolveKey(task.formKey, task.tenant, em) : null;
@@ -234,7 +239,7 @@ export class InboxService {
     }
     const instance = await em.findOne(ProcessInstance, { id: task.instanceId, tenant: task.tenant });
     const draft = task.status === 'open' ? await this.readDraft(task.id) : null;
-    return { formKey: task.formKey!, formId: form.formId, source: form.source, tenant: form.tenant, schema: form.schema, data: extractFormData(form.schema, instance?.variables ?? {}), draft };
+    return { task, form: { formKey: task.formKey!, formId: form.formId, source: form.source, tenant: form.tenant, schema: form.schema, data: extractFormData(form.schema, instance?.variables ?? {}), draft } };
   }
 
   /** The task's draft (404 DRAFT_NOT_FOUND when there is none). */

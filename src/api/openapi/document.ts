@@ -90,6 +90,7 @@ export const OPERATIONS: Record<string, Op> = {
   'GET /decision-definitions': { tag: 'Decisioni', summary: 'Definizioni di decisione', ok: [200, page(json, false)] },
   'GET /decision-definitions/:id': { tag: 'Decisioni', summary: 'Una definizione di decisione', ok: [200, json] },
   'GET /decision-definitions/:id/xml': { tag: 'Decisioni', summary: 'Il DMN sorgente', ok: [200, 'application/xml'] },
+  'GET /audit': { tag: 'Audit', summary: 'Registro delle letture di dati personali (responsabile del comune, admin); in sola aggiunta', query: { subjectId: { type: 'string' }, userId: { type: 'string', format: 'uuid' }, from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' }, tenant: { type: 'string' }, ...paging }, ok: [200, page(ref('AuditRecord'))] },
   'GET /incidents': { tag: 'Incidenti', summary: 'Incidenti del comune', query: { status: q(['open', 'resolved', 'all']), processInstanceId: { type: 'string' }, kind: q(['external-task-failed', 'job-failed']), ...paging }, ok: [200, page(ref('Incident'))] },
   'GET /incidents/:id': { tag: 'Incidenti', summary: 'Un incidente', ok: [200, ref('Incident')] },
   'POST /incidents/:id/retry': { tag: 'Incidenti', summary: 'Riprova il lavoro fallito (responsabile, admin)', body: { type: 'object', properties: { retries: { type: 'integer', minimum: 1 } } }, ok: [200, ref('Incident')] },

@@ -10,7 +10,8 @@ import { DOCUMENT_TYPES, type DocumentSummary } from '../../documents/index.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { isUuid, parseBody } from '../validation.js';
 import type { Services } from '../context.js';
-import { findInstance } from './instances.routes.js';
+import { auditCaseRead, findInstance } from './instances.routes.js';
+import { requestOrigin } from '../../audit/audit.service.js';
 
 const CASE_ROLES = ['operatore', 'assistente_sociale', 'responsabile', 'admin'] as const;
 const generateSchema = z.object({ type: z.enum(DOCUMENT_TYPES) }).strict();
@@ -22,6 +23,7 @@ export function documentRoutes(services: Services) {
     const p = caseUser(ctx.state.user);
     const instance = await findInstance(services, p, ctx.params.id);
     const items = await services.documents.list(instance.tenant, instance.id);
+    await auditCaseRead(services, ctx, instance, 'documents');
     ctx.body = { processInstanceId: instance.id, items: items.map(view), total: items.length };
   });
 
@@ -37,12 +39,15 @@ export function documentRoutes(services: Services) {
 
   router.get('/documents/:id', async (ctx) => {
     const p = caseUser(ctx.state.user);
-    ctx.body = view(await services.documents.get(documentId(ctx.params.id), tenantScope(p)));
+    const doc = await services.documents.get(documentId(ctx.params.id), tenantScope(p));
+    await auditDocument(services, ctx, doc, 'read', 'detail');
+    ctx.body = view(doc);
   });
 
   router.get('/documents/:id/pdf', async (ctx) => {
     const p = caseUser(ctx.state.user);
     const { document, pdf } = await services.documents.pdf(documentId(ctx.params.id), tenantScope(p));
+    await auditDocument(services, ctx, document, 'download', 'pdf');
     ctx.type = 'application/pdf';
     ctx.set('Content-Disposition', `attachment; filename="${document.fileName}"`);
     ctx.set('Cache-Control', 'private, no-store');
@@ -51,7 +56,8 @@ export function documentRoutes(services: Services) {
 
   router.get('/documents/:id/html', async (ctx) => {
     const p = caseUser(ctx.state.user);
-    const { html } = await services.documents.html(documentId(ctx.params.id), tenantScope(p));
+    const { document, html } = await services.documents.html(documentId(ctx.params.id), tenantScope(p));
+    await auditDocument(services, ctx, document, 'download', 'html');
     ctx.type = 'text/html; charset=utf-8';
     // Printable as is; no script, no external resource can run or load from it.
     ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
@@ -61,6 +67,10 @@ export function documentRoutes(services: Services) {
   });
 
   return router;
+}
+
+function auditDocument(services: Services, ctx: { state: { user: Principal }; ip: string; get(field: string): string }, d: DocumentSummary, action: 'read' | 'download', detail: 'detail' | 'pdf' | 'html') {
+  return services.audit.record(ctx.state.user, requestOrigin(ctx), [{ tenant: d.tenant, objectType: 'document', objectId: d.id, caseId: d.instanceId, action, detail }]);
 }
 
 function caseUser(p: Principal): Principal {

@@ -16,6 +16,7 @@ import { ValidationError } from '../../shared/errors.js';
 import { REI_PROCESS_KEY } from '../../applications/application.service.js';
 import { tenantFilter } from '../../shared/tenancy.js';
 import { caseHistory } from '../../history/case-history.js';
+import { requestOrigin } from '../../audit/audit.service.js';
 
 const startSchema = z
   .object({
@@ -74,7 +75,9 @@ export function instanceRoutes(services: Services) {
 
   router.get('/process-instances/:id', async (ctx) => {
     const instance = await findInstance(services, ctx.state.user, ctx.params.id);
-    ctx.body = await instanceView(services, instance);
+    const body = await instanceView(services, instance);
+    await auditCaseRead(services, ctx, instance, 'detail');
+    ctx.body = body;
   });
 
   router.post('/process-instances/:id/cancel', async (ctx) => {
@@ -94,9 +97,15 @@ export function instanceRoutes(services: Services) {
     const { detail } = parseQuery(historySchema, ctx.query);
     const instance = await findInstance(services, ctx.state.user, ctx.params.id);
     const items = await caseHistory(services.orm.em.fork(), instance, detail);
+    await auditCaseRead(services, ctx, instance, 'history');
     ctx.body = { processInstanceId: instance.id, detail, items, total: items.length };
   });
   return router;
+}
+
+/** Records a read of a case (its variables, history, timeline or documents list) by the caller. */
+export async function auditCaseRead(services: Services, ctx: { state: { user: Principal }; ip: string; get(field: string): string }, instance: Pick<ProcessInstance, 'id' | 'tenant'>, detail: 'detail' | 'history' | 'timeline' | 'documents'): Promise<void> {
+  await services.audit.record(ctx.state.user, requestOrigin(ctx), [{ tenant: instance.tenant, objectType: 'case', objectId: instance.id, caseId: instance.id, detail }]);
 }
 
 /** The instance if the caller's comune may see it; 404 otherwise. */

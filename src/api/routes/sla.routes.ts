@@ -7,7 +7,7 @@ import { ProcessDefinition } from '../../db/entities/index.js';
 import type { ModelIndex } from '../../engine/definitions/model.js';
 import { DEFAULT_AT_RISK_SHARE, instanceTimeline, slaSummary } from '../../tasks/sla/sla.service.js';
 import { belfiore, isoDateParam, parseQuery } from '../validation.js';
-import { findInstance } from './instances.routes.js';
+import { auditCaseRead, findInstance } from './instances.routes.js';
 import type { Services } from '../context.js';
 
 const isoDate = isoDateParam;
@@ -43,6 +43,7 @@ export function slaRoutes(services: Services) {
     const def = await em.findOne(ProcessDefinition, { id: instance.definitionId });
     const phases = (def?.modelIndex as ModelIndex | undefined)?.slaPhases ?? [];
     const timeline = await instanceTimeline(em, instance.id, phases, services.clock.now());
+    await auditCaseRead(services, ctx, instance, 'timeline');
     ctx.body = { processInstanceId: instance.id, businessKey: instance.businessKey, status: instance.status, startedAt: instance.startedAt, endedAt: instance.endedAt, ...timeline };
   });
   return router;

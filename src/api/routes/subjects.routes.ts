@@ -13,6 +13,7 @@ import { benefitGranted } from '../../subjects/renewal.js';
 import type { Subject } from '../../db/entities/subjects.entities.js';
 import { belfiore, isUuid, parseQuery, offsetParam } from '../validation.js';
 import type { Services } from '../context.js';
+import { requestOrigin } from '../../audit/audit.service.js';
 
 const listSchema = z.object({
   cf: z.string().trim().min(1).max(32).transform((s) => s.toUpperCase()).optional(),
@@ -43,6 +44,8 @@ export function subjectRoutes(services: Services) {
     const subject = isUuid(ctx.params.id) ? await repo.find(tenantScope(p), ctx.params.id) : null;
     if (!subject) throw new NotFoundError('Soggetto', ctx.params.id, 'SUBJECT_NOT_FOUND');
     const cases = await repo.cases(subject);
+    const household = await repo.latestHousehold(subject);
+    await services.audit.record(p, requestOrigin(ctx), [{ tenant: subject.tenant, objectType: 'subject', objectId: subject.id, subjectId: subject.id, detail: 'detail' }]);
     ctx.body = {
       ...summary(subject),
       permessoLungoPeriodo: subject.permessoLungoPeriodo,
@@ -50,7 +53,7 @@ export function subjectRoutes(services: Services) {
       createdAt: subject.createdAt,
       updatedAt: subject.updatedAt,
       version: subject.version,
-      household: await repo.latestHousehold(subject),
+      household,
       cases: cases.map(({ link, instance }) => ({
         instanceId: link.instanceId,
         processKey: link.processKey,

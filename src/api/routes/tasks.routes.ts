@@ -7,6 +7,7 @@ import { isoDateParam, parseBody, parseQuery, uuidOrNone, variablesSchema, offse
 import type { Services } from '../context.js';
 import { ValidationError } from '../../shared/errors.js';
 import { caseContexts, type TaskCaseContext } from '../../tasks/task-context.js';
+import { requestOrigin } from '../../audit/audit.service.js';
 
 const isoDate = isoDateParam;
 const listSchema = z.object({
@@ -40,7 +41,9 @@ export function taskRoutes(services: Services) {
     ctx.body = await oneView(services, await services.inbox.get(ctx.state.user, uuidParam(ctx.params.id)));
   });
   router.get('/tasks/:id/form', async (ctx) => {
-    ctx.body = await services.inbox.form(ctx.state.user, uuidParam(ctx.params.id));
+    const { form, task } = await services.inbox.formOf(ctx.state.user, uuidParam(ctx.params.id));
+    await services.audit.record(ctx.state.user, requestOrigin(ctx), [{ tenant: task.tenant, objectType: 'task_form', objectId: task.id, caseId: task.instanceId, detail: 'form' }]);
+    ctx.body = form;
   });
   router.get('/tasks/:id/draft', async (ctx) => {
     ctx.body = await services.inbox.getDraft(ctx.state.user, uuidParam(ctx.params.id));

@@ -19,6 +19,7 @@ import { formatDate, formatDateTime, formatMoney } from '../format.js';
 import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
 import type { WebContext } from '../web-context.js';
 import { taskRows } from './inbox.page.js';
+import { requestOrigin, type AuditRead } from '../../audit/audit.service.js';
 
 const HISTORY_LABELS: Record<string, string> = {
   'process.started': 'Pratica avviata',
@@ -61,6 +62,11 @@ export function taskPages(router: Router, web: WebContext) {
       hasRole(p, 'responsabile', 'admin') ? em.find(User, { tenant: task.tenant, active: true }, { orderBy: { username: 'asc' } }) : Promise.resolve([]),
     ]);
     const summary = instance ? await caseSummary(services, instance) : null;
+    // The page shows the task's form and the case (summary, documents, history): one audit insert for both.
+    const reads: AuditRead[] = [];
+    if (form) reads.push({ tenant: task.tenant, objectType: 'task_form', objectId: task.id, caseId: task.instanceId, detail: 'page' });
+    if (instance) reads.push({ tenant: instance.tenant, objectType: 'case', objectId: instance.id, caseId: instance.id, detail: 'page' });
+    await services.audit.record(p, requestOrigin(ctx, 'web'), reads);
     const open = task.status === 'open';
     const candidate = task.candidateUsers.includes(p.username) || task.candidateGroups.some((g) => p.groups.includes(g));
     const canComplete = open && (task.assignee ? task.assignee === p.username : candidate);

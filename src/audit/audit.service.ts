@@ -118,13 +118,14 @@ export class AuditService {
 
   /** Records, newest first, with the total matching the filter. */
   async search(f: AuditFilter): Promise<{ items: AuditRecordView[]; total: number }> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.tenant) (where.push('tenant = ?'), args.push(f.tenant));
-    if (f.subjectId) (where.push('subject_id = ?'), args.push(f.subjectId));
-    if (f.userId) (where.push('user_id = ?'), args.push(f.userId));
-    if (f.from) (where.push('at >= ?'), args.push(f.from));
-    if (f.to) (where.push('at <= ?'), args.push(f.to));
+    const conditions: Array<[string, unknown]> = [];
+    if (f.tenant) conditions.push(['tenant = ?', f.tenant]);
+    if (f.subjectId) conditions.push(['subject_id = ?', f.subjectId]);
+    if (f.userId) conditions.push(['user_id = ?', f.userId]);
+    if (f.from) conditions.push(['at >= ?', f.from]);
+    if (f.to) conditions.push(['at <= ?', f.to]);
+    const where = conditions.map(([sql]) => sql);
+    const args = conditions.map(([, value]) => value);
     const clause = where.length ? `where ${where.join(' and ')}` : '';
     const conn = this.orm.em.fork().getConnection();
     const [count] = (await conn.execute(`select count(*)::int as n from audit_record ${clause}`, args)) as Array<{ n: number | string }>;

@@ -83,7 +83,7 @@ test('reads of a case, its history, timeline and documents, a subject and a task
   const r = await A.resp.get(`/api/v1/audit?userId=${opId}`);
   assert.is(r.status, 200, JSON.stringify(r.body));
   assert.is(r.body.total, 6);
-  const seen = (r.body.items as Array<Record<string, unknown>>).map((i) => `${i.objectType}:${i.detail}`).sort();
+  const seen = (r.body.items as Array<Record<string, string>>).map((i) => `${i.objectType}:${i.detail}`).sort();
   assert.equal(seen, ['case:detail', 'case:documents', 'case:history', 'case:timeline', 'subject:detail', 'task_form:form']);
   for (const item of r.body.items as Array<Record<string, unknown>>) {
     assert.is(item.userId, opId);
@@ -117,7 +117,7 @@ test('the task page records the form and the case it shows (channel web)', async
   assert.is(res.status, 200, await res.text());
   const r = await A.resp.get(`/api/v1/audit?userId=${respId}&from=2026-03-10T09:05:00Z&to=2026-03-10T09:15:00%2B00:00`);
   assert.is(r.status, 200, JSON.stringify(r.body));
-  const seen = (r.body.items as Array<Record<string, unknown>>).map((i) => `${i.objectType}:${i.objectId}:${i.channel}:${i.userAgent}:${i.subjectId}`).sort();
+  const seen = (r.body.items as Array<Record<string, string>>).map((i) => `${i.objectType}:${i.objectId}:${i.channel}:${i.userAgent}:${i.subjectId}`).sort();
   assert.equal(seen, [`case:${A.instanceId}:web:Browser/2.0:${A.soggettoId}`, `task_form:${A.taskId}:web:Browser/2.0:${A.soggettoId}`]);
 });
 

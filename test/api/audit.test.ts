@@ -170,6 +170,19 @@ test("another comune's records are invisible; operatore 403; admin sees every co
   assert.is((await app.anonymous().get('/api/v1/audit')).status, 401);
 });
 
+test('documents: metadata read, PDF and HTML downloads are recorded with the case\'s subject; generating one is not a read', async () => {
+  app.clock.set(new Date('2026-03-10T09:30:00.000Z'));
+  const made = await A.op.post(`/api/v1/process-instances/${A.instanceId}/documents`, { type: 'progetto' });
+  assert.is(made.status, 201, JSON.stringify(made.body));
+  const id = made.body.id as string;
+  assert.is((await A.op.get(`/api/v1/documents/${id}`)).status, 200);
+  assert.is((await A.op.get(`/api/v1/documents/${id}/pdf`)).status, 200);
+  assert.is((await A.op.get(`/api/v1/documents/${id}/html`)).status, 200);
+  const r = await A.resp.get('/api/v1/audit?from=2026-03-10T09:30:00Z');
+  const seen = (r.body.items as Array<Record<string, string>>).map((i) => `${i.objectType}:${i.objectId}:${i.action}:${i.detail}:${i.subjectId}`).sort();
+  assert.equal(seen, [`document:${id}:download:html:${A.soggettoId}`, `document:${id}:download:pdf:${A.soggettoId}`, `document:${id}:read:detail:${A.soggettoId}`]);
+});
+
 test('append-only: UPDATE, DELETE and TRUNCATE on audit_record fail at the database', async () => {
   const conn = app.services.orm.em.fork().getConnection();
   const [before] = (await conn.execute('select count(*)::int as n from audit_record')) as Array<{ n: number }>;

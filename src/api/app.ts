@@ -41,7 +41,8 @@ import { webApp } from '../web/web.routes.js';
 
 export function createApp(services: Services, logger: Logger = createLogger()): Koa {
   const app = new Koa();
-  app.proxy = true;
+  // X-Forwarded-For/-Proto are believed only behind a reverse proxy (TRUST_PROXY): otherwise anyone could pick their address.
+  app.proxy = services.config.trustProxy;
   app.silent = true;
   app.use(errorMiddleware(logger));
   app.use(securityHeaders());

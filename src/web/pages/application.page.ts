@@ -55,7 +55,9 @@ export function applicationPages(router: Router, web: WebContext) {
   router.post('/domande/nuova', async (ctx) => {
     const s = await requireUser(services, ctx);
     requirePageRole(s.principal, CASE_ROLES);
-    const form = await web.formPost(ctx);
+    await web.formPost(ctx);
+    // The body parser reads dotted names as nested objects (nucleo as a list): back to the field paths.
+    const form = flatten(ctx.request.body);
     const rows = memberRows(form);
     const azione = form.azione ?? '';
     if (azione === 'aggiungi') return render(ctx, withRows(form, [...rows, {}]), rows.length + 1, [], undefined, `campo-nucleo-${rows.length}-codiceFiscale`);
@@ -153,6 +155,17 @@ export function applicationPages(router: Router, web: WebContext) {
       relazioni: RELAZIONI.filter((r) => r !== 'richiedente').map((r) => ({ value: r, label: RELAZIONE_LABELS[r] ?? r })),
     });
   }
+}
+
+function flatten(value: unknown, prefix = '', out: Form = {}): Form {
+  if (Array.isArray(value) && prefix && value.every((v) => typeof v !== 'object' || v === null)) {
+    out[prefix] = String(value[0] ?? '');
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (prefix) {
+    out[prefix] = value === undefined || value === null ? '' : String(value);
+  }
+  return out;
 }
 
 /** The household rows as posted (by their index), in order. */

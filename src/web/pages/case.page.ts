@@ -20,6 +20,7 @@ import { DomainError, NotFoundError } from '../../shared/errors.js';
 import { findInstance } from '../../api/routes/instances.routes.js';
 import type { Services } from '../../api/context.js';
 import { instanceTimeline } from '../../tasks/sla/sla.service.js';
+import { layoutBpmn } from '../../engine/definitions/layout.js';
 import { formatDate, formatDateTime, formatMoney } from '../format.js';
 import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
 import type { WebContext } from '../web.routes.js';
@@ -197,7 +198,7 @@ export function casePages(router: Router, web: WebContext) {
       summary,
       esito,
       statoBadge: instance.status === 'active' ? 'bg-primary' : instance.status === 'completed' ? 'bg-success' : 'bg-secondary',
-      diagram: def ? { xml: def.source, active: [...active], completed } : null,
+      diagram: def ? await diagramOf(def).then((xml) => (xml ? { xml, active: [...active], completed } : null)) : null,
       activeNames: timeline.steps.filter((st) => active.has(st.elementId) && !st.leftAt).map((st) => st.name ?? st.elementId),
       steps: timeline.steps.map((st) => ({
         name: st.name ?? st.elementId,
@@ -233,6 +234,22 @@ export function casePages(router: Router, web: WebContext) {
       csrf: s.session.csrfToken,
     });
   }
+}
+
+/** Laid-out diagrams of deployed models written without one, by definition id (a definition never changes). */
+const LAID_OUT = new Map<string, Promise<string | null>>();
+const LAID_OUT_MAX = 100;
+
+/** The definition's BPMN with its diagram: as deployed, or laid out by bpmn-auto-layout when it has none (null if that fails). */
+function diagramOf(def: ProcessDefinition): Promise<string | null> {
+  if (/<(\w+:)?BPMNShape\b/.test(def.source)) return Promise.resolve(def.source);
+  let xml = LAID_OUT.get(def.id);
+  if (!xml) {
+    if (LAID_OUT.size >= LAID_OUT_MAX) LAID_OUT.delete(LAID_OUT.keys().next().value!);
+    xml = layoutBpmn(def.source).then((r) => (r.problems.length ? null : r.xml), () => null);
+    LAID_OUT.set(def.id, xml);
+  }
+  return xml;
 }
 
 /** The variables a message carries, from the page's form; field errors in Italian for what is missing. */

@@ -170,8 +170,10 @@ test('case file: the diagram with the active step highlighted; after completing 
   assert.match(main, MARIO);
   assert.match(main, 'In corso: Istruttoria della domanda');
   assert.match(main, '4.500,00 €', 'ISEE as an amount');
-  assert.match(await page.textContent('#dati-titolo + *') ?? '', /Bianchi Laura|Laura/);
-  assert.not.match(await page.textContent('#dati-titolo ~ dl') ?? '', '{', 'no JSON');
+  const data = await page.textContent('section:has(#dati-titolo)') ?? '';
+  assert.match(data, 'Bianchi Laura');
+  assert.match(data, 'Componenti del nucleo');
+  assert.not.match(data, '{', 'no JSON');
   await assertAccessible(page, 'fascicolo');
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.setViewportSize({ width: 1100, height: 760 });

@@ -169,7 +169,7 @@ export function casePages(router: Router, web: WebContext) {
   async function renderCase(ctx: Context, instance: ProcessInstance, s: Awaited<ReturnType<typeof requireUser>>, failed?: { message: string; errors: Array<{ field: string; message: string }>; values: Record<string, string> }, status = 200) {
     const p = s.principal;
     const em = services.orm.em.fork();
-    const def = await em.findOne(ProcessDefinition, { id: instance.definitionId });
+    const def = await em.findOne(ProcessDefinition, { id: instance.definitionId }, { populate: ['source'] });
     const phases = (def?.modelIndex as ModelIndex | undefined)?.slaPhases ?? [];
     const now = services.clock.now();
     const [summary, timeline, documents, history, subscriptions, tasks] = await Promise.all([
@@ -242,6 +242,7 @@ const LAID_OUT_MAX = 100;
 
 /** The definition's BPMN with its diagram: as deployed, or laid out by bpmn-auto-layout when it has none (null if that fails). */
 function diagramOf(def: ProcessDefinition): Promise<string | null> {
+  if (typeof def.source !== 'string') return Promise.resolve(null);
   if (/<(\w+:)?BPMNShape\b/.test(def.source)) return Promise.resolve(def.source);
   let xml = LAID_OUT.get(def.id);
   if (!xml) {

@@ -26,12 +26,20 @@ const ANNA = cf('VRDNNA60H45F205'); // 1960-06-05 F
 const MODEL = bpmn(
   'rei',
   `    <bpmn:startEvent id="start" name="Domanda ricevuta" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="istruttoria" />
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="apertura" />
+    <bpmn:parallelGateway id="apertura" />
+    <bpmn:sequenceFlow id="f1" sourceRef="apertura" targetRef="istruttoria" />
     <bpmn:userTask id="istruttoria" name="Istruttoria della domanda" camunda:candidateGroups="operatori-rei" camunda:dueDate="P10D" />
     <bpmn:sequenceFlow id="f2" sourceRef="istruttoria" targetRef="monitoraggio" />
     <bpmn:userTask id="monitoraggio" name="Monitoraggio del progetto" camunda:candidateGroups="operatori-rei" />
     <bpmn:sequenceFlow id="f3" sourceRef="monitoraggio" targetRef="end" />
-    <bpmn:endEvent id="end" name="Pratica conclusa" />`,
+    <bpmn:endEvent id="end" name="Pratica conclusa"><bpmn:terminateEventDefinition /></bpmn:endEvent>
+    <bpmn:sequenceFlow id="r1" sourceRef="apertura" targetRef="rinunciaRicevuta" />
+    <bpmn:intermediateCatchEvent id="rinunciaRicevuta" name="Rinuncia ricevuta"><bpmn:messageEventDefinition messageRef="msgRinuncia" /></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="r2" sourceRef="rinunciaRicevuta" targetRef="fineRinuncia" />
+    <bpmn:endEvent id="fineRinuncia" name="Rinuncia"><bpmn:terminateEventDefinition /></bpmn:endEvent>`,
+  `
+  <bpmn:message id="msgRinuncia" name="rinuncia" />`,
 );
 
 let app: TestApp;
@@ -43,6 +51,7 @@ let opName: string;
 let respName: string;
 let caseMario: string;
 let caseAnna: string;
+let caseLuigi: string;
 let otherCase: string;
 const pageErrors: string[] = [];
 
@@ -83,6 +92,10 @@ test.before(async () => {
   caseMario = await start(op, application('FASC/0001'));
   caseAnna = await start(op, application('FASC/0002', {
     richiedente: { codiceFiscale: ANNA, nome: 'Anna', cognome: 'Verdi', dataNascita: '1960-06-05', sesso: 'F', cittadinanza: 'IT', residenteInItaliaDal: '1960-06-05', indirizzo: 'Via Po 3' },
+    nucleo: [],
+  }));
+  caseLuigi = await start(op, application('FASC/0003', {
+    richiedente: { codiceFiscale: cf('VRDLGU50A01F205'), nome: 'Luigi', cognome: 'Verdi', dataNascita: '1950-01-01', sesso: 'M', cittadinanza: 'IT', residenteInItaliaDal: '1950-01-01', indirizzo: 'Via Po 5' },
     nucleo: [],
   }));
   const other = await comune('Comune Estraneo');
@@ -168,7 +181,7 @@ test('case file: the diagram with the active step highlighted; after completing 
   assert.match(main, 'FASC/0001');
   assert.match(main, 'Rossi Mario');
   assert.match(main, MARIO);
-  assert.match(main, 'In corso: Istruttoria della domanda');
+  assert.match(main, /In corso: [^.]*Istruttoria della domanda/);
   assert.match(main, '4.500,00 €', 'ISEE as an amount');
   const data = await page.textContent('section:has(#dati-titolo)') ?? '';
   assert.match(data, 'Bianchi Laura');
@@ -192,7 +205,7 @@ test('case file: the diagram with the active step highlighted; after completing 
   const row = await page.textContent('#passi tbody tr:has-text("Istruttoria della domanda")') ?? '';
   assert.match(row, opName, 'who did it');
   assert.match(row, 'Nei tempi');
-  assert.match(await page.textContent('main') ?? '', 'In corso: Monitoraggio del progetto');
+  assert.match(await page.textContent('main') ?? '', /In corso: [^.]*Monitoraggio del progetto/);
   assert.equal(pageErrors, []);
 });
 
@@ -245,6 +258,21 @@ test('a responsabile cancels a case with a reason (required); an operatore has n
   const api = await op.get(`/api/v1/process-instances/${caseAnna}`);
   assert.is(api.body.status, 'cancelled');
   await ctx.close();
+});
+
+test('the messages the case waits for are forms: a withdrawal needs its reason, then ends the case', async () => {
+  await page.goto(`/pratiche/${caseLuigi}`);
+  assert.match(await page.textContent('#azioni-titolo') ?? '', 'Comunicazioni attese');
+  await submit(page, 'form:has(input[name="messaggio"][value="rinuncia"]) button[type="submit"]');
+  assert.match(await page.textContent('#rinuncia-motivo-errore') ?? '', 'Indicare il motivo della rinuncia');
+  await assertAccessible(page, 'fascicolo (rinuncia, errore)');
+  await page.fill('#rinuncia-motivo', 'Trasferimento in altro comune');
+  await submit(page, 'form:has(input[name="messaggio"][value="rinuncia"]) button[type="submit"]');
+  const main = await page.textContent('main') ?? '';
+  assert.match(main, 'La rinuncia del richiedente è stata registrata');
+  assert.match(main, 'Conclusa');
+  assert.match(await page.textContent('section:has(#dati-titolo)') ?? '', 'Trasferimento in altro comune');
+  assert.is(await page.locator('#azioni-titolo').count(), 0, 'nothing more to wait for');
 });
 
 test.run();

@@ -82,11 +82,11 @@ const MONEY = new Set(['isee', 'isre', 'patrimonioImmobiliare', 'patrimonioMobil
 const HIDDEN = new Set(['richiedente', 'nucleo']);
 
 /** The messages a case officer may send by hand, with their fields. */
-const MESSAGES: Record<string, { title: string; help: string; roles?: Principal['roles'] }> = {
-  convocazione: { title: 'Richiedi una convocazione del nucleo', help: 'Apre l\'attività «Convocazione del nucleo».' },
-  eventoCondizionalita: { title: 'Segnala un evento di condizionalità', help: 'Un appuntamento mancato, un\'offerta rifiutata o un requisito perso: si applica la sanzione prevista.' },
-  rinuncia: { title: 'Registra la rinuncia del richiedente', help: 'La pratica si conclude con esito «rinuncia».' },
-  esitoInps: { title: 'Registra a mano l\'esito INPS', help: 'Solo quando l\'esito arriva al comune per altra via (non dal servizio INPS).' },
+const MESSAGES: Record<string, { title: string; help: string; done: string }> = {
+  convocazione: { title: 'Richiedi una convocazione del nucleo', help: 'Apre l\'attività «Convocazione del nucleo».', done: 'La richiesta di convocazione è stata registrata: è aperta l\'attività «Convocazione del nucleo».' },
+  eventoCondizionalita: { title: 'Segnala un evento di condizionalità', help: 'Un appuntamento mancato, un\'offerta rifiutata o un requisito perso: si applica la sanzione prevista.', done: 'L\'evento di condizionalità è stato registrato.' },
+  rinuncia: { title: 'Registra la rinuncia del richiedente', help: 'La pratica si conclude con esito «rinuncia».', done: 'La rinuncia del richiedente è stata registrata.' },
+  esitoInps: { title: 'Registra a mano l\'esito INPS', help: 'Solo quando l\'esito arriva al comune per altra via (non dal servizio INPS).', done: 'L\'esito INPS è stato registrato.' },
 };
 const EVENT_TYPES = [
   { value: 'appuntamento_mancato', label: 'Appuntamento mancato' },
@@ -122,7 +122,7 @@ export function casePages(router: Router, web: WebContext) {
       const text = err.code === 'MESSAGE_NOT_CORRELATED' ? 'La pratica non è più in attesa di questa comunicazione: ricarica la pagina.' : err.message;
       return renderCase(ctx, instance, s, { message: name, errors: fieldErrors(err, text), values: form }, err.status === 404 ? 409 : err.status);
     }
-    await services.sessions.setFlash(s.session.id, { kind: 'success', message: `${MESSAGES[name]!.title.replace(/^Richiedi|^Segnala|^Registra a mano|^Registra/, 'Registrata:')}.` });
+    await services.sessions.setFlash(s.session.id, { kind: 'success', message: MESSAGES[name]!.done });
     ctx.redirect(`/pratiche/${instance.id}`);
   });
 

@@ -12,13 +12,12 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { hasRole, tenantScope, type Principal } from '../../auth/principal.js';
+import { hasRole, tenantScope } from '../../auth/principal.js';
 import { EventSubscription, ProcessDefinition, ProcessInstance, Task } from '../../db/entities/index.js';
 import type { ModelIndex } from '../../engine/definitions/model.js';
 import { DOCUMENT_KINDS, DOCUMENT_TYPES, isDocumentType } from '../../documents/index.js';
 import { DomainError, NotFoundError } from '../../shared/errors.js';
 import { findInstance } from '../../api/routes/instances.routes.js';
-import type { Services } from '../../api/context.js';
 import { instanceTimeline } from '../../tasks/sla/sla.service.js';
 import { layoutBpmn } from '../../engine/definitions/layout.js';
 import { formatDate, formatDateTime, formatMoney } from '../format.js';

@@ -209,12 +209,26 @@ test('case file: the diagram with the active step highlighted; after completing 
   assert.equal(pageErrors, []);
 });
 
-test("another comune's case answers the 404 page; a malformed id too", async () => {
+test("another comune's case answers the 404 page, a malformed id too; a role without case access gets the 403 page", async () => {
   const r = await page.goto(`/pratiche/${otherCase}`);
   assert.is(r?.status(), 404);
   assert.match(await page.textContent('main') ?? '', 'Pagina non trovata');
   await assertAccessible(page, 'fascicolo 404');
   assert.is((await page.goto('/pratiche/non-un-id'))?.status(), 404);
+  // A role without case access: the 403 page (case file, new application, subjects).
+  const ctx = await newContext(browser, app.baseUrl);
+  const a = await app.user({ tenant: null, username: `analista-fasc-${Date.now()}`, roles: ['analista'] });
+  const p = await ctx.newPage();
+  await p.goto('/accesso');
+  await p.fill('input[name="username"]', a.username);
+  await p.fill('input[name="password"]', 'password123');
+  await submit(p, 'main button[type="submit"]');
+  for (const url of [`/pratiche/${caseMario}`, '/domande/nuova', '/soggetti']) {
+    assert.is((await p.goto(url))?.status(), 403, url);
+    assert.match(await p.textContent('main') ?? '', 'Accesso non consentito');
+  }
+  await assertAccessible(p, '403');
+  await ctx.close();
 });
 
 test('subject search by codice fiscale: a POST, the result page has no personal data in its URL; the subject page shows household and cases', async () => {

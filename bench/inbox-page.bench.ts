@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { buildServices } from '../src/app-context.js';
 import { loadConfig } from '../src/config.js';
+import { silentLogger } from '../src/shared/logger.js';
 import { createApp } from '../src/api/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import type { BenchDatabase } from './db.js';
@@ -99,7 +100,7 @@ export async function runInboxPageBench(db: BenchDatabase, opts: InboxPageBenchO
   const [{ n: allTasks }] = (await conn.execute(`select count(*)::int as n from task`)) as Array<{ n: number }>;
   console.log(`seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s: ${openInComune} open tasks in ${COMUNE}, ${allTasks} tasks in the database`);
 
-  const server = createApp(services, () => undefined).listen(0, '127.0.0.1');
+  const server = createApp(services, silentLogger()).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {

@@ -44,7 +44,7 @@ console.log(`rei-engine bench · node ${process.version} · ${os.cpus().length} 
 // Ctrl-C still drops the throw-away database.
 const onSigint = () => {
   console.log('\ninterrupted: cleaning up');
-  db.close().finally(() => process.exit(130));
+  void db.close().finally(() => process.exit(130));
 };
 process.once('SIGINT', onSigint);
 

@@ -44,6 +44,7 @@ const kindOf = (text: string) => {
 
 // --- database timer: every query of both paths goes through pg.Client#query.
 type QueryFn = (this: pg.Client, ...args: unknown[]) => unknown;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called below with .apply(this)
 const originalQuery = pg.Client.prototype.query as unknown as QueryFn;
 (pg.Client.prototype as unknown as { query: QueryFn }).query = function timedQuery(this: pg.Client, ...args: unknown[]) {
   const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text ?? '';

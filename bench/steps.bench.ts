@@ -219,10 +219,10 @@ export async function productPath(db: BenchDatabase, handlers: HandlerRegistry, 
       if (created.has(instance.id)) throw new Error(`bench: case ${instance.id} created unexpected tasks`);
     },
     async verifyRound(r, cases) {
-      const [row] = await em.getConnection().execute<Array<{ n: number }>>(
+      const [row] = (await em.getConnection().execute(
         `select count(*)::int as n from process_instance where business_key like ? and status = 'completed'`,
         [`${runId}-${r}-%`],
-      );
+      )) as Array<{ n: number }>;
       if (row?.n !== cases) throw new Error(`bench: round ${r}: only ${row?.n} of ${cases} product cases completed`);
     },
   };
@@ -247,7 +247,7 @@ function observeCreatedTasks(store: EngineStore) {
           };
         }
         const value: unknown = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? value.bind(target) : value;
+        return typeof value === 'function' ? (value.bind(target) as unknown) : value;
       },
     });
   const transaction = store.transaction.bind(store);

@@ -27,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { buildServices } from '../src/app-context.js';
 import { loadConfig } from '../src/config.js';
-import type { Services } from '../src/api/context.js';
+import type { Services } from '../src/app-context.js';
 import type { BenchDatabase } from './db.js';
 import { benchLine } from './report.js';
 import { runCommand } from '../src/engine/execution/runtime.js';

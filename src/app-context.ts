@@ -12,14 +12,13 @@ import type { AppConfig } from './config.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { openDatabase, type Orm } from './db/orm.js';
 import { OrmEngineStore } from './db/engine-store.js';
-import { AppSetting } from './db/entities/index.js';
 import { TokenService } from './auth/tokens.js';
+import { loadSigningKeys } from './auth/signing-keys.js';
 import { ProcessService } from './engine/process-service.js';
 import { DeploymentService } from './services/deployment.service.js';
 import { InboxService } from './tasks/inbox.service.js';
 import { defaultHandlers } from './tasks/handlers/index.js';
 import type { HandlerRegistry } from './engine/execution/handlers.js';
-import type { Services } from './api/context.js';
 import { ParameterCatalog } from './tailoring/parameters/catalog.js';
 import { ParameterService } from './tailoring/parameters/parameter.service.js';
 import { DecisionService } from './decisions/decision.service.js';
@@ -36,6 +35,31 @@ import type { Connector } from './integrations/connector.js';
 import { HttpInpsGateway } from './integrations/inps/http-gateway.js';
 import { UnconfiguredInpsGateway, type InpsGateway } from './integrations/inps/gateway.js';
 import { inpsConnectors } from './integrations/inps/connectors.js';
+import type { EngineStore } from './engine/store.js';
+
+/** The services every entry point and route handler reaches, built once by buildServices. */
+export interface Services {
+  config: AppConfig;
+  executor: JobExecutor;
+  orm: Orm;
+  clock: Clock;
+  tokens: TokenService;
+  store: EngineStore;
+  processes: ProcessService;
+  /** Live engines kept between a case's commands (null: ENGINE_CACHE_MB=0). */
+  engines: EngineCache | null;
+  deployments: DeploymentService;
+  inbox: InboxService;
+  parameters: ParameterService;
+  /** Deployed DMN decisions: evaluation by key, listing, sources. */
+  decisions: DecisionService;
+  /** In-process workers of external-task topics (INPS, documents): start/stop in main/worker, drain() in tests. */
+  connectors: ConnectorRunner;
+  applications: ApplicationService;
+  documents: DocumentService;
+  /** Browser sessions of the web application (cookie + CSRF token). */
+  sessions: SessionService;
+}
 
 export interface BuildOptions {
   clock?: Clock;
@@ -67,10 +91,14 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     functionsFor: (_tenant, settings, clock) => calendarFunctions(calendarFor(settings), clock),
     parameters: (key, tenant, override) => parameters.resolveWith(key, tenant, override as never),
     engines: engines ?? undefined,
+    // Declared outputs of the in-process connectors (connectorRegistry is built below, read at completion time).
+    topicOutputs: (topic) => connectorRegistry.get(topic)?.outputs,
   });
-  const tokens = new TokenService(await jwtSecret(orm), clock);
+  const tokens = new TokenService(loadSigningKeys({ dataDir: config.dataDir, privateKeyPem: config.jwtPrivateKey, previousPublicKeysPem: config.jwtPreviousPublicKeys }), clock);
   const executor = new JobExecutor(new SqlJobQueue(orm), store, processes, clock, {
     workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    nodeId: hostname(),
+    lockMs: config.jobLeaseMs,
     pollMs: config.jobPollMs,
     // PGlite is one session: concurrent transactions would interleave on it.
     concurrency: orm.config.get('driver')?.name?.includes('PGlite') ? 1 : config.jobConcurrency,
@@ -116,11 +144,4 @@ function calendarFor(settings: Record<string, unknown>): WorkingCalendar {
     calendars.set(key, calendar);
   }
   return calendar;
-}
-
-async function jwtSecret(orm: Orm): Promise<string> {
-  const em = orm.em.fork();
-  await em.getConnection().execute(`insert into app_setting (key, value) values ('jwt_secret', ?) on conflict (key) do nothing`, [TokenService.newSecret()]);
-  const row = await em.findOneOrFail(AppSetting, { key: 'jwt_secret' });
-  return row.value;
 }

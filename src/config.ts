@@ -2,15 +2,19 @@
  * Reads and validates the environment once at boot and hands a typed,
  * immutable configuration to everything else.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { signingKeyFile } from './auth/signing-keys.js';
 import { parseIsoDuration } from './shared/clock.js';
 
 export interface AppConfig {
   port: number;
+  /** Listen address (HOST, default 127.0.0.1: only this machine; 0.0.0.0 to serve the network). */
   host: string;
   databaseUrl: string | null;
   dataDir: string;
   adminPassword: string | null;
+  /** Seed the demo comuni, users and cases into an empty database (SEED_DEMO=true, set by `npm run demo`). */
   seedDemo: boolean;
   clockOffsetMs: number;
   clockOffset: string | null;
@@ -23,6 +27,8 @@ export interface AppConfig {
   /** Run the job executor inside the server (JOB_EXECUTOR=false leaves it to `npm run worker`). */
   jobExecutor: boolean;
   jobPollMs: number;
+  /** Lease of a job being run, renewed while it runs (JOB_LEASE_MS, default 30000): how long a killed process holds its jobs. */
+  jobLeaseMs: number;
   /** Jobs one process runs at the same time (JOB_CONCURRENCY, default 1; PGlite always 1). */
   jobConcurrency: number;
   /** Memory for live engines kept between a case's commands, in bytes (ENGINE_CACHE_MB, default 128; 0 turns the cache off). */
@@ -42,6 +48,10 @@ export interface AppConfig {
   inpsCallbackPassword: string | null;
   /** Browser sessions end after this many minutes without a request (WEB_SESSION_IDLE_MINUTES, default 30). */
   webSessionIdleMinutes: number;
+  /** JWT signing key, Ed25519 private key in PEM (JWT_PRIVATE_KEY); null: the key file <dataDir>/keys/jwt-ed25519.pem. */
+  jwtPrivateKey: string | null;
+  /** Earlier JWT keys still accepted after a rotation, public keys in PEM (JWT_PREVIOUS_PUBLIC_KEYS). */
+  jwtPreviousPublicKeys: string | null;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -57,13 +67,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
   }
   const root = process.cwd();
-  const seedDemo = !/^(false|0|no)$/i.test(env.SEED_DEMO ?? 'true');
+  const seedDemo = /^(true|1|yes)$/i.test(env.SEED_DEMO ?? 'false');
   const inpsUrl = env.INPS_URL?.trim() || null;
   const inpsSimPort = env.INPS_SIM_PORT ? Number(env.INPS_SIM_PORT) : 3100;
   if (!Number.isInteger(inpsSimPort) || inpsSimPort < 0 || inpsSimPort > 65535) throw new Error(`INPS_SIM_PORT non valido: ${env.INPS_SIM_PORT}`);
   return Object.freeze({
     port,
-    host: env.HOST || '0.0.0.0',
+    host: env.HOST?.trim() || '127.0.0.1',
     databaseUrl: env.DATABASE_URL?.trim() || null,
     dataDir: path.resolve(env.DATA_DIR || path.join(root, 'data')),
     adminPassword: env.ADMIN_PASSWORD || null,
@@ -77,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxUploadBytes: Number(env.MAX_UPLOAD_BYTES || 5 * 1024 * 1024),
     jobExecutor: !/^(false|0|no)$/i.test(env.JOB_EXECUTOR ?? 'true'),
     jobPollMs: Number(env.JOB_POLL_MS || 1000),
+    jobLeaseMs: intSetting('JOB_LEASE_MS', env.JOB_LEASE_MS, 30_000, 1000),
     jobConcurrency: intSetting('JOB_CONCURRENCY', env.JOB_CONCURRENCY, 1, 1),
     engineCacheBytes: intSetting('ENGINE_CACHE_MB', env.ENGINE_CACHE_MB, 128, 0) * 1024 * 1024,
     connectors: !/^(false|0|no)$/i.test(env.CONNECTORS ?? 'true'),
@@ -89,8 +100,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inpsCallbackUser: env.INPS_CALLBACK_USER?.trim() || 'inps',
     inpsCallbackPassword: env.INPS_CALLBACK_PASSWORD || null,
     webSessionIdleMinutes: intSetting('WEB_SESSION_IDLE_MINUTES', env.WEB_SESSION_IDLE_MINUTES, 30, 1),
+    jwtPrivateKey: env.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n') || null,
+    jwtPreviousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS?.replace(/\\n/g, '\n') || null,
   });
 }
+
+
+/**
+ * Why this configuration must not run in production (NODE_ENV=production), one
+ * line each; empty when it may. Demo users already in the database are checked
+ * at start-up too (src/seed/production.ts).
+ */
+export function productionProblems(config: AppConfig): string[] {
+  if (!config.production) return [];
+  const out: string[] = [];
+  if (config.seedDemo) out.push('SEED_DEMO=true: gli utenti demo (password nota a tutti) non sono ammessi in produzione');
+  if (!config.jwtPrivateKey && !fs.existsSync(signingKeyFile(config.dataDir))) {
+    out.push(`JWT_PRIVATE_KEY non impostata e nessuna chiave in ${signingKeyFile(config.dataDir)}: in produzione la chiave di firma dei token non può essere generata dal server (crearla con \`openssl genpkey -algorithm ed25519 -out ${signingKeyFile(config.dataDir)} && chmod 600 ${signingKeyFile(config.dataDir)}\` o impostare JWT_PRIVATE_KEY)`);
+  }
+  if (config.inpsSim) out.push('INPS_SIM attivo: il simulatore INPS integrato non è ammesso in produzione (impostare INPS_URL e INPS_SIM=false)');
+  return out;
+}
+
 
 /** An integer setting of at least `min` (the default when unset). */
 function intSetting(name: string, raw: string | undefined, fallback: number, min: number): number {

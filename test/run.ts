@@ -22,7 +22,7 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
 await run(ctx.suites, { bail: false });
 process.stdout.write = write;
 
-const count = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(printed.replace(/\x1b\[[0-9;]*m/g, ''))?.[1] ?? NaN);
+const count = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(printed.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), ''))?.[1] ?? NaN);
 const [total, passed, skipped] = [count('Total'), count('Passed'), count('Skipped')];
 if (!Number.isNaN(total) && passed + skipped !== total) {
   console.error(`\n${total - passed - skipped} test(s) did not run or failed (a before/after hook may have thrown)`);

@@ -15,8 +15,12 @@ async function main() {
     await sim.close();
     process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const onSignal = () => void stop().catch((err: unknown) => {
+    console.error('Simulatore INPS: arresto non riuscito:', err);
+    process.exit(1);
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 main().catch((err) => {

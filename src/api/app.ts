@@ -1,12 +1,17 @@
 /**
- * The HTTP application: error middleware first, JSON body parsing with a size
- * limit, /health, then /api/v1 with authentication on everything but login.
+ * The HTTP application: error middleware (request id, structured log) first,
+ * security headers, input guards around JSON body parsing with a size limit,
+ * /health, then /api/v1 with authentication on everything but login.
  */
 import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { databaseStatus } from '../db/orm.js';
 import { errorMiddleware } from './error-middleware.js';
+import { bodyGuard, urlGuard } from './input-guard.js';
+import { securityHeaders } from './security-headers.js';
+import { uploadGate } from './upload-gate.js';
+import { createLogger, safeErrorFields, type Logger } from '../shared/logger.js';
 import { authenticate } from './auth-middleware.js';
 import type { Services } from './context.js';
 import { authRoutes } from './routes/auth.routes.js';
@@ -28,24 +33,32 @@ import { applicationRoutes } from './routes/applications.routes.js';
 import { subjectRoutes } from './routes/subjects.routes.js';
 import { inpsRoutes } from './routes/inps.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
+import { officeRoutes } from './routes/office.routes.js';
 import { webApp } from '../web/web.routes.js';
 
-export function createApp(services: Services, log: (msg: string, err?: unknown) => void = defaultLog): Koa {
+export function createApp(services: Services, logger: Logger = createLogger()): Koa {
   const app = new Koa();
   app.proxy = true;
   app.silent = true;
-  app.use(errorMiddleware(log));
-  app.use(webApp(services, log)); // the browser application (pages at /, static files); API paths pass through
+  app.use(errorMiddleware(logger));
+  app.use(securityHeaders());
+  app.use(urlGuard());
+  // The browser application (pages at /, static files; its own CSP); API paths pass through.
+  app.use(webApp(services, (msg, err) => logger.error(err === undefined ? {} : safeErrorFields(err), msg)));
+  const auth = authenticate(services);
+  app.use(uploadGate(auth, services.config.maxUploadBytes)); // role check before any upload is read
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: `${Math.ceil(services.config.maxUploadBytes / 1024)}kb`, encoding: 'utf-8' }));
+  app.use(bodyGuard());
 
   const root = new Router();
+  // Anonymous callers learn only up/down; an admin also sees the driver and the server's time.
   root.get('/health', async (ctx) => {
     const db = await databaseStatus(services.orm);
     ctx.status = db.ok ? 200 : 503;
-    ctx.body = { status: db.ok ? 'ok' : 'degraded', database: db, time: services.clock.now().toISOString() };
+    const admin = ctx.get('authorization') ? await isAdmin(ctx, auth) : false;
+    ctx.body = admin ? { status: db.ok ? 'up' : 'down', database: { ok: db.ok, driver: db.driver }, time: services.clock.now().toISOString() } : { status: db.ok ? 'up' : 'down' };
   });
 
-  const auth = authenticate(services);
   const api = new Router({ prefix: '/api/v1' });
   api.use(authRoutes(services, auth).routes());
   api.use(inpsRoutes(services).routes()); // INPS outcomes: service accounts only, with their own authentication
@@ -54,6 +67,7 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
   for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), slaRoutes(services), diffRoutes(services), migrationRoutes(services), calendarRoutes(services), documentRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [applicationRoutes(services), subjectRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [decisionRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [officeRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   secured.use(incidentRoutes(services).routes());
   api.use(secured.routes());
 
@@ -65,6 +79,15 @@ export function createApp(services: Services, log: (msg: string, err?: unknown) 
   return app;
 }
 
-function defaultLog(msg: string, err?: unknown) {
-  console.error(`[http] ${msg}`, err);
+/** Whether the request's credentials are an admin's (any failure: no). */
+async function isAdmin(ctx: Koa.Context, auth: Koa.Middleware): Promise<boolean> {
+  try {
+    let admin = false;
+    await auth(ctx as never, async () => {
+      admin = (ctx.state.user as { roles?: string[] } | undefined)?.roles?.includes('admin') ?? false;
+    });
+    return admin;
+  } catch {
+    return false;
+  }
 }

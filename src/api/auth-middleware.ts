@@ -2,7 +2,9 @@
 import type { Context, Next } from 'koa';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors.js';
 import { isServiceAccount, type Principal, type Role } from '../auth/principal.js';
-import { verifyPassword } from '../auth/passwords.js';
+import { checkPassword, loginGuardFor } from '../auth/credentials.js';
+import { isSafeString } from './input-guard.js';
+import { tokenStatus } from '../auth/revocation.js';
 import { User } from '../db/entities/index.js';
 import type { Services } from './context.js';
 import { checkCsrf, hasSessionCookie, sessionUser } from '../web/web-auth.js';
@@ -14,13 +16,18 @@ export function authenticate(services: Services, opts: { serviceAccounts?: boole
     const em = services.orm.em.fork();
     let user: User | null = null;
     if (/^Bearer\s+/i.test(header)) {
-      const id = await services.tokens.verify(header.replace(/^Bearer\s+/i, '').trim());
-      user = await em.findOne(User, { id, active: true });
+      const token = await services.tokens.verify(header.replace(/^Bearer\s+/i, '').trim());
+      const status = await tokenStatus(em, token.userId, token.jti);
+      // Logged out, or revoked with all the user's tokens (password change, deactivation): refused like an expired one.
+      if (status.revoked || status.generation === null || status.generation !== token.generation) throw new UnauthorizedError('Token non valido o scaduto', 'INVALID_TOKEN');
+      user = await em.findOne(User, { id: token.userId, active: true });
+      ctx.state.token = token;
     } else if (/^Basic\s+/i.test(header)) {
       const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
       const sep = decoded.indexOf(':');
-      const candidate = sep > 0 ? await em.findOne(User, { username: decoded.slice(0, sep), active: true }) : null;
-      if (candidate && (await verifyPassword(decoded.slice(sep + 1), candidate.passwordHash))) user = candidate;
+      if (sep <= 0 || !isSafeString(decoded)) throw new UnauthorizedError('Credenziali non valide', 'INVALID_CREDENTIALS');
+      // Same guard and timing as the login route (brute-force limits, dummy hash for a missing user).
+      user = await checkPassword(services.orm, loginGuardFor(services), decoded.slice(0, sep), decoded.slice(sep + 1), ctx.ip);
     } else if (hasSessionCookie(ctx)) {
       // The browser application calls the API with its session cookie: CSRF token required on writes.
       const s = await sessionUser(services, ctx);
@@ -28,7 +35,8 @@ export function authenticate(services: Services, opts: { serviceAccounts?: boole
       checkCsrf(ctx, s.session);
       if (isServiceAccount(s.principal)) throw new ForbiddenError('Utenza di servizio: può chiamare solo gli endpoint a lei riservati', 'SERVICE_ACCOUNT');
       ctx.state.user = s.principal;
-      return next();
+      await next();
+      return;
     } else {
       throw new UnauthorizedError('Autenticazione richiesta: usare Authorization: Bearer <token>', 'AUTH_REQUIRED');
     }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { isIsoDay } from '../engine/calendar/index.js';
-import { belfiore } from '../api/validation.js';
+import { belfiore } from '../shared/belfiore.js';
 
 const isoDay = z.string().refine(isIsoDay, 'data attesa nel formato AAAA-MM-GG');
 const name = z.string().trim().min(1, 'obbligatorio').max(100);

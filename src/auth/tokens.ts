@@ -1,37 +1,50 @@
 /**
- * Bearer tokens: JWT (HS256, via jose) carrying the user id; the signing
- * secret is generated once and kept in the database so every server and
- * worker process accepts the same tokens across restarts.
+ * Bearer tokens: JWT signed with Ed25519 (EdDSA, via jose) by a key kept out
+ * of the database (src/auth/signing-keys.ts), named by `kid` so rotated keys
+ * still verify. A token lives TOKEN_TTL_SECONDS (60 min), carries its own id
+ * (`jti`, revoked at logout) and the user's token generation (`gen`, raised
+ * to revoke all of a user's tokens: src/auth/revocation.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, decodeProtectedHeader } from 'jose';
 import type { Clock } from '../shared/clock.js';
 import { UnauthorizedError } from '../shared/errors.js';
+import type { SigningKeys } from './signing-keys.js';
 
-export const TOKEN_TTL_SECONDS = 12 * 3600;
+export const TOKEN_TTL_SECONDS = 60 * 60;
+
+export interface VerifiedToken {
+  userId: string;
+  jti: string;
+  generation: number;
+  expiresAt: Date;
+}
 
 export class TokenService {
-  private readonly key: Uint8Array;
-  constructor(secret: string, private readonly clock: Clock) {
-    this.key = new TextEncoder().encode(secret);
-  }
+  constructor(private readonly keys: SigningKeys, private readonly clock: Clock) {}
 
-  static newSecret(): string {
-    return randomBytes(48).toString('base64url');
-  }
-
-  async issue(userId: string): Promise<{ token: string; expiresAt: Date }> {
+  async issue(userId: string, generation = 0): Promise<{ token: string; expiresAt: Date; jti: string }> {
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const exp = iat + TOKEN_TTL_SECONDS;
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setIssuedAt(iat).setExpirationTime(exp).sign(this.key);
-    return { token, expiresAt: new Date(exp * 1000) };
+    const jti = randomUUID();
+    const token = await new SignJWT({ gen: generation })
+      .setProtectedHeader({ alg: 'EdDSA', kid: this.keys.current.kid })
+      .setSubject(userId)
+      .setJti(jti)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(this.keys.current.privateKey);
+    return { token, expiresAt: new Date(exp * 1000), jti };
   }
 
-  async verify(token: string): Promise<string> {
+  async verify(token: string): Promise<VerifiedToken> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], currentDate: this.clock.now() });
-      if (!payload.sub) throw new Error('no subject');
-      return payload.sub;
+      const { kid } = decodeProtectedHeader(token);
+      const key = typeof kid === 'string' ? this.keys.verification.get(kid) : undefined;
+      if (!key) throw new Error('unknown key');
+      const { payload } = await jwtVerify(token, key, { algorithms: ['EdDSA'], currentDate: this.clock.now() });
+      if (!payload.sub || !payload.jti || typeof payload.exp !== 'number') throw new Error('incomplete token');
+      return { userId: payload.sub, jti: payload.jti, generation: typeof payload.gen === 'number' ? payload.gen : 0, expiresAt: new Date(payload.exp * 1000) };
     } catch {
       throw new UnauthorizedError('Token non valido o scaduto', 'INVALID_TOKEN');
     }

@@ -98,7 +98,7 @@ function fromRow<T>(table: Table, cls: new () => T, row: Row): { rec: T; snapsho
   const refs: unknown[] = [];
   for (const c of table.columns) {
     const raw = row[c.field];
-    const v = raw == null ? null : c.kind === 'date' ? toDate(raw) : c.kind === 'json' && typeof raw === 'string' ? JSON.parse(raw) : raw;
+    const v = raw == null ? null : c.kind === 'date' ? toDate(raw) : c.kind === 'json' && typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
     rec[c.prop] = v;
     refs.push(v);
     images.push(c.kind === 'json' ? (raw == null ? null : typeof raw === 'string' ? raw : JSON.stringify(raw)) : image(c.kind, v));
@@ -419,7 +419,7 @@ export class EngineRows {
       this.jobsLoaded.add(instanceId);
     }
     // A job belongs to its case's comune.
-    if (row[CALENDAR] != null) this.calendars.set(job.tenant, JSON.parse(row[CALENDAR] as string));
+    if (row[CALENDAR] != null) this.calendars.set(job.tenant, JSON.parse(row[CALENDAR] as string) as Record<string, unknown>);
     return job;
   }
 
@@ -516,7 +516,7 @@ export class EngineRows {
     const ij: Row[] = [];
     const uj: Row[] = [];
     let dj: string[] = [];
-    const jobKey = (instanceId: unknown, kind: unknown, executionId: unknown) => `${instanceId}\u0000${kind}\u0000${executionId}`;
+    const jobKey = (instanceId: unknown, kind: unknown, executionId: unknown) => [instanceId, kind, executionId].map(String).join('\u0000');
     const deletedKeys = new Set<string>();
     for (const t of this.jobs.values()) {
       if (t.deleted) {

@@ -11,19 +11,33 @@ export class SqlJobQueue implements JobQueue {
   constructor(private readonly orm: Orm) {}
 
   async acquire(workerId: string, now: Date, limit: number, lockUntil: Date): Promise<string[]> {
-    const rows = await this.orm.em.fork().getConnection().execute<Array<{ id: string }>>(
+    const rows = (await this.orm.em.fork().getConnection().execute(
       `update job set locked_by = ?, locked_until = ?
          where id in (select id from job
                        where due_at <= ? and retries > 0 and (locked_until is null or locked_until < ?)
                        order by due_at limit ? for update skip locked)
        returning id`,
       [workerId, lockUntil, now, now, limit],
-    );
+    )) as Array<{ id: string }>;
     return (rows as Array<{ id: string }>).map((r) => r.id);
   }
 
   async release(id: string, workerId: string): Promise<void> {
     await this.orm.em.fork().getConnection().execute('update job set locked_by = null, locked_until = null where id = ? and locked_by = ?', [id, workerId]);
+  }
+
+  async renew(ids: string[], workerId: string, lockUntil: Date): Promise<void> {
+    if (!ids.length) return;
+    await this.orm.em.fork().getConnection().execute(`update job set locked_until = ? where locked_by = ? and id in (${ids.map(() => '?').join(', ')})`, [lockUntil, workerId, ...ids]);
+  }
+
+  async reclaim(ownerPrefix: string, workerId: string): Promise<number> {
+    const like = `${ownerPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = (await this.orm.em.fork().getConnection().execute(
+      'update job set locked_by = null, locked_until = null where locked_by like ? and locked_by <> ? returning id',
+      [like, workerId],
+    )) as Array<{ id: string }>;
+    return rows.length;
   }
 
   async discard(id: string): Promise<void> {
@@ -40,13 +54,13 @@ export class SqlJobQueue implements JobQueue {
         em.getTransactionContext(),
       )) as Array<{ attempts: number; payload: unknown }>;
       if (!current) return { incident: false };
-      const rows = await conn.execute<Array<{ id: string; tenant: string; instance_id: string; element_id: string; retries: number }>>(
+      const rows = (await conn.execute(
         `update job set retries = retries - 1, attempts = attempts + 1, last_error = ?, due_at = ?, locked_by = null, locked_until = null
           where id = ? and locked_by = ? returning id, tenant, instance_id, element_id, retries`,
         [error.slice(0, 4000), retryAt(current.attempts + 1, current.payload), id, workerId],
         'all',
         em.getTransactionContext(),
-      );
+      )) as Array<{ id: string; tenant: string; instance_id: string; element_id: string; retries: number }>;
       const job = (rows as Array<{ id: string; tenant: string; instance_id: string; element_id: string; retries: number }>)[0];
       if (!job || job.retries > 0) return { incident: false };
       await conn.execute(

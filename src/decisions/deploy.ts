@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Problem } from '../shared/errors.js';
 import { DecisionDefinition } from '../db/entities/index.js';
-import { versionedRow } from '../services/resource-version.js';
+import { versionedRow, type ResourceOrigin, type SkippedResource } from '../services/resource-version.js';
 import type { CompiledDmn } from './model.js';
 import { parseDmn } from './parse.js';
 
@@ -33,6 +33,8 @@ export interface DecisionView {
   name: string | null;
   deploymentId: string;
   resourceName: string;
+  /** Where the version came from: file (processes/ at start-up), api or modeler. */
+  origin: ResourceOrigin;
   createdAt: Date;
 }
 
@@ -64,13 +66,14 @@ export function decisionKeysOf(prepared: readonly PreparedDmn[]): string[] {
 export async function storeDecisions(
   em: EntityManager,
   prepared: readonly PreparedDmn[],
-  target: { deploymentId: string; tenant: string | null; now: Date },
-): Promise<{ views: Array<DecisionView & { created: boolean }>; fresh: DecisionDefinition[] }> {
+  target: { deploymentId: string; tenant: string | null; now: Date; origin: ResourceOrigin },
+): Promise<{ views: Array<DecisionView & { created: boolean }>; fresh: DecisionDefinition[]; skipped: SkippedResource[] }> {
   const views: Array<DecisionView & { created: boolean }> = [];
   const fresh: DecisionDefinition[] = [];
+  const skipped: SkippedResource[] = [];
   for (const { file, dmn } of prepared) {
     for (const decision of Object.values(dmn.decisions)) {
-      const { row, created } = await versionedRow(em, DecisionDefinition, { key: decision.id, tenant: target.tenant }, decision.id, file.content, (v) =>
+      const { row, created, skipped: skip } = await versionedRow(em, DecisionDefinition, { key: decision.id, tenant: target.tenant }, decision.id, file.content, target.origin, (v) =>
         Object.assign(new DecisionDefinition(), {
           id: randomUUID(),
           key: decision.id,
@@ -83,11 +86,15 @@ export async function storeDecisions(
           createdAt: target.now,
         }),
       );
+      if (skip) {
+        skipped.push({ kind: 'decision', key: decision.id, tenant: target.tenant, resourceName: file.name, latest: { version: row.version, origin: row.origin } });
+        continue;
+      }
       if (created) fresh.push(row);
       views.push({ ...decisionView(row), created });
     }
   }
-  return { views, fresh };
+  return { views, fresh, skipped };
 }
 
 /** Keys of the decisions a comune can use (its own and the shared ones); for tenant null only the shared ones. */
@@ -97,5 +104,5 @@ export async function visibleDecisionKeys(em: EntityManager, tenant: string | nu
 }
 
 export function decisionView(d: DecisionDefinition): DecisionView {
-  return { id: d.id, key: d.key, version: d.version, tenant: d.tenant, name: d.name, deploymentId: d.deploymentId, resourceName: d.resourceName, createdAt: d.createdAt };
+  return { id: d.id, key: d.key, version: d.version, tenant: d.tenant, name: d.name, deploymentId: d.deploymentId, resourceName: d.resourceName, origin: d.origin, createdAt: d.createdAt };
 }

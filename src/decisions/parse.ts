@@ -86,7 +86,7 @@ type Report = (rule: string, elementId: string | undefined, message: string) => 
 /** What compiling one decision reports to: problems, and FEEL syntax checks that know its required decisions' names. */
 interface Check {
   report: Report;
-  syntax(text: string, kind: 'expression' | 'unaryTests'): string | null;
+  syntax: (text: string, kind: 'expression' | 'unaryTests') => string | null;
 }
 
 function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, report: Report): CompiledDecision | null {

@@ -1,11 +1,13 @@
 /**
  * Documents of a case: render a template from the process variables (view
  * model → Handlebars HTML → PDF), store both, list and read them per comune.
+ * Storing a document allocates the comune's next outgoing protocol number
+ * (per year) in the same transaction, so the letter prints its own number.
  * Generation by a connector is idempotent on the external task's id: a rerun
  * returns the document the first run stored.
  */
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { Orm } from '../db/orm.js';
 import type { Clock } from '../shared/clock.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
@@ -17,6 +19,9 @@ import { compactDate } from './format.js';
 import { htmlToPdf } from './pdf.js';
 import type { TemplateCatalog } from './template-catalog.js';
 import { tenantFilter } from '../shared/tenancy.js';
+import { loadOffice, officeView, type OfficeProfile } from './office.js';
+
+const yearInRome = new Intl.DateTimeFormat('en', { year: 'numeric', timeZone: 'Europe/Rome' });
 
 export interface DocumentSummary {
   id: string;
@@ -29,6 +34,8 @@ export interface DocumentSummary {
   createdAt: Date;
   createdBy: string | null;
   externalTaskId: string | null;
+  /** Outgoing protocol, e.g. "42/2026" (null for documents stored before protocol numbering). */
+  protocollo: string | null;
 }
 
 export interface GenerateInput {
@@ -51,7 +58,7 @@ export interface Rendered {
   title: string;
 }
 
-const SUMMARY_FIELDS = ['id', 'tenant', 'instanceId', 'type', 'title', 'template', 'fileName', 'createdAt', 'createdBy', 'externalTaskId'] as const;
+const SUMMARY_FIELDS = ['id', 'tenant', 'instanceId', 'type', 'title', 'template', 'fileName', 'createdAt', 'createdBy', 'externalTaskId', 'protocolNumber', 'protocolYear'] as const;
 type SummaryRow = Pick<CaseDocument, (typeof SUMMARY_FIELDS)[number]>;
 
 export class DocumentService {
@@ -62,10 +69,16 @@ export class DocumentService {
     private readonly newId: () => string = randomUUID,
   ) {}
 
-  /** The HTML of a document for a comune, without storing it. */
-  render(tenant: { code: string; name: string }, type: DocumentType, variables: Readonly<Record<string, unknown>>, opts: { now?: Date; sending?: boolean } = {}): Rendered {
+  /** The HTML of a document for a comune, without storing it (no protocol number unless given). */
+  render(
+    tenant: { code: string; name: string },
+    type: DocumentType,
+    variables: Readonly<Record<string, unknown>>,
+    opts: { now?: Date; sending?: boolean; office?: OfficeProfile | null; protocol?: { numero: number; anno: number } | null } = {},
+  ): Rendered {
     const kind = DOCUMENT_KINDS[type];
-    const data = buildView(type, variables, { kind, comune: { codice: tenant.code, nome: tenant.name }, now: opts.now ?? this.clock.now(), sending: opts.sending ?? false });
+    const comune = { codice: tenant.code, nome: tenant.name };
+    const data = buildView(type, variables, { kind, comune, now: opts.now ?? this.clock.now(), sending: opts.sending ?? false, office: officeView(comune, opts.office ?? null), protocol: opts.protocol ?? null });
     return { html: this.templates.render(tenant.code, kind.template, data), template: this.templates.source(tenant.code, kind.template), title: kind.title };
   }
 
@@ -81,32 +94,42 @@ export class DocumentService {
     if (!tenant) throw new NotFoundError('Comune', input.tenant, 'TENANT_NOT_FOUND');
     const now = input.now ?? this.clock.now();
     const kind = DOCUMENT_KINDS[input.type];
-    const rendered = this.render(tenant, input.type, input.variables, { now, sending: input.sending });
-    const pdf = await htmlToPdf(rendered.html, { title: rendered.title, author: tenant.name, subject: `${rendered.title} – ${tenant.name}`, createdAt: now });
+    const office = (await loadOffice(em, tenant.code)).profile;
+    // Check the data (and lay out the letter) before a protocol number is taken.
+    this.render(tenant, input.type, input.variables, { now, sending: input.sending, office });
     const reference = fileSafe(typeof input.variables.protocollo === 'string' ? input.variables.protocollo : '') || input.instanceId.slice(0, 8);
-    const doc = Object.assign(new CaseDocument(), {
-      id: this.newId(),
-      tenant: input.tenant,
-      instanceId: input.instanceId,
-      type: input.type,
-      template: rendered.template,
-      title: rendered.title,
-      fileName: `${kind.fileStem}-${reference}-${compactDate(now)}.pdf`,
-      html: rendered.html,
-      pdf,
-      createdAt: now,
-      createdBy: input.createdBy ?? null,
-      externalTaskId: input.externalTaskId ?? null,
-    });
     try {
-      await em.persistAndFlush(doc);
+      const doc = await em.transactional(async (tx) => {
+        const anno = Number(yearInRome.format(now));
+        const numero = await nextProtocolNumber(tx, tenant.code, anno);
+        const rendered = this.render(tenant, input.type, input.variables, { now, sending: input.sending, office, protocol: { numero, anno } });
+        const pdf = await htmlToPdf(rendered.html, { title: rendered.title, author: office?.ente ?? tenant.name, subject: `${rendered.title} – prot. n. ${numero}/${anno} – ${tenant.name}`, createdAt: now });
+        const row = newDocument({
+          id: this.newId(),
+          tenant: input.tenant,
+          instanceId: input.instanceId,
+          type: input.type,
+          template: rendered.template,
+          title: rendered.title,
+          fileName: `${kind.fileStem}-${reference}-${compactDate(now)}.pdf`,
+          html: rendered.html,
+          pdf,
+          createdAt: now,
+          createdBy: input.createdBy ?? null,
+          externalTaskId: input.externalTaskId ?? null,
+          protocolNumber: numero,
+          protocolYear: anno,
+        });
+        tx.persist(row);
+        return row;
+      });
+      return summary(doc);
     } catch (err) {
       // Another run of the same external task stored its document first.
       const existing = err instanceof UniqueConstraintViolationException && input.externalTaskId ? await this.byExternalTask(input.externalTaskId) : null;
       if (existing) return sameTarget(existing, input);
       throw err;
     }
-    return summary(doc);
   }
 
   async list(tenant: string, instanceId: string): Promise<DocumentSummary[]> {
@@ -150,7 +173,25 @@ function sameTarget(existing: SummaryRow, input: GenerateInput): DocumentSummary
 }
 
 function summary(d: SummaryRow): DocumentSummary {
-  return { id: d.id, tenant: d.tenant, instanceId: d.instanceId, type: d.type, title: d.title, template: d.template, fileName: d.fileName, createdAt: d.createdAt, createdBy: d.createdBy, externalTaskId: d.externalTaskId };
+  const protocollo = d.protocolNumber != null && d.protocolYear != null ? `${d.protocolNumber}/${d.protocolYear}` : null;
+  return { id: d.id, tenant: d.tenant, instanceId: d.instanceId, type: d.type, title: d.title, template: d.template, fileName: d.fileName, createdAt: d.createdAt, createdBy: d.createdBy, externalTaskId: d.externalTaskId, protocollo };
+}
+
+function newDocument(fields: Omit<CaseDocument, never>): CaseDocument {
+  return Object.assign(new CaseDocument(), fields);
+}
+
+/** The comune's next outgoing protocol number of the year; rolled back with the transaction that took it. */
+async function nextProtocolNumber(em: EntityManager, tenant: string, year: number): Promise<number> {
+  const rows = (await em.getConnection().execute(
+    `insert into protocol_counter (tenant, year, last) values (?, ?, 1)
+       on conflict (tenant, year) do update set last = protocol_counter.last + 1
+     returning last`,
+    [tenant, year],
+    'all',
+    em.getTransactionContext(),
+  )) as Array<{ last: number }>;
+  return Number(rows[0]!.last);
 }
 
 /** bytea comes back as a Buffer from pg and as a Uint8Array from PGlite. */

@@ -44,11 +44,15 @@ function getPrinter(): InstanceType<PdfPrinterClass> {
 
 const BLUE = '#0066cc';
 
-/** Element defaults (inline in the converted nodes, so kept small: the class styles below do the rest). */
+/**
+ * Element defaults (inline in the converted nodes, so kept small: the class styles below do the rest).
+ * Headings carry the sizes of the print stylesheet (h1 16pt, h2 12pt, h3 10.5pt): html-to-pdfmake's own
+ * defaults (24/22/20pt) would otherwise win over the class styles, inline properties being stronger.
+ */
 const ELEMENT_DEFAULTS = {
-  h1: { bold: true },
-  h2: { bold: true },
-  h3: { bold: true },
+  h1: { bold: true, fontSize: 16 },
+  h2: { bold: true, fontSize: 12 },
+  h3: { bold: true, fontSize: 10.5 },
   p: {},
   div: {},
   ol: { margin: [12, 2, 0, 6] },
@@ -80,6 +84,8 @@ const STYLES: StyleDictionary = {
   tabella: { fontSize: 9.5 },
   'firma-ruolo': { bold: true, fontSize: 9.5 },
   'firma-linea': { fontSize: 8, color: '#555555' },
+  'firma-stampa': { alignment: 'center' },
+  procedimento: { fontSize: 9, color: '#333333' },
 };
 
 type Margin = [number, number, number, number];
@@ -99,6 +105,10 @@ const MARGINS: Record<string, Margin> = {
   oggetto: [0, 0, 0, 10],
   evidenza: [12, 4, 0, 8],
   firme: [0, 24, 0, 0],
+  'firma-ufficio': [0, 20, 0, 0],
+  procedimento: [0, 14, 0, 0],
+  'firma-nome-stampa': [0, 2, 0, 2],
+  riga: [0, 0, 0, 1],
   'firma-ruolo': [0, 0, 0, 2],
   'firma-nome': [0, 0, 0, 30],
   'firma-linea': [0, 0, 0, 0],
@@ -113,13 +123,18 @@ export interface PdfMeta {
 
 /** A4 PDF of a rendered document. */
 export async function htmlToPdf(html: string, meta: PdfMeta): Promise<Buffer> {
+  return print(pdfDefinition(html, meta));
+}
+
+/** The pdfmake document definition of a rendered document (exported for tests of the layout). */
+export function pdfDefinition(html: string, meta: PdfMeta): TDocumentDefinitions {
   const dom = new JSDOM(html);
   try {
     const { document } = dom.window;
     document.querySelectorAll('style, script, head, link, meta, title').forEach((el) => el.remove());
     const root = document.querySelector('.pagina') ?? document.body;
-    const content = htmlToPdfmake(root.innerHTML, { window: dom.window, removeExtraBlanks: true, defaultStyles: ELEMENT_DEFAULTS, customTag: layoutTag });
-    const definition: TDocumentDefinitions = {
+    const content = keepHeadingsWithNext(htmlToPdfmake(root.innerHTML, { window: dom.window, removeExtraBlanks: true, defaultStyles: ELEMENT_DEFAULTS, customTag: layoutTag }));
+    return {
       pageSize: 'A4',
       pageMargins: [51, 48, 51, 56],
       info: { title: meta.title, author: meta.author, subject: meta.subject ?? meta.title, creator: 'rei-engine', producer: 'rei-engine (pdfmake)', creationDate: meta.createdAt, modDate: meta.createdAt },
@@ -128,7 +143,6 @@ export async function htmlToPdf(html: string, meta: PdfMeta): Promise<Buffer> {
       content,
       footer: (page: number, pages: number) => ({ text: `${meta.title} – pagina ${page} di ${pages}`, alignment: 'center', fontSize: 8, color: '#666666', margin: [0, 18, 0, 0] }),
     };
-    return await print(definition);
   } finally {
     dom.window.close();
   }
@@ -139,15 +153,48 @@ interface ConvertedElement {
   classList?: { contains(c: string): boolean };
 }
 
-/** Margins by class (see MARGINS), and a signature box (<div class="firma">) drawn as a bordered one-cell table. */
+/**
+ * Margins by class (see MARGINS); headings marked to stay with what follows (see keepHeadingsWithNext);
+ * a signature block (<div class="blocco-firma">) never split across pages; the letterhead logo sized;
+ * a signature box (<div class="firma">) drawn as a bordered one-cell table.
+ */
 function layoutTag({ element, ret }: { element: ConvertedElement; ret: ConvertedNode }): ConvertedNode {
   const own = Object.keys(MARGINS).find((c) => element.classList?.contains(c));
   if (own) ret.margin = MARGINS[own];
   else if (element.nodeName === 'P') ret.margin = PARAGRAPH;
+  if (element.nodeName === 'H2' || element.nodeName === 'H3') ret.keepWithNext = true;
+  if (element.nodeName === 'DIV' && element.classList?.contains('blocco-firma')) ret.unbreakable = true;
+  if (element.nodeName === 'IMG' && element.classList?.contains('logo')) {
+    ret.alignment = 'center';
+    ret.margin = [0, 0, 0, 4];
+  }
   if (element.nodeName === 'DIV' && element.classList?.contains('firma')) {
     return { nodeName: 'DIV', table: { widths: ['*'], body: [[{ stack: ret.stack ?? [ret.text ?? ''], margin: [4, 4, 4, 4] }]] }, layout: { hLineColor: () => '#9999aa', vLineColor: () => '#9999aa' } };
   }
   return ret;
+}
+
+/**
+ * Keeps every heading (h2, h3) on the page of what follows it: a heading and its next non-blank
+ * sibling become one unbreakable stack (chained, so "h2, h3, table" stays together). pdfmake still
+ * splits a block taller than a page.
+ */
+function keepHeadingsWithNext(content: Content): Content {
+  if (!Array.isArray(content)) return content;
+  const nodes = (content as unknown as ConvertedNode[]).filter((n) => !isBlank(n)).map((n) => (Array.isArray(n.stack) ? { ...n, stack: keepHeadingsWithNext(n.stack as Content) } : n));
+  for (let i = nodes.length - 2; i >= 0; i--) {
+    if (nodes[i]!.keepWithNext === true) nodes.splice(i, 2, { stack: [withoutFlag(nodes[i]!), nodes[i + 1]!], unbreakable: true });
+  }
+  return nodes as unknown as Content;
+}
+
+function isBlank(node: unknown): boolean {
+  return (typeof node === 'string' && node.trim() === '') || (typeof node === 'object' && node !== null && Object.keys(node).length <= 2 && typeof (node as ConvertedNode).text === 'string' && ((node as ConvertedNode).text as string).trim() === '');
+}
+
+function withoutFlag(node: ConvertedNode): ConvertedNode {
+  const { keepWithNext: _flag, ...rest } = node;
+  return rest;
 }
 
 function print(definition: TDocumentDefinitions): Promise<Buffer> {

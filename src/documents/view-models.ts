@@ -7,7 +7,8 @@
  */
 import { DomainError } from '../shared/errors.js';
 import type { DocumentKind, DocumentType } from './kinds.js';
-import { hoursBetween } from './format.js';
+import { formatDate, hoursBetween } from './format.js';
+import type { OfficeView } from './office.js';
 
 export class DocumentDataError extends DomainError {
   constructor(message: string, details?: unknown) {
@@ -22,6 +23,10 @@ export interface DocumentContext {
   now: Date;
   /** Checks that only apply when the document is sent by the process (not on a reprint). */
   sending: boolean;
+  /** The comune's office (letterhead, address, signer, responsabile del procedimento). */
+  office: OfficeView;
+  /** The outgoing protocol number the stored document received (null: a preview, not registered). */
+  protocol: { numero: number; anno: number } | null;
 }
 
 type Vars = Readonly<Record<string, unknown>>;
@@ -62,7 +67,27 @@ function persona(value: unknown) {
   const p = obj(value);
   const nome = str(p.nome);
   const cognome = str(p.cognome);
-  return { nome, cognome, nomeCompleto: [nome, cognome].filter(Boolean).join(' '), codiceFiscale: str(p.codiceFiscale).toUpperCase(), dataNascita: str(p.dataNascita), indirizzo: str(p.indirizzo) };
+  const { via, localita } = address(p.indirizzo);
+  return { nome, cognome, nomeCompleto: [nome, cognome].filter(Boolean).join(' '), codiceFiscale: str(p.codiceFiscale).toUpperCase(), dataNascita: str(p.dataNascita), indirizzo: [via, localita].filter(Boolean).join(', '), via, localita };
+}
+
+/**
+ * An address as the two lines of an envelope: street and number, then
+ * "CAP Città (PR)". Accepts the structured form ({via, civico, cap, comune,
+ * provincia}) or a single line, split before its CAP ("Via Padova 100, 20127 Milano").
+ */
+function address(value: unknown): { via: string; localita: string } {
+  if (typeof value === 'string') {
+    const line = str(value);
+    const m = /^(.*?)[,\s]+(\d{5}\s+\S.*)$/.exec(line);
+    return m ? { via: m[1]!.trim(), localita: m[2]!.trim() } : { via: line, localita: '' };
+  }
+  const a = obj(value);
+  const via = [str(a.via) || str(a.indirizzo), str(a.civico)].filter(Boolean).join(' ');
+  const citta = str(a.comune) || str(a.citta);
+  const provincia = str(a.provincia).toUpperCase();
+  const localita = [str(a.cap), citta, provincia ? `(${provincia})` : ''].filter(Boolean).join(' ');
+  return { via, localita };
 }
 
 /** What every document shows: comune, applicant, household, protocol, generation date. */
@@ -71,7 +96,9 @@ function common(vars: Vars, ctx: DocumentContext) {
   const nucleo = list(vars.nucleo, 50).map((m) => ({ ...persona(m), relazione: RELAZIONI[str(obj(m).relazione)] ?? str(obj(m).relazione) }));
   return {
     comune: ctx.comune,
+    ufficio: ctx.office,
     documento: { titolo: ctx.kind.title, tipo: ctx.kind.type, dataGenerazione: ctx.now.toISOString() },
+    protocolloUscita: ctx.protocol ? { numero: ctx.protocol.numero, anno: ctx.protocol.anno, etichetta: `${ctx.protocol.numero}/${ctx.protocol.anno}`, data: formatDate(ctx.now) } : null,
     protocollo: str(vars.protocollo),
     dataDomanda: str(vars.dataDomanda),
     protocolloInps: str(vars.protocolloInps),
@@ -171,6 +198,18 @@ function sanzione(vars: Vars, common: { importoMensile: number | null }) {
 
 /** The data a template of the given type receives. */
 export function buildView(type: DocumentType, vars: Vars, ctx: DocumentContext): Record<string, unknown> {
+  const view = caseView(type, vars, ctx);
+  // Checked after the case's own data, whose problems the officer fixes first.
+  if (ctx.sending && ctx.kind.letter && !ctx.office.configurato) {
+    throw new DocumentDataError(
+      `Lettera non inviabile: il profilo dell'ufficio del ${ctx.comune.nome} non è configurato (firmatario, responsabile del procedimento, indirizzo e recapiti). Lo imposta l'amministratore o il responsabile del comune con PUT /api/v1/tenants/${ctx.comune.codice}/office`,
+      { fields: [{ field: 'ufficio', message: 'profilo dell\'ufficio non configurato' }] },
+    );
+  }
+  return view;
+}
+
+function caseView(type: DocumentType, vars: Vars, ctx: DocumentContext): Record<string, unknown> {
   const base = common(vars, ctx);
   switch (type) {
     case 'progetto':

@@ -10,10 +10,12 @@ import type { HandlerRegistry } from './execution/handlers.js';
 import { runCommand, type Command, type EngineSession, type StepResult, type Variables } from './execution/runtime.js';
 import type { EngineCache } from './execution/engine-cache.js';
 import { resolveUserTask } from './execution/user-task.js';
+import { checkVariablesAllowed, messageVariables, TOPIC_OUTPUTS } from './execution/variable-policy.js';
 import { decisionRunner } from '../decisions/business-rule.js';
 import type { ExpressionFunctions } from './execution/engine-expressions.js';
 import type { CompiledProcess } from './definitions/model.js';
 import { jobRetries } from './jobs/retry-cycle.js';
+import { romeDay } from './calendar/index.js';
 import { interruptedScopeJobs, reconcileJobs, type ContinuationJobPayload, type EventSubprocessJobPayload } from './jobs/reconcile.js';
 import { modelIndexOf, type DefinitionRecord, type EngineTx, type InstanceRecord, type JobRecord, type TaskRecord, type ExternalTaskRecord } from './store.js';
 
@@ -27,6 +29,8 @@ export interface ProcessServiceDeps {
   parameters?: (key: string, tenant: string, override: { version: number; values: Variables } | null) => { version: number; values: Variables } | null;
   /** Live engines kept between the commands of a case (see engine-cache.ts); none when absent. */
   engines?: EngineCache;
+  /** Documented outputs of an external-task topic (connectors' `outputs`, TOPIC_OUTPUTS), beside the model's camunda:outputParameter names. */
+  topicOutputs?: (topic: string) => readonly string[] | undefined;
 }
 
 export interface Actor {
@@ -87,9 +91,11 @@ export class ProcessService {
     return instance;
   }
 
-  async completeExternalTask(tx: EngineTx, ext: ExternalTaskRecord, variables: Variables, actor: Actor): Promise<InstanceRecord> {
+  /** `opts.outputs`: further names the caller may write (an in-process connector's declared or returned outputs). */
+  async completeExternalTask(tx: EngineTx, ext: ExternalTaskRecord, variables: Variables, actor: Actor, opts: { outputs?: readonly string[] } = {}): Promise<InstanceRecord> {
     const instance = await this.activeInstance(tx, ext.instanceId, ext.tenant);
     const def = await this.definitionOf(tx, instance);
+    checkVariablesAllowed(variables, [...this.externalOutputs(def, ext), ...(opts.outputs ?? [])], `il task esterno ${ext.elementId} (topic ${ext.topic})`);
     await this.advance(tx, instance, def, { type: 'completeExternal', executionId: ext.executionId, variables }, actor, { completedExternalId: ext.id });
     return instance;
   }
@@ -100,9 +106,11 @@ export class ProcessService {
     ext: ExternalTaskRecord,
     error: { errorCode: string; errorMessage?: string; variables?: Variables },
     actor: Actor,
+    opts: { outputs?: readonly string[] } = {},
   ): Promise<InstanceRecord> {
     const instance = await this.activeInstance(tx, ext.instanceId, ext.tenant);
     const def = await this.definitionOf(tx, instance);
+    checkVariablesAllowed(error.variables, [...this.externalOutputs(def, ext), ...(opts.outputs ?? [])], `il task esterno ${ext.elementId} (topic ${ext.topic})`);
     tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: this.deps.clock.now(), type: 'external.bpmn-error', elementId: ext.elementId, userName: actor.username, details: { errorCode: error.errorCode, errorMessage: error.errorMessage ?? null } });
     await this.advance(tx, instance, def, { type: 'externalError', executionId: ext.executionId, errorCode: error.errorCode, errorMessage: error.errorMessage, variables: error.variables ?? {} }, actor, { completedExternalId: ext.id });
     return instance;
@@ -171,6 +179,7 @@ export class ProcessService {
     actor: Actor,
   ): Promise<InstanceRecord[]> {
     const subs = await tx.findSubscriptions({ name: req.name, scope: req.scope, businessKey: req.businessKey, instanceId: req.processInstanceId });
+    checkVariablesAllowed(req.variables, messageVariables(req.name), `il messaggio ${req.name}`);
     if (!subs.length) throw new NotFoundError('Nessun elemento in attesa del messaggio', req.name, 'MESSAGE_NOT_CORRELATED');
     const byInstance = new Map(subs.map((s) => [s.instanceId, s]));
     const delivered: InstanceRecord[] = [];
@@ -192,7 +201,9 @@ export class ProcessService {
     for (const e of work.externalTasks) Object.assign(e, { status: 'cancelled', endedAt: now });
     for (const s of work.subscriptions) tx.removeSubscription(s);
     for (const j of await tx.instanceJobs(instance.id)) tx.removeJob(j);
-    Object.assign(instance, { status: 'cancelled', endedAt: now, updatedAt: now, activeElements: [] });
+    // Every end records its outcome: a cancelled case is "annullata", with the reason and who cancelled it.
+    const outcome = { esitoFinale: 'annullata', motivoAnnullamento: reason?.trim() || null, annullataDa: actor.username, dataFine: romeDay(now) };
+    Object.assign(instance, { status: 'cancelled', endedAt: now, updatedAt: now, activeElements: [], variables: { ...instance.variables, ...outcome } });
     tx.addHistory({ tenant: instance.tenant, instanceId: instance.id, at: now, type: 'process.cancelled', userName: actor.username, details: reason ? { reason } : null });
     return instance;
   }
@@ -202,6 +213,13 @@ export class ProcessService {
     if (!instance) throw new NotFoundError('Istanza', id, 'INSTANCE_NOT_FOUND');
     if (instance.status !== 'active') throw new ConflictError(`L'istanza è ${instance.status}`, 'INSTANCE_NOT_ACTIVE');
     return instance;
+  }
+
+  /** What a completion of this external task may write: the model's output parameters and the topic's documented outputs. */
+  private externalOutputs(def: DefinitionRecord, ext: ExternalTaskRecord): string[] {
+    const service = modelIndexOf(def).elements[ext.elementId]?.service;
+    const declared = service?.kind === 'external' ? service.outputs ?? [] : [];
+    return [...declared, ...(this.deps.topicOutputs?.(ext.topic) ?? TOPIC_OUTPUTS[ext.topic] ?? [])];
   }
 
   private async definitionOf(tx: EngineTx, instance: InstanceRecord): Promise<DefinitionRecord> {

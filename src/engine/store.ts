@@ -206,6 +206,10 @@ export interface JobQueue {
   fail(id: string, workerId: string, error: string, retryAt: (attempt: number, payload: unknown) => Date, now: Date): Promise<{ incident: boolean }>;
   /** Drops a job whose timer no longer exists. */
   discard(id: string): Promise<void>;
+  /** Extends this worker's leases on the given jobs until `lockUntil`. */
+  renew(ids: string[], workerId: string, lockUntil: Date): Promise<void>;
+  /** Releases the leases held by other workers whose id starts with `ownerPrefix` (this node before a restart); returns how many. */
+  reclaim(ownerPrefix: string, workerId: string): Promise<number>;
 }
 
 export interface EngineStore {

@@ -60,6 +60,8 @@ export class ConnectorRunner {
   /** Model indexes by definition id (deployed definitions never change). */
   private readonly indexes = new Map<string, ModelIndex | null>();
   private excluded = new Set<string>();
+  /** Set during a drain limited to some topics (the demo seed runs only the document connectors). */
+  private only: Set<string> | null = null;
 
   constructor(
     private readonly deps: ConnectorRunnerDeps,
@@ -72,7 +74,7 @@ export class ConnectorRunner {
   }
 
   private connectors(): Connector[] {
-    return this.deps.registry.list().filter((c) => !this.excluded.has(c.topic));
+    return this.deps.registry.list().filter((c) => !this.excluded.has(c.topic) && (!this.only || this.only.has(c.topic)));
   }
 
   /** One pass: fetches a batch per topic group and runs it; returns how many tasks were handled. */
@@ -102,13 +104,18 @@ export class ConnectorRunner {
     return handled;
   }
 
-  /** Runs passes until nothing is due by the clock (tests move the clock, then drain). */
-  async drain(maxPasses = Number.POSITIVE_INFINITY): Promise<number> {
+  /** Runs passes until nothing is due by the clock (tests move the clock, then drain); `topics` limits it to those connectors. */
+  async drain(maxPasses = Number.POSITIVE_INFINITY, opts: { topics?: readonly string[] } = {}): Promise<number> {
     let total = 0;
-    for (let i = 0; i < maxPasses; i++) {
-      const n = await this.runOnce();
-      total += n;
-      if (n === 0) break;
+    this.only = opts.topics ? new Set(opts.topics) : null;
+    try {
+      for (let i = 0; i < maxPasses; i++) {
+        const n = await this.runOnce();
+        total += n;
+        if (n === 0) break;
+      }
+    } finally {
+      this.only = null;
     }
     return total;
   }
@@ -161,7 +168,8 @@ export class ConnectorRunner {
     try {
       await this.report(task, outcome);
       return outcome.kind;
-    } catch (err) {
+    } catch (reportError) {
+      let err = reportError;
       if (outcome.kind !== 'failed' && !isGone(err)) {
         // The connector did its work but the process could not go on: a failure, so it surfaces as an incident.
         // A BPMN error no boundary event catches will not be caught next time either: incident at once.
@@ -206,13 +214,16 @@ export class ConnectorRunner {
   private async report(task: LockedExternalTask, outcome: Outcome): Promise<void> {
     const { externalTasks } = this.deps;
     const workerId = this.opts.workerId;
+    // In-process connectors are server code: they may write their declared outputs (else what they return).
+    const declared = this.deps.registry.get(task.topicName)?.outputs;
+    const outputs = (variables: Record<string, unknown> | undefined) => ({ outputs: declared ?? Object.keys(variables ?? {}) });
     switch (outcome.kind) {
       case 'completed':
-        await retryOnConflict(() => externalTasks.complete(CONNECTOR_PRINCIPAL, task.id, workerId, outcome.variables));
+        await retryOnConflict(() => externalTasks.complete(CONNECTOR_PRINCIPAL, task.id, workerId, outcome.variables, outputs(outcome.variables)));
         this.stats.completed++;
         return;
       case 'bpmn-error':
-        await retryOnConflict(() => externalTasks.bpmnError(CONNECTOR_PRINCIPAL, task.id, workerId, { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, variables: outcome.variables }));
+        await retryOnConflict(() => externalTasks.bpmnError(CONNECTOR_PRINCIPAL, task.id, workerId, { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage, variables: outcome.variables }, outputs(outcome.variables)));
         this.stats.bpmnErrors++;
         return;
       case 'failed': {

@@ -2,13 +2,16 @@
  * Start-up chores, each idempotent: create the admin user on first start,
  * deploy every model (.bpmn) and decision (.dmn) found under processes/ (shared defaults at the top level,
  * per-comune overrides in processes/<belfiore>/), and seed the demo data.
+ * A file is deployed only when it changed since it was last deployed from the
+ * file, and never on top of a newer version deployed through the API or
+ * Camunda Modeler: that one is reported as skipped, with the reason.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword } from '../auth/passwords.js';
 import { Tenant, User } from '../db/entities/index.js';
-import type { Services } from '../api/context.js';
+import type { Services } from '../app-context.js';
 
 export async function ensureAdmin(services: Services, password: string | null): Promise<{ created: boolean; password?: string }> {
   const em = services.orm.em.fork();
@@ -24,7 +27,11 @@ export interface ModelDeployReport {
   key: string;
   version: number;
   created: boolean;
+  /** Set when the file was not deployed: the line to log, saying what and why. */
+  skipped: string | null;
 }
+
+const THROUGH: Record<string, string> = { api: 'the API', modeler: 'Camunda Modeler', file: 'a file' };
 
 export async function deployProcessesDir(services: Services, dir: string): Promise<ModelDeployReport[]> {
   if (!fs.existsSync(dir)) return [];
@@ -43,8 +50,14 @@ export async function deployProcessesDir(services: Services, dir: string): Promi
       .map((f) => ({ name: f, content: fs.readFileSync(path.join(folder, f), 'utf8') }));
     if (!files.length) continue;
     const result = await services.deployments.deploy({ name: `processes/${tenant ? `${tenant}/` : ''}`, tenant, files, source: 'startup', createdBy: null });
-    for (const d of result.definitions) report.push({ tenant, key: d.key, version: d.version, created: d.created });
-    for (const d of result.decisions) report.push({ tenant, key: `${d.key} (DMN)`, version: d.version, created: d.created });
+    const where = `processes/${tenant ? `${tenant}/` : ''}`;
+    for (const d of result.definitions) report.push({ tenant, key: d.key, version: d.version, created: d.created, skipped: null });
+    for (const d of result.decisions) report.push({ tenant, key: `${d.key} (DMN)`, version: d.version, created: d.created, skipped: null });
+    for (const s of result.skipped) {
+      const key = s.kind === 'decision' ? `${s.key} (DMN)` : s.key;
+      const line = `Skipped ${where}${s.resourceName}: ${key} v${s.latest.version} (${tenant ?? 'default condiviso'}) deployed through ${THROUGH[s.latest.origin]} is newer than the file`;
+      report.push({ tenant, key, version: s.latest.version, created: false, skipped: line });
+    }
   }
   return report;
 }

@@ -20,7 +20,9 @@ import type { CompiledProcess } from '../engine/definitions/model.js';
 import { DecisionDefinition, Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
 import { mapConcurrencyError } from '../db/engine-store.js';
 import { scheduleTimerStarts } from './timer-start.js';
-import { versionedRow } from './resource-version.js';
+import { originOf, versionedRow, type ResourceOrigin, type SkippedResource } from './resource-version.js';
+
+export type { SkippedResource };
 import type { FormService } from '../tailoring/forms/form.service.js';
 import { formIdFromFileName, parseFormSource, type FormSchema } from '../tailoring/forms/schema.js';
 import type { ParameterCatalog } from '../tailoring/parameters/catalog.js';
@@ -48,6 +50,8 @@ export interface DefinitionView {
   name: string | null;
   deploymentId: string;
   resourceName: string;
+  /** Where the version came from: file (processes/ at start-up), api or modeler. */
+  origin: ResourceOrigin;
   createdAt: Date;
 }
 
@@ -58,6 +62,7 @@ export interface FormView {
   tenant: string | null;
   deploymentId: string;
   resourceName: string;
+  origin: ResourceOrigin;
   createdAt: Date;
 }
 
@@ -68,6 +73,8 @@ export interface DeployResult {
   /** DMN decisions of the deployment's .dmn files (src/decisions/deploy.ts). */
   decisions: Array<DecisionView & { created: boolean }>;
   warnings: Problem[];
+  /** Files read at start-up that were not deployed: a newer version came through the API or Camunda Modeler. */
+  skipped: SkippedResource[];
 }
 
 export interface DeploymentOptions {
@@ -140,12 +147,15 @@ export class DeploymentService {
       return await this.em.fork().transactional(async (em) => {
         const now = this.opts.clock.now();
         const deployment = Object.assign(new Deployment(), { id: randomUUID(), name: req.name, tenant: req.tenant, source: req.source, createdBy: req.createdBy, createdAt: now });
+        const origin = originOf(req.source);
         const out: DeployResult['definitions'] = [];
+        const skipped: SkippedResource[] = [];
         const fresh: Array<ProcessDefinition | FormDefinition | DecisionDefinition> = [];
-        const decisions = await storeDecisions(em, dmn.prepared, { deploymentId: deployment.id, tenant: req.tenant, now });
+        const decisions = await storeDecisions(em, dmn.prepared, { deploymentId: deployment.id, tenant: req.tenant, now, origin });
         fresh.push(...decisions.fresh);
+        skipped.push(...decisions.skipped);
         for (const { file, process } of compiled) {
-          const { row: def, created } = await versionedRow(em, ProcessDefinition, { key: process.key, tenant: req.tenant }, process.key, file.content, (v) =>
+          const { row: def, created, skipped: skip } = await versionedRow(em, ProcessDefinition, { key: process.key, tenant: req.tenant }, process.key, file.content, origin, (v) =>
             Object.assign(new ProcessDefinition(), {
               id: randomUUID(),
               key: process.key,
@@ -160,12 +170,13 @@ export class DeploymentService {
               createdAt: now,
             }),
           );
-          if (created) fresh.push(def);
-          out.push({ ...definitionView(def), created });
+          if (skip) skipped.push({ kind: 'process', key: process.key, tenant: req.tenant, resourceName: file.name, latest: { version: def.version, origin: def.origin } });
+          else if (created) fresh.push(def);
+          if (!skip) out.push({ ...definitionView(def), created });
         }
         const formsOut: DeployResult['forms'] = [];
         for (const { file, formId, schema } of forms) {
-          const { row: form, created } = await versionedRow(em, FormDefinition, { formId, tenant: req.tenant }, formId, file.content, (v) =>
+          const { row: form, created, skipped: skip } = await versionedRow(em, FormDefinition, { formId, tenant: req.tenant }, formId, file.content, origin, (v) =>
             Object.assign(new FormDefinition(), {
               id: randomUUID(),
               formId,
@@ -177,15 +188,16 @@ export class DeploymentService {
               createdAt: now,
             }),
           );
-          if (created) fresh.push(form);
-          formsOut.push({ ...formView(form), created });
+          if (skip) skipped.push({ kind: 'form', key: formId, tenant: req.tenant, resourceName: file.name, latest: { version: form.version, origin: form.origin } });
+          else if (created) fresh.push(form);
+          if (!skip) formsOut.push({ ...formView(form), created });
         }
         if (fresh.length) {
           await em.persist(deployment).flush();
           await em.persist(fresh).flush();
           for (const def of fresh) if (def instanceof ProcessDefinition) await scheduleTimerStarts(em, def, now);
         }
-        return { deploymentId: fresh.length ? deployment.id : null, definitions: out, forms: formsOut, decisions: decisions.views, warnings };
+        return { deploymentId: fresh.length ? deployment.id : null, definitions: out, forms: formsOut, decisions: decisions.views, warnings, skipped };
       });
     } catch (err) {
       throw mapConcurrencyError(err);
@@ -224,9 +236,9 @@ export class DeploymentService {
 }
 
 export function formView(f: FormDefinition): FormView {
-  return { id: f.id, formId: f.formId, version: f.version, tenant: f.tenant, deploymentId: f.deploymentId, resourceName: f.resourceName, createdAt: f.createdAt };
+  return { id: f.id, formId: f.formId, version: f.version, tenant: f.tenant, deploymentId: f.deploymentId, resourceName: f.resourceName, origin: f.origin, createdAt: f.createdAt };
 }
 
 export function definitionView(d: ProcessDefinition): DefinitionView {
-  return { id: d.id, key: d.key, version: d.version, tenant: d.tenant, name: d.name, deploymentId: d.deploymentId, resourceName: d.resourceName, createdAt: d.createdAt };
+  return { id: d.id, key: d.key, version: d.version, tenant: d.tenant, name: d.name, deploymentId: d.deploymentId, resourceName: d.resourceName, origin: d.origin, createdAt: d.createdAt };
 }

@@ -14,7 +14,7 @@ import { jobRetries } from '../engine/jobs/retry-cycle.js';
 export async function scheduleTimerStarts(em: EntityManager, def: ProcessDefinition, now: Date): Promise<number> {
   const timers = (def.modelIndex as ModelIndex).startTimers ?? [];
   const conn = em.getConnection();
-  const ctx = em.getTransactionContext();
+  const ctx: unknown = em.getTransactionContext();
   await conn.execute(
     `delete from job where kind = 'timer-start' and definition_id in (select id from process_definition where key = ? and coalesce(tenant, '') = coalesce(?, '') and id <> ?)`,
     [def.key, def.tenant, def.id],

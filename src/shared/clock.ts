@@ -10,6 +10,31 @@ export function systemClock(offsetMs = 0): Clock {
   return { now: () => new Date(Date.now() + offsetMs) };
 }
 
+/** A clock that can be moved to another time and back: the demo seed replays weeks of work through it. */
+export interface TimeTravel {
+  /** From now on the clock reads `at` (and runs on from there, for a system clock). */
+  set(at: Date | string): void;
+  /** Back to the time the clock had before the first set(). */
+  reset(): void;
+}
+
+/** The system clock (plus CLOCK_OFFSET) that start-up chores may move with set() and return with reset(). */
+export class MovableSystemClock implements Clock, TimeTravel {
+  private offset: number;
+  constructor(private readonly baseOffsetMs = 0) {
+    this.offset = baseOffsetMs;
+  }
+  now(): Date {
+    return new Date(Date.now() + this.offset);
+  }
+  set(at: Date | string): void {
+    this.offset = new Date(at).getTime() - Date.now();
+  }
+  reset(): void {
+    this.offset = this.baseOffsetMs;
+  }
+}
+
 export class ManualClock implements Clock {
   private current: number;
   constructor(start: Date | string = '2026-01-12T09:00:00.000Z') {

@@ -7,15 +7,19 @@
  */
 import type { EntityManager, FilterQuery, FindOptions } from '@mikro-orm/core';
 import type { Clock } from '../shared/clock.js';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { hasRole, tenantScope, type Principal } from '../auth/principal.js';
 import type { EngineStore, EngineTx, TaskRecord } from '../engine/store.js';
 import type { ProcessService } from '../engine/process-service.js';
 import { entityManagerOf } from '../db/engine-store.js';
 import { ProcessInstance, Task, User } from '../db/entities/index.js';
 import type { FormService } from '../tailoring/forms/form.service.js';
-import type { FormSchema } from '../tailoring/forms/schema.js';
+import { formIdFromKey, type FormSchema } from '../tailoring/forms/schema.js';
+import { createCalendar } from '../engine/calendar/index.js';
+import { completionRulesOf, enforceCompletionRules } from './rules/registry.js';
 import { extractFormData, validateFormData } from '../tailoring/forms/validate.js';
+import { formVariables } from '../tailoring/forms/schema.js';
+import { checkVariablesAllowed } from '../engine/execution/variable-policy.js';
 
 export interface TaskForm {
   formKey: string;
@@ -178,16 +182,21 @@ export class InboxService {
     });
   }
 
+  /**
+   * Assignment goes only to an active user of the task's comune (or a
+   * metropolitan one, tenant null) who may do the work: in one of the task's
+   * candidate groups or a named candidate user (a task with neither is open
+   * to anyone of the comune). Otherwise 422 UNKNOWN_USER / USER_INACTIVE /
+   * ASSIGNEE_NOT_CANDIDATE; `user: null` releases the task.
+   */
   async assign(p: Principal, id: string, username: string | null): Promise<TaskRecord> {
     // Looked up before the transaction opens: a second connection taken while the
     // transaction holds one deadlocks a single-connection pool (PGlite).
-    const user = username ? await this.em.fork().findOne(User, { username, active: true }) : null;
+    const user = username ? await this.em.fork().findOne(User, { username }) : null;
     return this.onOpenTask(p, id, async (tx, task) => {
       const selfClaim = username === p.username && !task.assignee && isCandidate(p, task);
       if (!selfClaim && !canManage(p)) throw new ForbiddenError('Solo un responsabile può assegnare i task ad altri', 'ROLE_REQUIRED');
-      if (username && (!user || (user.tenant !== null && user.tenant !== task.tenant))) {
-        throw new BadRequestError(`Utente ${username} inesistente in questo comune`, { field: 'user' }, 'UNKNOWN_USER');
-      }
+      if (username) checkAssignee(username, user, task);
       return this.setAssignee(tx, task, username, p, 'task.assigned');
     });
   }
@@ -206,6 +215,7 @@ export class InboxService {
       async (tx, task) => {
         checkCanComplete(p, task);
         await this.validateAgainstForm(tx, task, variables);
+        await this.checkBusinessRules(tx, task, variables);
         await this.processes.completeTask(tx, task, variables, { username: p.username });
         await inTx(tx, 'delete from task_draft where task_id = ?', [task.id]);
         return task;
@@ -263,18 +273,32 @@ export class InboxService {
   private async readDraft(taskId: string): Promise<TaskDraft | null> {
     const [row] = (await this.em.fork().getConnection().execute('select data, updated_by as "updatedBy", updated_at as "updatedAt" from task_draft where task_id = ?', [taskId])) as Array<{ data: Record<string, unknown> | string; updatedBy: string; updatedAt: Date | string }>;
     if (!row) return null;
-    return { data: typeof row.data === 'string' ? JSON.parse(row.data) : row.data, updatedBy: row.updatedBy, updatedAt: new Date(row.updatedAt) };
+    return { data: typeof row.data === 'string' ? (JSON.parse(row.data) as Record<string, unknown>) : row.data, updatedBy: row.updatedBy, updatedAt: new Date(row.updatedAt) };
   }
 
-  /** 422 FORM_VALIDATION_FAILED when the submission does not fit the task's form (a task without one accepts anything). */
+  /**
+   * 422 VARIABLES_NOT_ALLOWED when the submission names a variable outside the
+   * task's form (a task without a form: a protected variable), then 422
+   * FORM_VALIDATION_FAILED when it does not fit the form.
+   */
   private async validateAgainstForm(tx: EngineTx, task: TaskRecord, variables: Record<string, unknown>): Promise<void> {
-    if (!this.forms || !task.formKey) return;
-    const form = await this.forms.resolveKey(task.formKey, task.tenant, entityManagerOf(tx));
+    const form = this.forms && task.formKey ? await this.forms.resolveKey(task.formKey, task.tenant, entityManagerOf(tx)) : null;
+    checkVariablesAllowed(variables, form ? formVariables(form.schema) : null, `il task ${task.elementId}${form ? ` (modulo ${form.formId})` : ''}`);
     if (!form) return;
     const fields = validateFormData(form.schema, variables);
     if (fields.length) {
       throw new ValidationError(`Dati del modulo "${form.formId}" non validi: ${fields.map((f) => `${f.field} (${f.message})`).join('; ')}`, { formId: form.formId, fields }, 'FORM_VALIDATION_FAILED');
     }
+  }
+
+  /** 422 BUSINESS_RULE_FAILED when the submission breaks a rule of the task's form (src/tasks/rules/); read on the transaction's connection. */
+  private async checkBusinessRules(tx: EngineTx, task: TaskRecord, variables: Record<string, unknown>): Promise<void> {
+    const formId = formIdFromKey(task.formKey);
+    if (!formId || !completionRulesOf(formId).length) return;
+    const instance = await tx.instance(task.instanceId, task.tenant);
+    if (!instance) return;
+    const calendar = createCalendar(await tx.tenantCalendar(task.tenant));
+    enforceCompletionRules(formId, { variables: { ...instance.variables, ...variables }, params: instance.params, now: this.clock.now(), calendar });
   }
 
   private async onOpenTask(p: Principal, id: string, action: (tx: EngineTx, task: TaskRecord) => Promise<TaskRecord>, opts?: { withInstance?: boolean }): Promise<TaskRecord> {
@@ -310,6 +334,22 @@ function checkCanComplete(p: Principal, task: TaskRecord): void {
   const allowed = task.assignee ? task.assignee === p.username : isCandidate(p, task);
   if (!allowed) {
     throw new ForbiddenError(task.assignee ? `Il task è assegnato a ${task.assignee}` : 'Non fai parte dei gruppi candidati per questo task', task.assignee ? 'NOT_ASSIGNEE' : 'NOT_A_CANDIDATE');
+  }
+}
+
+/** Who may be given a task (see InboxService.assign); throws the 422 that says why not. */
+function checkAssignee(username: string, user: User | null, task: TaskRecord): void {
+  if (!user || (user.tenant !== null && user.tenant !== task.tenant)) {
+    throw new ValidationError(`Utente ${username} inesistente in questo comune`, { field: 'user', errors: [{ field: 'user', message: `Utente ${username} inesistente in questo comune` }] }, 'UNKNOWN_USER');
+  }
+  if (!user.active) {
+    throw new ValidationError(`L'utente ${username} è disattivato e non può ricevere task`, { field: 'user', errors: [{ field: 'user', message: `L'utente ${username} è disattivato` }] }, 'USER_INACTIVE');
+  }
+  const open = !task.candidateGroups.length && !task.candidateUsers.length;
+  if (!open && !task.candidateUsers.includes(username) && !task.candidateGroups.some((g) => user.groups.includes(g))) {
+    const who = [task.candidateGroups.length ? `gruppi ${task.candidateGroups.join(', ')}` : '', task.candidateUsers.length ? `utenti ${task.candidateUsers.join(', ')}` : ''].filter(Boolean).join(' o ');
+    const message = `L'utente ${username} non può lavorare questo task: è riservato a ${who}`;
+    throw new ValidationError(message, { field: 'user', candidateGroups: task.candidateGroups, candidateUsers: task.candidateUsers, errors: [{ field: 'user', message }] }, 'ASSIGNEE_NOT_CANDIDATE');
   }
 }
 

@@ -138,13 +138,18 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   }
 
   return async (ctx: Context, next: Next) => {
-    if (API_PATHS.test(ctx.path)) return next();
+    if (API_PATHS.test(ctx.path)) {
+      await next();
+      return;
+    }
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'same-origin');
     ctx.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'");
     try {
-      await statics(ctx, () => routes(ctx as Parameters<typeof routes>[0], next));
+      await statics(ctx, async () => {
+        await routes(ctx as Parameters<typeof routes>[0], next);
+      });
     } catch (err) {
       if (err instanceof SignInRequired) {
         ctx.cookies.set(SESSION_COOKIE, null, { path: '/' });

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
-import { process } from '../helpers/models.js';
+import { flow, process, userTask } from '../helpers/models.js';
 
 const KEY = 'calendar-due';
 
@@ -218,14 +218,7 @@ test('camunda:dueDate="${addWorkingDays(dataDomanda, 15)}" follows the comune\'s
 });
 
 test('deploy validation accepts the calendar functions and refuses unknown ones', async () => {
-  const bad = process(
-    'calendar-bad',
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="t" />
-    <bpmn:userTask id="t" name="T" camunda:candidateGroups="cal-g" camunda:dueDate="\${addWorkDays(dataDomanda, 15)}" />
-    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-  );
+  const bad = flow('calendar-bad', [userTask('t', 'T', { group: 'cal-g', due: '${addWorkDays(dataDomanda, 15)}' })]);
   const r = await deploy(admin, { 'calendar-bad.bpmn': bad });
   assert.is(r.status, 422, JSON.stringify(r.body));
   const text = JSON.stringify(r.body);

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
-import { process as bpmnProcess } from '../helpers/models.js';
+import { errorPath, externalTask, flow, userTask } from '../helpers/models.js';
 import { Incident, Job } from '../../src/db/entities/index.js';
 import { ExternalTaskService } from '../../src/tasks/external/external-task.service.js';
 import type { Principal } from '../../src/auth/principal.js';
@@ -74,41 +74,17 @@ test.before(async () => {
 });
 test.after(async () => app.close());
 
+/** The variables the test workers send: the service task declares them as its outputs (issue 11: undeclared ones are refused). */
+const OUTPUTS = `<bpmn:extensionElements><camunda:inputOutput>${['esito', 'punteggio', 'rapporto', 'dettaglio', 'idoneo', 'dataEsito', 'protocollo', 'protocolloInps', 'motivo', 'x', 'doc'].map((n) => `<camunda:outputParameter name="${n}">\${${n}}</camunda:outputParameter>`).join('')}</camunda:inputOutput></bpmn:extensionElements>`;
+
 /** start → external service task (topic) → user task "after" → end */
 function externalModel(key: string, topic: string): string {
-  return bpmnProcess(
-    key,
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ext" />
-    <bpmn:serviceTask id="ext" name="Verifica INPS" camunda:type="external" camunda:topic="${topic}" />
-    <bpmn:sequenceFlow id="f2" sourceRef="ext" targetRef="after" />
-    <bpmn:userTask id="after" name="Dopo la verifica" camunda:candidateGroups="g1" />
-    <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-  );
+  return flow(key, [externalTask('ext', topic, 'Verifica INPS', OUTPUTS), userTask('after', 'Dopo la verifica')]);
 }
 
 /** As externalModel, plus an error boundary event (code ISEE_KO) on the service task leading to user task "ko". */
 function errorModel(key: string, topic: string): string {
-  return bpmnProcess(
-    key,
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ext" />
-    <bpmn:serviceTask id="ext" name="Verifica ISEE" camunda:type="external" camunda:topic="${topic}" />
-    <bpmn:sequenceFlow id="f2" sourceRef="ext" targetRef="after" />
-    <bpmn:userTask id="after" name="ISEE valido" camunda:candidateGroups="g1" />
-    <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="end" />
-    <bpmn:endEvent id="end" />
-    <bpmn:boundaryEvent id="onError" attachedToRef="ext">
-      <bpmn:errorEventDefinition id="onErrorDef" errorRef="err1" />
-    </bpmn:boundaryEvent>
-    <bpmn:sequenceFlow id="f4" sourceRef="onError" targetRef="ko" />
-    <bpmn:userTask id="ko" name="ISEE non valido" camunda:candidateGroups="g1" />
-    <bpmn:sequenceFlow id="f5" sourceRef="ko" targetRef="end2" />
-    <bpmn:endEvent id="end2" />`,
-    `
-  <bpmn:error id="err1" name="ISEE non valido" errorCode="ISEE_KO" />`,
-  );
+  return flow(key, [externalTask('ext', topic, 'Verifica ISEE', OUTPUTS), userTask('after', 'ISEE valido')], errorPath('ext', { errorCode: 'ISEE_KO', errorName: 'ISEE non valido', to: 'ko', toName: 'ISEE non valido' }));
 }
 
 interface Setup {
@@ -162,7 +138,7 @@ function handleOne(client: WorkerClient, topic: string, handler: (args: { task: 
       client.stop();
       client.off('poll:error', onPollError);
       sub?.unsubscribe();
-      if (err) reject(err);
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
       else resolve(task!);
     };
     const onPollError = (e: unknown) => finish(e);
@@ -283,7 +259,7 @@ test('fetchAndLock answers Camunda\'s LockedExternalTaskDto with typed variables
   assert.type(t.executionId, 'string');
   assert.match(String(t.createTime), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
 
-  const one = await s.op.get(`${ET}/${t.id}`);
+  const one = await s.op.get(`${ET}/${String(t.id)}`);
   assert.is(one.status, 200);
   assert.is(one.body.workerId, 'w-shape');
   assert.is(one.body.lockExpirationTime, '2026-03-02T08:01:00.000+0000');
@@ -299,11 +275,11 @@ test('fetchAndLock answers Camunda\'s LockedExternalTaskDto with typed variables
   assert.is(bad.status, 400);
   assert.is(bad.body.type, 'InvalidRequestException');
   assert.ok(bad.body.message.includes('lockDuration'), bad.body.message);
-  const badVar = await s.op.post(`${ET}/${t.id}/complete`, { workerId: 'w-shape', variables: { x: { type: 'Integer', value: 'tre' } } });
+  const badVar = await s.op.post(`${ET}/${String(t.id)}/complete`, { workerId: 'w-shape', variables: { x: { type: 'Integer', value: 'tre' } } });
   assert.is(badVar.status, 400);
   assert.is(badVar.body.type, 'InvalidRequestException');
   assert.ok(badVar.body.message.includes('x'), badVar.body.message);
-  const file = await s.op.post(`${ET}/${t.id}/complete`, { workerId: 'w-shape', variables: { doc: { type: 'File', value: 'aGVsbG8=' } } });
+  const file = await s.op.post(`${ET}/${String(t.id)}/complete`, { workerId: 'w-shape', variables: { doc: { type: 'File', value: 'aGVsbG8=' } } });
   assert.is(file.status, 400);
   assert.ok(file.body.message.includes('File'), file.body.message);
 });
@@ -628,6 +604,7 @@ test('incidents API: a job incident retry gives the job its retries back, due no
   assert.is(badBody.status, 422);
 
   app.clock.advance(3_600_000);
+  for (const u of [admin, s.op]) await u.refresh(); // tokens live 60 minutes
   const retried = await admin.post(`/api/v1/incidents/${incidentId}/retry`, { retries: 3 });
   assert.is(retried.status, 200, JSON.stringify(retried.body));
   assert.is(retried.body.status, 'resolved');

@@ -4,7 +4,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startTestApp, deploy, type Client, type TestApp } from '../helpers/harness.js';
+import type { Client, TestApp } from '../helpers/harness.js';
+import { startFixture } from '../helpers/fixtures.js';
 import { gateway, process } from '../helpers/models.js';
 
 const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -56,10 +57,7 @@ let app: TestApp;
 let op: Client;
 
 test.before(async () => {
-  app = await startTestApp();
-  const tenant = await app.tenant();
-  const admin = await app.admin();
-  const dep = await deploy(admin, {
+  const models = {
     'amount.bpmn': gateway('gw_amount'),
     'ne.bpmn': condition('gw_ne', "${esito != 'respinto'}"),
     'empty.bpmn': condition('gw_empty', '${empty documenti}'),
@@ -68,9 +66,8 @@ test.before(async () => {
     'mixed.bpmn': condition('gw_mixed', "${(isee + params_extra) / 2 < soglie['base'] - 1 || richiesta.tipo.codice == 'X1'}"),
     'words.bpmn': condition('gw_words', '${amount gt 1000 and not respinta}'),
     'triage.bpmn': triage,
-  });
-  assert.is(dep.status, 201, JSON.stringify(dep.body));
-  op = await app.user({ tenant, roles: ['operatore'], groups: ['gw-g', 'g1'] });
+  };
+  ({ app, op } = await startFixture({ models, groups: ['gw-g', 'g1'] }));
 });
 test.after(async () => app.close());
 

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, deploy, type Client, type TestApp } from '../helpers/harness.js';
 import { process, twoTasks } from '../helpers/models.js';
+import { User } from '../../src/db/entities/index.js';
 
 const sfx = randomUUID().slice(0, 6);
 const G1 = `tsk-g1-${sfx}`;
@@ -336,11 +337,12 @@ test('assign: responsabile → 200; operatore for someone else → 403; self-ass
   assert.is(denied.body.error.code, 'ROLE_REQUIRED');
   assert.is((await op1.get(`/api/v1/tasks/${id}`)).body.assignee, null);
 
-  const byResp = await resp.post(`/api/v1/tasks/${id}/assign`, { user: op2.username });
+  const g1Mate = await app.user({ tenant, roles: ['operatore'], groups: [G1] });
+  const byResp = await resp.post(`/api/v1/tasks/${id}/assign`, { user: g1Mate.username });
   assert.is(byResp.status, 200, JSON.stringify(byResp.body));
-  assert.is(byResp.body.assignee, op2.username);
+  assert.is(byResp.body.assignee, g1Mate.username);
   assert.is(byResp.body.claimedAt, app.clock.now().toISOString());
-  assert.equal(bks(await op2.get('/api/v1/tasks?processKey=tasks_param&assignee=me&businessKey=TSK-2')), ['TSK-2']);
+  assert.equal(bks(await g1Mate.get('/api/v1/tasks?processKey=tasks_param&assignee=me&businessKey=TSK-2')), ['TSK-2']);
 
   // the responsabile may reassign, and the operatore cannot take it back for himself
   const stolen = await op1.post(`/api/v1/tasks/${id}/assign`, { user: op1.username });
@@ -358,10 +360,10 @@ test('assign: responsabile → 200; operatore for someone else → 403; self-ass
   assert.is(self.body.assignee, op1.username);
 
   const unknown = await resp.post(`/api/v1/tasks/${id}/assign`, { user: `nessuno-${sfx}` });
-  assert.is(unknown.status, 400);
+  assert.is(unknown.status, 422);
   assert.is(unknown.body.error.code, 'UNKNOWN_USER');
   const otherComune = await resp.post(`/api/v1/tasks/${id}/assign`, { user: foreign.username });
-  assert.is(otherComune.status, 400);
+  assert.is(otherComune.status, 422);
   assert.is(otherComune.body.error.code, 'UNKNOWN_USER');
   const badBody = await resp.post(`/api/v1/tasks/${id}/assign`, { utente: op1.username });
   assert.is(badBody.status, 422);
@@ -370,8 +372,38 @@ test('assign: responsabile → 200; operatore for someone else → 403; self-ass
 
   const hist = await resp.get(`/api/v1/process-instances/${self.body.processInstanceId}/history`);
   const assigned = hist.body.items.filter((e: { type: string }) => e.type === 'task.assigned');
-  assert.equal(assigned.map((e: { details: { assignee: string | null } }) => e.details.assignee), [op2.username, op1.username, null, op1.username]);
+  assert.equal(assigned.map((e: { details: { assignee: string | null } }) => e.details.assignee), [g1Mate.username, op1.username, null, op1.username]);
   assert.equal(assigned.map((e: { user: string }) => e.user), [resp.username, resp.username, resp.username, op1.username]);
+});
+
+test('issue 10: assignment only to an active user of the comune who may do the work → else 422 ASSIGNEE_NOT_CANDIDATE / USER_INACTIVE / UNKNOWN_USER', async () => {
+  const id = ids['TSK-1']; // G1
+  const before = (await resp.get(`/api/v1/tasks/${id}`)).body.assignee;
+  // an operatore of another group (G2) may not be given a G1 task
+  const notCandidate = await resp.post(`/api/v1/tasks/${id}/assign`, { user: op2.username });
+  assert.is(notCandidate.status, 422, JSON.stringify(notCandidate.body));
+  assert.is(notCandidate.body.error.code, 'ASSIGNEE_NOT_CANDIDATE');
+  assert.match(notCandidate.body.error.message, /non può lavorare questo task/);
+  assert.equal(notCandidate.body.error.details.errors.map((e: { field: string }) => e.field), ['user']);
+  assert.equal(notCandidate.body.error.details.candidateGroups, [G1]);
+  // nor a user in no group at all (the responsabile himself here)
+  assert.is((await resp.post(`/api/v1/tasks/${id}/assign`, { user: resp.username })).body.error.code, 'ASSIGNEE_NOT_CANDIDATE');
+  // a disabled member of the group
+  const retired = await app.user({ tenant, roles: ['operatore'], groups: [G1] });
+  await app.services.orm.em.fork().nativeUpdate(User, { username: retired.username }, { active: false });
+  const inactive = await resp.post(`/api/v1/tasks/${id}/assign`, { user: retired.username });
+  assert.is(inactive.status, 422, JSON.stringify(inactive.body));
+  assert.is(inactive.body.error.code, 'USER_INACTIVE');
+  assert.match(inactive.body.error.message, /disattivato/);
+  assert.is((await resp.get(`/api/v1/tasks/${id}`)).body.assignee, before, 'nothing written');
+  const hist = await resp.get(`/api/v1/process-instances/${(await resp.get(`/api/v1/tasks/${id}`)).body.processInstanceId}/history`);
+  assert.not.ok(hist.body.items.some((e: { type: string; details: { assignee?: string } | null }) => e.type === 'task.assigned' && [op2.username, retired.username, resp.username].includes(e.details?.assignee ?? '')));
+  // a named candidate user may be given the task, a group member may not when the task names users only
+  const t5 = ids['TSK-5'];
+  assert.is((await resp.post(`/api/v1/tasks/${t5}/assign`, { user: op1.username })).body.error.code, 'ASSIGNEE_NOT_CANDIDATE');
+  const toCand = await resp.post(`/api/v1/tasks/${t5}/assign`, { user: CAND });
+  assert.is(toCand.status, 200, JSON.stringify(toCand.body));
+  assert.is(toCand.body.assignee, CAND);
 });
 
 test('complete: non-assignee → 403; assignee → 200; completing again → 409 TASK_NOT_OPEN', async () => {

@@ -193,9 +193,9 @@ test('an operatore trying to start for another comune gets 403', async () => {
   assert.is(inB.body.total, 0, 'nothing was started');
 });
 
-test('assign to a user of another comune → 400 UNKNOWN_USER', async () => {
+test('assign to a user of another comune → 422 UNKNOWN_USER', async () => {
   const r = await respA.post(`/api/v1/tasks/${instA.taskId}/assign`, { user: opB.username });
-  assert.is(r.status, 400, JSON.stringify(r.body));
+  assert.is(r.status, 422, JSON.stringify(r.body));
   assert.is(r.body.error.code, 'UNKNOWN_USER');
   assert.is((await opA.get(`/api/v1/tasks/${instA.taskId}`)).body.assignee, opA.username);
   // metropolitan users may be assigned in any comune
@@ -219,6 +219,13 @@ test('cancel by a responsabile of A closes the open tasks; operatore → 403; tw
   assert.is(r.body.endedAt, now);
   assert.equal(r.body.activeElements, []);
   assert.equal(r.body.openTasks, []);
+  // issue 10: every end records its outcome, a cancellation too (with the reason and who)
+  assert.is(r.body.variables.esitoFinale, 'annullata');
+  assert.is(r.body.variables.motivoAnnullamento, 'domanda ritirata');
+  assert.is(r.body.variables.annullataDa, respA.username);
+  assert.is(r.body.variables.dataFine, '2026-03-02');
+  assert.is(r.body.variables.owner, opA.username, 'the other variables are kept');
+  assert.is((await opA.get(`/api/v1/process-instances/${inst.id}`)).body.variables.esitoFinale, 'annullata', 'stored, not only answered');
 
   const task = await opA.get(`/api/v1/tasks/${inst.taskId}`);
   assert.is(task.status, 200);
@@ -248,6 +255,9 @@ test('cancel by a responsabile of A closes the open tasks; operatore → 403; tw
   const byMetro = await metro.post(`/api/v1/process-instances/${instB.id}/cancel`, {});
   assert.is(byMetro.status, 200, JSON.stringify(byMetro.body));
   assert.is(byMetro.body.status, 'cancelled');
+  assert.is(byMetro.body.variables.esitoFinale, 'annullata');
+  assert.is(byMetro.body.variables.motivoAnnullamento, null, 'no reason given');
+  assert.is(byMetro.body.variables.annullataDa, metro.username);
   assert.is((await opB.get(`/api/v1/tasks/${instB.taskId}`)).body.status, 'cancelled');
 });
 

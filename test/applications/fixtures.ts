@@ -51,14 +51,19 @@ export function application(protocollo: string, over: Record<string, unknown> = 
   };
 }
 
-/** A stand-in for the REI model: intake review (sets esitoInps), then monitoring, then the end. */
+/**
+ * A stand-in for the REI model: the INPS outcome (message esitoInps, which may
+ * set esitoInps: a user task may not), then monitoring, then the end.
+ */
 export const minimalRei = process(
   'rei',
   `    <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="istruttoria" />
-    <bpmn:userTask id="istruttoria" name="Istruttoria" camunda:candidateGroups="operatori-rei" />
+    <bpmn:receiveTask id="istruttoria" name="Esito INPS" messageRef="msgEsitoInps" />
     <bpmn:sequenceFlow id="f2" sourceRef="istruttoria" targetRef="monitoraggio" />
     <bpmn:userTask id="monitoraggio" name="Monitoraggio" camunda:candidateGroups="operatori-rei" />
     <bpmn:sequenceFlow id="f3" sourceRef="monitoraggio" targetRef="end" />
     <bpmn:endEvent id="end" />`,
+  `
+  <bpmn:message id="msgEsitoInps" name="esitoInps" />`,
 );

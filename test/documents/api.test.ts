@@ -73,7 +73,7 @@ test('generate on demand, then list, read metadata, download PDF and HTML', asyn
   assert.is(list.status, 200);
   assert.is(list.body.total, 2);
   assert.equal(list.body.items.map((d: { type: string }) => d.type), ['progetto', 'rigetto'], 'oldest first');
-  assert.equal(Object.keys(list.body.items[0]).sort(), ['createdAt', 'createdBy', 'fileName', 'id', 'links', 'processInstanceId', 'template', 'tenant', 'title', 'type']);
+  assert.equal(Object.keys(list.body.items[0]).sort(), ['createdAt', 'createdBy', 'fileName', 'id', 'links', 'processInstanceId', 'protocollo', 'template', 'tenant', 'title', 'type']);
 
   const meta = await opA.get(`/api/v1/documents/${doc.id}`);
   assert.is(meta.status, 200);

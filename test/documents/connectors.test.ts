@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, deploy, type Client, type TestApp } from '../helpers/harness.js';
-import { process as bpmnProcess, twoTasks } from '../helpers/models.js';
+import { externalTask, flow, twoTasks, userTask } from '../helpers/models.js';
 import { documentConnectors } from '../../src/documents/connectors.js';
 import { CaseDocument } from '../../src/db/entities/document.entities.js';
 import { PermanentConnectorError, type Connector, type ConnectorContext } from '../../src/integrations/connector.js';
@@ -39,16 +39,7 @@ test.before(async () => {
   A = await app.tenant('Comune di Albosaggia');
   B = await app.tenant('Comune di Berbenno');
   const admin = await app.admin();
-  const external = bpmnProcess(
-    FLOW,
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="lettera" />
-    <bpmn:serviceTask id="lettera" name="Lettera di rigetto" camunda:type="external" camunda:topic="documento-rigetto" />
-    <bpmn:sequenceFlow id="f2" sourceRef="lettera" targetRef="after" />
-    <bpmn:userTask id="after" name="Consegna" camunda:candidateGroups="docc-g" />
-    <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-  );
+  const external = flow(FLOW, [externalTask('lettera', 'documento-rigetto', 'Lettera di rigetto'), userTask('after', 'Consegna', { group: 'docc-g' })]);
   const dep = await deploy(admin, { 'docs.bpmn': twoTasks(KEY, { group: 'docc-g' }), 'docs-flow.bpmn': external });
   assert.is(dep.status, 201, JSON.stringify(dep.body));
   opA = await app.user({ tenant: A, roles: ['operatore'], groups: ['docc-g'] });

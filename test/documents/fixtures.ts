@@ -26,3 +26,18 @@ export function sampleVariables(overrides: Record<string, unknown> = {}): Record
     ...overrides,
   };
 }
+
+/** An office profile (src/documents/office.ts) for rendering letters that are sent. */
+export function sampleOffice(overrides: Record<string, unknown> = {}) {
+  return {
+    ente: 'Comune di Sesto San Giovanni',
+    servizio: 'Settore Servizi Sociali',
+    indirizzo: 'Piazza della Resistenza 20',
+    cap: '20099',
+    citta: 'Sesto San Giovanni',
+    provincia: 'MI',
+    firmatario: { nome: 'Dott. Marco Villa', qualifica: 'Il Dirigente' },
+    responsabileProcedimento: { nome: 'Dott.ssa Elena Ferrari' },
+    ...overrides,
+  };
+}

@@ -14,7 +14,7 @@ import { DocumentService } from '../../src/documents/document.service.js';
 import { DocumentDataError } from '../../src/documents/view-models.js';
 import { formatDate, formatDateTime, formatEuro } from '../../src/documents/format.js';
 import type { Orm } from '../../src/db/orm.js';
-import { sampleVariables } from './fixtures.js';
+import { sampleOffice, sampleVariables } from './fixtures.js';
 
 const NOW = new Date('2026-03-02T08:00:00.000Z');
 const catalog = TemplateCatalog.load(path.resolve('templates'));
@@ -100,11 +100,11 @@ test('convocation letter: date and time in Europe/Rome, place, reason, member', 
 
 test('convocation: 24–72 hours of notice when the process sends it; date, time and place required', () => {
   const at = (iso: string) => sampleVariables({ convocazione: { ...convocazione, dataOra: iso } });
-  assert.not.throws(() => docs.render(SESTO, 'convocazione', at('2026-03-03T08:00:00Z'), { sending: true }), '24 h is enough');
-  assert.not.throws(() => docs.render(SESTO, 'convocazione', at('2026-03-05T08:00:00Z'), { sending: true }), '72 h is not too much');
+  assert.not.throws(() => docs.render(SESTO, 'convocazione', at('2026-03-03T08:00:00Z'), { sending: true, office: sampleOffice() }), '24 h is enough');
+  assert.not.throws(() => docs.render(SESTO, 'convocazione', at('2026-03-05T08:00:00Z'), { sending: true, office: sampleOffice() }), '72 h is not too much');
   for (const iso of ['2026-03-02T20:00:00Z', '2026-03-06T09:00:00Z']) {
     try {
-      docs.render(SESTO, 'convocazione', at(iso), { sending: true });
+      docs.render(SESTO, 'convocazione', at(iso), { sending: true, office: sampleOffice() });
       assert.unreachable(`notice for ${iso} accepted`);
     } catch (err) {
       assert.instance(err, DocumentDataError);
@@ -113,6 +113,7 @@ test('convocation: 24–72 hours of notice when the process sends it; date, time
     }
   }
   assert.not.throws(() => docs.render(SESTO, 'convocazione', at('2026-03-02T20:00:00Z')), 'a reprint is not a sending');
+  assert.throws(() => docs.render(SESTO, 'convocazione', at('2026-03-03T08:00:00Z'), { sending: true }), (e: unknown) => e instanceof DocumentDataError && /profilo dell'ufficio/.test((e as Error).message), 'no letter is sent without the office profile');
   assert.throws(() => docs.render(SESTO, 'convocazione', sampleVariables({ convocazione: { luogo: 'x' } })), (e: unknown) => e instanceof DocumentDataError && /data e ora/.test((e as Error).message));
   assert.throws(() => docs.render(SESTO, 'convocazione', sampleVariables({ convocazione: { ...convocazione, dataOra: '2026-03-04' } })), (e: unknown) => e instanceof DocumentDataError, 'a day without time');
   assert.throws(() => docs.render(SESTO, 'convocazione', sampleVariables({ convocazione: { ...convocazione, luogo: '' } })), (e: unknown) => e instanceof DocumentDataError && /luogo/.test((e as Error).message));

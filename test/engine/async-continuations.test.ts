@@ -6,8 +6,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
-import { process as bpmn } from '../helpers/models.js';
+import type { TestApp, Client } from '../helpers/harness.js';
+import { startFixture } from '../helpers/fixtures.js';
+import { flow, process as bpmn, serviceTask, userTask } from '../helpers/models.js';
 import { HandlerRegistry } from '../../src/engine/execution/handlers.js';
 import { JobExecutor } from '../../src/engine/jobs/executor.js';
 import { SqlJobQueue } from '../../src/db/job-queue.js';
@@ -32,39 +33,11 @@ const handler = (name: string, fails = false) => ({
 
 test.before(async () => {
   const handlers = new HandlerRegistry([handler('protocolla', true), handler('notifica'), handler('ramoA'), handler('ramoB')]);
-  app = await startTestApp({ handlers });
-  const tenant = await app.tenant();
-  op = await app.user({ tenant, roles: ['operatore', 'responsabile'], groups: ['g1'] });
-  const admin = await app.admin();
-  const r = await deploy(admin, {
-    'before.bpmn': bpmn(
-      'async_before',
-      `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="svc" />
-    <bpmn:serviceTask id="svc" name="Protocolla" camunda:asyncBefore="true" camunda:delegateExpression="\${protocolla}" />
-    <bpmn:sequenceFlow id="f2" sourceRef="svc" targetRef="work" />
-    <bpmn:userTask id="work" name="Lavora" camunda:candidateGroups="g1" />
-    <bpmn:sequenceFlow id="f3" sourceRef="work" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-    ),
-    'after.bpmn': bpmn(
-      'async_after',
-      `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
-    <bpmn:userTask id="review" name="Rivedi" camunda:candidateGroups="g1" camunda:asyncAfter="true" />
-    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="notify" />
-    <bpmn:serviceTask id="notify" camunda:delegateExpression="\${notifica}" />
-    <bpmn:sequenceFlow id="f3" sourceRef="notify" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-    ),
-    'user.bpmn': bpmn(
-      'async_user',
-      `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ask" />
-    <bpmn:userTask id="ask" name="Chiedi" camunda:candidateGroups="g1" camunda:asyncBefore="true" />
-    <bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-    ),
+  const ASYNC_BEFORE = { 'camunda:asyncBefore': 'true' };
+  const models = {
+    'before.bpmn': flow('async_before', [serviceTask('svc', 'protocolla', { name: 'Protocolla', attrs: ASYNC_BEFORE }), userTask('work', 'Lavora')]),
+    'after.bpmn': flow('async_after', [userTask('review', 'Rivedi', { attrs: { 'camunda:asyncAfter': 'true' } }), serviceTask('notify', 'notifica')]),
+    'user.bpmn': flow('async_user', [userTask('ask', 'Chiedi', { attrs: ASYNC_BEFORE })]),
     'chain.bpmn': bpmn(
       'async_chain',
       `    <bpmn:startEvent id="start" camunda:asyncAfter="true" />
@@ -119,8 +92,8 @@ test.before(async () => {
     <bpmn:sequenceFlow id="f9" sourceRef="done" targetRef="end" />
     <bpmn:endEvent id="end" />`,
     ),
-  });
-  assert.is(r.status, 201, JSON.stringify(r.body));
+  };
+  ({ app, op } = await startFixture({ handlers, models, roles: ['operatore', 'responsabile'] }));
 });
 test.after(async () => app.close());
 

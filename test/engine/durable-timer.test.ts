@@ -6,8 +6,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
-import { process as bpmn } from '../helpers/models.js';
+import type { TestApp, Client } from '../helpers/harness.js';
+import { startFixture } from '../helpers/fixtures.js';
+import { flow, process as bpmn, timer, userTask } from '../helpers/models.js';
 import { Job } from '../../src/db/entities/index.js';
 
 let app: TestApp;
@@ -16,10 +17,7 @@ let op: Client;
 const DUE = '2026-04-01T08:00:00.000Z';
 
 test.before(async () => {
-  app = await startTestApp();
-  const tenant = await app.tenant();
-  op = await app.user({ tenant, roles: ['operatore'], groups: ['g1'] });
-  const r = await deploy(await app.admin(), {
+  const models = {
     'durable.bpmn': bpmn(
       'timer_durable',
       `    <bpmn:startEvent id="start" />
@@ -35,18 +33,9 @@ test.before(async () => {
     <bpmn:sequenceFlow id="f5" sourceRef="other" targetRef="end2" />
     <bpmn:endEvent id="end1" /><bpmn:endEvent id="end2" />`,
     ),
-    'zero.bpmn': bpmn(
-      'timer_zero',
-      `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
-    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT0S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="review" />
-    <bpmn:userTask id="review" name="Verifica" camunda:candidateGroups="g1" />
-    <bpmn:sequenceFlow id="f3" sourceRef="review" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-    ),
-  });
-  assert.is(r.status, 201, JSON.stringify(r.body));
+    'zero.bpmn': flow('timer_zero', [timer('wait', { duration: 'PT0S' }), userTask('review', 'Verifica')]),
+  };
+  ({ app, op } = await startFixture({ models }));
 });
 test.after(async () => app.close());
 

@@ -6,7 +6,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
+import type { TestApp, Client } from '../helpers/harness.js';
+import { startFixture } from '../helpers/fixtures.js';
 import { process as bpmn } from '../helpers/models.js';
 import { Job } from '../../src/db/entities/index.js';
 
@@ -35,11 +36,7 @@ const topLevel = (key: string, espXml: string) =>
   );
 
 test.before(async () => {
-  app = await startTestApp();
-  const tenant = await app.tenant();
-  op = await app.user({ tenant, roles: ['operatore'], groups: ['g1'] });
-  const admin = await app.admin();
-  const r = await deploy(admin, {
+  const models = {
     'interrupting.bpmn': topLevel('esp_interrupting', esp('scadenza', true, '<bpmn:timeDuration>P10D</bpmn:timeDuration>')),
     'cycle.bpmn': topLevel('esp_cycle', esp('promemoria', false, '<bpmn:timeCycle>R3/P1D</bpmn:timeCycle>')),
     'expr.bpmn': topLevel('esp_expression', esp('entro', true, '<bpmn:timeDuration>${durata}</bpmn:timeDuration>')),
@@ -59,8 +56,8 @@ test.before(async () => {
     <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="end" />
     <bpmn:endEvent id="end" />`,
     ),
-  });
-  assert.is(r.status, 201, JSON.stringify(r.body));
+  };
+  ({ app, op } = await startFixture({ models }));
 });
 test.after(async () => app.close());
 

@@ -4,8 +4,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startTestApp, deploy, type TestApp } from '../helpers/harness.js';
-import { process as bpmn } from '../helpers/models.js';
+import { startTestApp, type TestApp } from '../helpers/harness.js';
+import { deployOrFail } from '../helpers/fixtures.js';
+import { flow, timer } from '../helpers/models.js';
 import { JobExecutor } from '../../src/engine/jobs/executor.js';
 import { SqlJobQueue } from '../../src/db/job-queue.js';
 
@@ -19,15 +20,7 @@ test.after(async () => app.close());
 test(`two executors racing on ${N} due jobs: each fires exactly once`, async () => {
   const tenant = await app.tenant();
   const admin = await app.admin();
-  const model = bpmn(
-    'job_race',
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
-    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>P30D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-  );
-  assert.is((await deploy(admin, { 'race.bpmn': model })).status, 201);
+  await deployOrFail(admin, { 'race.bpmn': flow('job_race', [timer('wait', { duration: 'P30D' })]) });
   const { services } = app;
   for (let i = 0; i < N; i += 50) {
     await services.store.transaction(async (tx) => {

@@ -5,8 +5,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
-import { process as bpmn } from '../helpers/models.js';
+import { deploy, type TestApp, type Client } from '../helpers/harness.js';
+import { startFixture } from '../helpers/fixtures.js';
+import { flow, process as bpmn, serviceTask } from '../helpers/models.js';
 import { HandlerRegistry } from '../../src/engine/execution/handlers.js';
 import { compileBpmn } from '../../src/engine/definitions/compile.js';
 import { parseRetryCycle, retryAt } from '../../src/engine/jobs/retry-cycle.js';
@@ -20,15 +21,7 @@ let calls = 0;
 
 const cycle = (value: string) => `<bpmn:extensionElements><camunda:failedJobRetryTimeCycle>${value}</camunda:failedJobRetryTimeCycle></bpmn:extensionElements>`;
 
-const asyncModel = (key: string, value: string) =>
-  bpmn(
-    key,
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="svc" />
-    <bpmn:serviceTask id="svc" camunda:asyncBefore="true" camunda:delegateExpression="\${sempreGuasto}">${cycle(value)}</bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="svc" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-  );
+const asyncModel = (key: string, value: string) => flow(key, [serviceTask('svc', 'sempreGuasto', { attrs: { 'camunda:asyncBefore': 'true' }, inner: cycle(value) })]);
 
 test.before(async () => {
   const handlers = new HandlerRegistry([
@@ -41,11 +34,7 @@ test.before(async () => {
       },
     },
   ]);
-  app = await startTestApp({ handlers });
-  const tenant = await app.tenant();
-  op = await app.user({ tenant, roles: ['operatore', 'responsabile'], groups: ['g1'] });
-  admin = await app.admin();
-  const r = await deploy(admin, {
+  const models = {
     'list.bpmn': asyncModel('retry_list', 'PT1M,PT5M'),
     'repeat.bpmn': asyncModel('retry_repeat', 'R2/PT10M'),
     'timer.bpmn': bpmn(
@@ -58,8 +47,8 @@ test.before(async () => {
     <bpmn:sequenceFlow id="f3" sourceRef="svc" targetRef="end" />
     <bpmn:endEvent id="end" />`,
     ),
-  });
-  assert.is(r.status, 201, JSON.stringify(r.body));
+  };
+  ({ app, op, admin } = await startFixture({ handlers, models, roles: ['operatore', 'responsabile'] }));
 });
 test.after(async () => app.close());
 

@@ -1,7 +1,8 @@
 /** Outputs of a service handler inside a sub-process are case variables (visible to the API, gateways after the sub-process and workers). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
+import type { TestApp, Client } from '../helpers/harness.js';
+import { startFixture } from '../helpers/fixtures.js';
 import { process as bpmn } from '../helpers/models.js';
 import { HandlerRegistry } from '../../src/engine/execution/handlers.js';
 
@@ -12,10 +13,7 @@ test.before(async () => {
   const handlers = new HandlerRegistry([
     { name: 'valuta', description: 'sets esito from punteggio', outputs: ['esito'], run: ({ variables }) => ({ esito: Number(variables.punteggio) >= 10 ? 'alto' : 'basso' }) },
   ]);
-  app = await startTestApp({ handlers });
-  const tenant = await app.tenant();
-  op = await app.user({ tenant, roles: ['operatore'], groups: ['g1'] });
-  const r = await deploy(await app.admin(), {
+  const models = {
     'sub.bpmn': bpmn(
       'sub_outputs',
       `    <bpmn:startEvent id="start" />
@@ -39,8 +37,8 @@ test.before(async () => {
     <bpmn:sequenceFlow id="f6" sourceRef="low" targetRef="end" />
     <bpmn:endEvent id="end" />`,
     ),
-  });
-  assert.is(r.status, 201, JSON.stringify(r.body));
+  };
+  ({ app, op } = await startFixture({ handlers, models }));
 });
 test.after(async () => app.close());
 

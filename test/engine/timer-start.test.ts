@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
+import { deploy, type TestApp, type Client } from '../helpers/harness.js';
+import { startFixture } from '../helpers/fixtures.js';
 import { process as bpmn } from '../helpers/models.js';
 
 const DAY = 86_400_000;
@@ -10,10 +11,7 @@ let admin: Client;
 let tenant: string;
 
 test.before(async () => {
-  app = await startTestApp();
-  tenant = await app.tenant();
-  op = await app.user({ tenant, roles: ['operatore', 'responsabile'], groups: ['g1'] });
-  admin = await app.admin();
+  ({ app, tenant, op, admin } = await startFixture({ roles: ['operatore', 'responsabile'] }));
 });
 test.after(async () => app.close());
 

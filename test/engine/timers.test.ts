@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
-import { process as bpmn } from '../helpers/models.js';
+import type { TestApp, Client } from '../helpers/harness.js';
+import { startFixture } from '../helpers/fixtures.js';
+import { flow, serviceTask, timer, userTask } from '../helpers/models.js';
 import { HandlerRegistry } from '../../src/engine/execution/handlers.js';
 import { defaultHandlers } from '../../src/tasks/handlers/index.js';
 import { Job } from '../../src/db/entities/index.js';
@@ -25,56 +26,29 @@ test.before(async () => {
       },
     },
   ]);
-  app = await startTestApp({ handlers });
-  const tenant = await app.tenant();
-  op = await app.user({ tenant, roles: ['operatore', 'responsabile'], groups: ['g1', 'responsabili'] });
-  const admin = await app.admin();
   const models: Record<string, string> = {
     'wait30.bpmn': catchModel('timer_wait30', 'P30D'),
     'wait400.bpmn': catchModel('timer_wait400', 'P400D'),
-    'boundary.bpmn': bpmn(
-      'timer_boundary',
-      `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
-    <bpmn:userTask id="work" name="Lavoro" camunda:candidateGroups="g1" camunda:dueDate="P5D" />
+    'boundary.bpmn': flow('timer_boundary', [userTask('work', 'Lavoro', { due: 'P5D' })], {
+      extra: `
     <bpmn:boundaryEvent id="deadline" attachedToRef="work"><bpmn:timerEventDefinition><bpmn:timeDuration>P5D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
     <bpmn:boundaryEvent id="reminder" attachedToRef="work" cancelActivity="false"><bpmn:timerEventDefinition><bpmn:timeCycle>R3/P1D</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:boundaryEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
     <bpmn:sequenceFlow id="f3" sourceRef="deadline" targetRef="late" />
     <bpmn:sequenceFlow id="f4" sourceRef="reminder" targetRef="escalation" />
     <bpmn:userTask id="late" name="Scaduto" camunda:candidateGroups="g1" />
     <bpmn:userTask id="escalation" name="Sollecito al responsabile" camunda:candidateGroups="responsabili" />
     <bpmn:sequenceFlow id="f5" sourceRef="late" targetRef="end2" />
     <bpmn:sequenceFlow id="f6" sourceRef="escalation" targetRef="end3" />
-    <bpmn:endEvent id="end" /><bpmn:endEvent id="end2" /><bpmn:endEvent id="end3" />`,
-    ),
-    'failing.bpmn': bpmn(
-      'timer_failing',
-      `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
-    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="notify" />
-    <bpmn:serviceTask id="notify" name="Notifica" camunda:delegateExpression="\${inviaNotifica}" />
-    <bpmn:sequenceFlow id="f3" sourceRef="notify" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-    ),
+    <bpmn:endEvent id="end2" /><bpmn:endEvent id="end3" />`,
+    }),
+    'failing.bpmn': flow('timer_failing', [timer('wait', { duration: 'PT1H' }), serviceTask('notify', 'inviaNotifica', { name: 'Notifica' })]),
   };
-  const r = await deploy(admin, models);
-  assert.is(r.status, 201, JSON.stringify(r.body));
+  ({ app, op } = await startFixture({ handlers, models, roles: ['operatore', 'responsabile'], groups: ['g1', 'responsabili'] }));
 });
 test.after(async () => app.close());
 
 function catchModel(id: string, duration: string) {
-  return bpmn(
-    id,
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
-    <bpmn:intermediateCatchEvent id="wait" name="Attesa"><bpmn:timerEventDefinition><bpmn:timeDuration>${duration}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="review" />
-    <bpmn:userTask id="review" name="Verifica" camunda:candidateGroups="g1" />
-    <bpmn:sequenceFlow id="f3" sourceRef="review" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-  );
+  return flow(id, [timer('wait', { duration }, 'Attesa'), userTask('review', 'Verifica')]);
 }
 
 const drain = async () => {

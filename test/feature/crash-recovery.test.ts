@@ -82,7 +82,7 @@ async function complete(taskId: string, variables: Record<string, unknown> = {})
 
 // uvu 0.5 swallows an error thrown by a before hook (the suite just reports 0 passed
 // with exit code 0), so set-up failures are kept and rethrown by every test.
-let setupError: unknown = null;
+let setupError: Error | null = null;
 function ready(): void {
   if (setupError) throw setupError;
 }
@@ -106,7 +106,7 @@ test.before(async () => {
     op = new Client(server!.baseUrl, 'crash-op');
     await op.login(OP_PASSWORD);
   } catch (err) {
-    setupError = err;
+    setupError = err instanceof Error ? err : new Error(String(err));
   }
 });
 

@@ -11,11 +11,12 @@ import pg from 'pg';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 import { buildServices } from '../../src/app-context.js';
 import { createApp } from '../../src/api/app.js';
+import { silentLogger } from '../../src/shared/logger.js';
 import { openDatabase, type Orm } from '../../src/db/orm.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { hashPassword } from '../../src/auth/passwords.js';
-import { Tenant, User } from '../../src/db/entities/index.js';
-import type { Services } from '../../src/api/context.js';
+import { Tenant, TenantOffice, User } from '../../src/db/entities/index.js';
+import type { Services } from '../../src/app-context.js';
 import type { Role } from '../../src/auth/principal.js';
 import type { HandlerRegistry } from '../../src/engine/execution/handlers.js';
 
@@ -55,8 +56,11 @@ export interface TestApp {
   clock: ManualClock;
   baseUrl: string;
   close(): Promise<void>;
-  /** Creates a comune with a fresh, unique Belfiore-shaped code. */
-  tenant(name?: string): Promise<string>;
+  /**
+   * Creates a comune with a fresh, unique Belfiore-shaped code and, unless `office: false`, an office
+   * profile (the process sends letters only for a comune that has one).
+   */
+  tenant(name?: string, opts?: { office?: boolean }): Promise<string>;
   user(opts: { tenant: string | null; roles: Role[]; groups?: string[]; username?: string }): Promise<Client>;
   admin(): Promise<Client>;
   anonymous(): Client;
@@ -68,7 +72,7 @@ export async function startTestApp(opts: { handlers?: HandlerRegistry; config?: 
   const config = { ...loadConfig({}), databaseUrl: process.env.DATABASE_URL || null, ...opts.config };
   const services = await buildServices(config, { clock, orm, handlers: opts.handlers });
   const server: Server = await new Promise((resolve) => {
-    const s = createApp(services, () => undefined).listen(0, '127.0.0.1', () => resolve(s));
+    const s = createApp(services, silentLogger()).listen(0, '127.0.0.1', () => resolve(s));
   });
   // fetch keeps connections alive; a server closing an idle one while a test reuses it gives ECONNRESET under load.
   server.keepAliveTimeout = 120_000;
@@ -91,18 +95,39 @@ export async function startTestApp(opts: { handlers?: HandlerRegistry; config?: 
     clock,
     baseUrl,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    async tenant(name) {
+    async tenant(name, tenantOpts = {}) {
       // T001, T002, …: never a demo comune code (F205, I690, A010), whose per-comune files would apply.
       tenantCounter++;
       const code = `${String.fromCharCode(65 + ((19 + Math.floor(tenantCounter / 1000)) % 26))}${String(tenantCounter % 1000).padStart(3, '0')}`;
       const em = orm.em.fork();
-      em.persist(Object.assign(new Tenant(), { code, name: name ?? `Comune di prova ${code}`, createdAt: clock.now() }));
+      const tenantName = name ?? `Comune di prova ${code}`;
+      em.persist(Object.assign(new Tenant(), { code, name: tenantName, createdAt: clock.now() }));
       await em.flush();
+      if (tenantOpts.office !== false) {
+        em.persist(Object.assign(new TenantOffice(), { tenant: code, profile: testOffice(tenantName), updatedAt: clock.now(), updatedBy: null }));
+        await em.flush();
+      }
       return code;
     },
     user: makeUser,
     admin: () => makeUser({ tenant: null, roles: ['admin'] }),
     anonymous: () => new Client(baseUrl, ''),
+  };
+}
+
+/** The office profile of a test comune (see src/documents/office.ts). */
+export function testOffice(name: string): Record<string, unknown> {
+  return {
+    ente: name,
+    servizio: 'Servizi Sociali – Reddito di Inclusione (REI)',
+    indirizzo: 'Piazza del Municipio 1',
+    cap: '20100',
+    citta: name.replace(/^Comune di /, ''),
+    provincia: 'MI',
+    telefono: '02 0000 0000',
+    email: 'servizisociali@comune.example.it',
+    firmatario: { nome: 'Dott.ssa Paola Rinaldi', qualifica: 'La Responsabile del Servizio' },
+    responsabileProcedimento: { nome: 'Dott. Giorgio Sala', telefono: '02 0000 0001' },
   };
 }
 

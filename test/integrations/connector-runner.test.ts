@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
-import { process as bpmnProcess } from '../helpers/models.js';
+import { errorPath, externalTask, flow, userTask } from '../helpers/models.js';
 import { ExternalTask, Incident } from '../../src/db/entities/index.js';
 import { ExternalTaskService } from '../../src/tasks/external/external-task.service.js';
 import { ConnectorRunner } from '../../src/integrations/connector-runner.js';
@@ -26,30 +26,8 @@ test.after(async () => app.close());
 
 /** start → service task on `topic` (optional retry cycle; error boundary ERR_X → "ko") → user task "after" → end */
 function model(key: string, topic: string, retryCycle?: string): string {
-  const ext = retryCycle
-    ? `<bpmn:serviceTask id="ext" name="Connettore" camunda:type="external" camunda:topic="${topic}">
-      <bpmn:extensionElements><camunda:failedJobRetryTimeCycle>${retryCycle}</camunda:failedJobRetryTimeCycle></bpmn:extensionElements>
-    </bpmn:serviceTask>`
-    : `<bpmn:serviceTask id="ext" name="Connettore" camunda:type="external" camunda:topic="${topic}" />`;
-  return bpmnProcess(
-    key,
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ext" />
-    ${ext}
-    <bpmn:sequenceFlow id="f2" sourceRef="ext" targetRef="after" />
-    <bpmn:userTask id="after" name="Dopo" camunda:candidateGroups="g1" />
-    <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="end" />
-    <bpmn:endEvent id="end" />
-    <bpmn:boundaryEvent id="onError" attachedToRef="ext">
-      <bpmn:errorEventDefinition id="onErrorDef" errorRef="err1" />
-    </bpmn:boundaryEvent>
-    <bpmn:sequenceFlow id="f4" sourceRef="onError" targetRef="ko" />
-    <bpmn:userTask id="ko" name="Errore" camunda:candidateGroups="g1" />
-    <bpmn:sequenceFlow id="f5" sourceRef="ko" targetRef="end2" />
-    <bpmn:endEvent id="end2" />`,
-    `
-  <bpmn:error id="err1" name="Errore X" errorCode="ERR_X" />`,
-  );
+  const retry = retryCycle ? `<bpmn:extensionElements><camunda:failedJobRetryTimeCycle>${retryCycle}</camunda:failedJobRetryTimeCycle></bpmn:extensionElements>` : undefined;
+  return flow(key, [externalTask('ext', topic, 'Connettore', retry), userTask('after', 'Dopo')], errorPath('ext', { errorCode: 'ERR_X', errorName: 'Errore X', to: 'ko', toName: 'Errore' }));
 }
 
 function runnerFor(connectors: Connector[], workerId = 'test-runner'): ConnectorRunner {

@@ -33,6 +33,10 @@ test.before(async () => {
   admin = await app.admin();
   inps = await app.user({ tenant: null, roles: ['inps'], username: inpsUser });
 });
+// Tests move the clock by hours; tokens live 60 minutes.
+test.before.each(async () => {
+  for (const u of [admin, inps]) await u.refresh();
+});
 test.after(async () => {
   await sim.close();
   await app.close();
@@ -242,6 +246,7 @@ test('INPS down (503): retries after 1, 5 and 15 minutes, then an incident; retr
   }
 
   await c.resp.refresh();
+  await c.op.refresh(); // over an hour has passed: tokens live 60 minutes
   const list = await c.resp.get(`/api/v1/incidents?processInstanceId=${id}&status=open`);
   assert.is(list.status, 200);
   assert.is(list.body.items.length, 1);
@@ -266,7 +271,7 @@ test('a send that timed out is repeated with the same idempotency key: INPS keep
   const { id } = await startCase(c, domanda());
   sim.slow({ ms: 2500, count: 1 }); // the engine gives up after 2 s, INPS registers the application anyway
   assert.is(await app.services.connectors.drain(), 1);
-  let ext = await externalTask(id);
+  const ext = await externalTask(id);
   assert.is(ext.retries, 3);
   assert.match(ext.errorMessage ?? '', /non ha risposto entro 2000 ms/);
   await until('INPS to register the slow application', () => simDomande(c.tenant).length === 1);

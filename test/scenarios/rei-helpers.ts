@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import * as assert from 'uvu/assert';
 import { deploy, type Client, type TestApp } from '../helpers/harness.js';
+import { setOffice } from '../helpers/fixtures.js';
 import { createCalendar, endOfRomeDay } from '../../src/engine/calendar/index.js';
 import { Job } from '../../src/db/entities/index.js';
 
@@ -39,6 +40,7 @@ export async function reiWorld(app: TestApp, opts: { tenant?: string; model?: st
   const tenant = opts.tenant ?? `Z${700 + ++tenantSeq}`;
   const created = await admin.post('/api/v1/tenants', { code: tenant, name: `Comune di prova ${tenant}` });
   assert.ok(created.status === 201 || created.status === 409, JSON.stringify(created.body));
+  await setOffice(admin, tenant, `Comune di prova ${tenant}`);
   const files = opts.files ?? { 'rei.bpmn': fs.readFileSync(opts.model ?? 'processes/rei.bpmn', 'utf8'), 'rei-requisiti.dmn': fs.readFileSync('processes/rei-requisiti.dmn', 'utf8') };
   const r = await deploy(admin, files, tenant);
   assert.is(r.status, 201, JSON.stringify(r.body));

@@ -220,14 +220,18 @@ async function missedConvocation(id: string, bk: string) {
 
 test('sanctions ladder: missed convocations → ¼ month, one month, then decadenza; each sanction sent to INPS', async () => {
   const id = await toMonitoring(w, 'REI-SANZ-1', { bisogni: 'solo_lavoro' });
-  // A convocation with less than 24 hours' notice goes back to the social worker with the reason.
+  // A convocation with less than 24 hours' notice is refused on completion (422, the field and why), nothing written.
   await message(w, 'convocazione', 'REI-SANZ-1');
   const tooSoon = new Date(app.clock.now().getTime() + 12 * 3_600_000).toISOString();
-  await complete(w, w.as, id, 'convocazioneNucleo', { convocazione: { dataOra: tooSoon, luogo: 'Via Dogana 2', motivo: 'Colloquio', componente: 'Mario Rossi' } });
-  await taskOf(w, id, 'convocazioneNucleo');
-  const again = await instance(w, id);
-  assert.is(again.variables.convocazioneValida, false);
-  assert.match(again.variables.problemiConvocazione.join(' '), /Preavviso insufficiente/);
+  const task = await taskOf(w, id, 'convocazioneNucleo');
+  const before = await instance(w, id);
+  const refused = await w.as.post(`/api/v1/tasks/${task.id}/complete`, { variables: { convocazione: { dataOra: tooSoon, luogo: 'Via Dogana 2', motivo: 'Colloquio', componente: 'Mario Rossi' } } });
+  assert.is(refused.status, 422, JSON.stringify(refused.body));
+  assert.is(refused.body.error.code, 'BUSINESS_RULE_FAILED');
+  assert.equal(refused.body.error.details.errors.map((e: { field: string }) => e.field), ['convocazione.dataOra']);
+  assert.match(refused.body.error.details.errors[0].message, /Preavviso insufficiente/);
+  assert.is((await taskOf(w, id, 'convocazioneNucleo')).id, task.id, 'the same task, still open');
+  assert.equal(await instance(w, id), before, 'nothing written');
   const dataOra = convocationTime(app.clock.now());
   await complete(w, w.as, id, 'convocazioneNucleo', { convocazione: { dataOra, luogo: 'Via Dogana 2', motivo: 'Colloquio', componente: 'Mario Rossi' } });
   await work(w, id, 'documento-convocazione', { documentoConvocazioneId: 'conv-0' });
@@ -313,7 +317,8 @@ test('deadline breaches raise escalation tasks for the responsabili: checks and 
   await complete(w, w.as, id, 'analisiPreliminare', { dataAnalisiPreliminare: '2026-04-09', bisogni: 'semplici' });
   await advanceTo(w, new Date(new Date(addWorkingDaysEnd('2026-04-09', 20)).getTime() + 3_600_000).toISOString());
   await taskOf(w, id, 'sollecitoFirma');
-  assert.equal((await openTasks(w, id)).map((t) => t.elementId), ['progettoPersonalizzato', 'sollecitoAnalisi', 'sollecitoEsitoInps', 'sollecitoFirma']);
+  // each escalation ended with the step it escalates (issue 10): only the signature's is still open
+  assert.equal((await openTasks(w, id)).map((t) => t.elementId), ['progettoPersonalizzato', 'sollecitoFirma']);
   await message(w, 'rinuncia', 'REI-LATE-1');
   assert.equal(await openTasks(w, id), []);
 });

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import * as assert from 'uvu/assert';
 import { deploy, startTestApp, type Client, type TestApp } from '../helpers/harness.js';
+import { setOffice } from '../helpers/fixtures.js';
 import { InpsSim } from '../../sim/inps/server.js';
 import { Job } from '../../src/db/entities/index.js';
 
@@ -68,6 +69,7 @@ export async function comune(s: Stack): Promise<Comune> {
   const tenant = `R${900 + ++seq}`;
   const created = await s.admin.post('/api/v1/tenants', { code: tenant, name: `Comune di prova ${tenant}` });
   assert.is(created.status, 201, JSON.stringify(created.body));
+  await setOffice(s.admin, tenant, `Comune di prova ${tenant}`);
   const files = { 'rei.bpmn': fs.readFileSync('processes/rei.bpmn', 'utf8'), 'rei-requisiti.dmn': fs.readFileSync('processes/rei-requisiti.dmn', 'utf8') };
   const r = await deploy(s.admin, files, tenant);
   assert.is(r.status, 201, JSON.stringify(r.body));

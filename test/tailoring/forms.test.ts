@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
 import { process as bpmn } from '../helpers/models.js';
 import { formIdFromKey } from '../../src/tailoring/forms/schema.js';
+import { patternMessage } from '../../src/tailoring/forms/pattern-message.js';
+import { checkField } from '../../src/tailoring/forms/validate.js';
 
 const GROUP = 'formstest-g';
 
@@ -86,7 +88,6 @@ const VALID = {
   telefono: '+390212345678',
   richiedente: { codiceFiscale: CF, indirizzo: { cap: '20121' } },
   componenti: [{ codiceFiscale: CF, eta: 45 }, { codiceFiscale: 'VRDLCU85B41F205Y', eta: 40 }],
-  nonNelModulo: { qualsiasi: 'cosa' },
 };
 
 let app: TestApp;
@@ -141,7 +142,7 @@ test('every rule is checked on the server: 422 FORM_VALIDATION_FAILED, Italian m
     [{ nome: 42 }, 'nome', 'testo atteso'],
     [{ nome: 'M' }, 'nome', 'lunghezza minima 2 caratteri'],
     [{ nome: 'Maria Antonietta Giuseppina' }, 'nome', 'lunghezza massima 20 caratteri'],
-    [{ nome: 'Mario99' }, 'nome', 'formato non valido (atteso: ^[A-Za-z ]+$)'],
+    [{ nome: 'Mario99' }, 'nome', 'formato atteso: <una o più lettere o spazi>'],
     [{ isee: '4500' }, 'isee', 'numero atteso'],
     [{ isee: -1 }, 'isee', 'valore minimo 0'],
     [{ isee: 100001 }, 'isee', 'valore massimo 100000'],
@@ -193,13 +194,19 @@ test('every rule is checked on the server: 422 FORM_VALIDATION_FAILED, Italian m
   assert.equal(await snapshot(op, instanceId, taskId), before, 'a refused submission writes nothing');
   assert.is(before.taskStatus, 'open');
 
+  // Issue 11: a variable outside the form is refused (it used to be written, as in Camunda).
+  const extra = await op.post(`/api/v1/tasks/${taskId}/complete`, { variables: { ...VALID, nonNelModulo: { qualsiasi: 'cosa' } } });
+  assert.is(extra.status, 422, JSON.stringify(extra.body));
+  assert.equal([extra.body.error.code, extra.body.error.details.refused], ['VARIABLES_NOT_ALLOWED', ['nonNelModulo']]);
+  assert.equal(await snapshot(op, instanceId, taskId), before, 'a refused submission writes nothing');
+
   const ok = await op.post(`/api/v1/tasks/${taskId}/complete`, { variables: VALID });
   assert.is(ok.status, 200, JSON.stringify(ok.body));
   const after = await snapshot(op, instanceId, taskId);
   assert.is(after.taskStatus, 'completed');
   assert.equal(after.activeElements, ['dopo']);
   assert.equal(after.variables.componenti, VALID.componenti);
-  assert.equal(after.variables.nonNelModulo, VALID.nonNelModulo, 'variables outside the form are accepted');
+  assert.is(after.variables.nonNelModulo, undefined);
   assert.ok(after.history > before.history);
 });
 
@@ -215,11 +222,11 @@ test('nested groups and dynamic lists report the path of each wrong field', asyn
   });
   assert.is(r.status, 422, JSON.stringify(r.body));
   assert.equal(r.body.error.details.fields, [
-    { field: 'richiedente.codiceFiscale', message: 'formato non valido (atteso: ^[A-Z0-9]{16}$)' },
-    { field: 'richiedente.indirizzo.cap', message: 'formato non valido (atteso: ^\\d{5}$)' },
+    { field: 'richiedente.codiceFiscale', message: 'formato atteso: <16 lettere maiuscole o cifre>' },
+    { field: 'richiedente.indirizzo.cap', message: 'formato atteso: NNNNN (N = cifra)' },
     { field: 'componenti[0].eta', message: 'valore minimo 0' },
     { field: 'componenti[1].codiceFiscale', message: 'campo obbligatorio' },
-    { field: 'componenti[2].codiceFiscale', message: 'formato non valido (atteso: ^[A-Z0-9]{16}$)' },
+    { field: 'componenti[2].codiceFiscale', message: 'formato atteso: <16 lettere maiuscole o cifre>' },
     { field: 'componenti[2].eta', message: 'numero atteso' },
     { field: 'componenti[3]', message: 'oggetto atteso' },
   ]);
@@ -310,7 +317,7 @@ test('a comune file override (forms/F205/…) wins over the shared file, for tha
   const before = await snapshot(milano, inMilano.instanceId, inMilano.taskId);
   const refused = await milano.post(`/api/v1/tasks/${inMilano.taskId}/complete`, { variables: { esitoIstruttoria: 'ammissibile', caf: { denominazione: 'CAF Lombardia', protocollo: '123' } } });
   assert.is(refused.status, 422);
-  assert.equal(refused.body.error.details.fields, [{ field: 'caf.protocollo', message: 'formato non valido (atteso: ^CAF-\\d{4}-\\d{6}$)' }]);
+  assert.equal(refused.body.error.details.fields, [{ field: 'caf.protocollo', message: 'formato atteso: CAF-AAAA-NNNNNN (anno e numero di sei cifre, es. CAF-2026-000123)' }]);
   assert.equal(await snapshot(milano, inMilano.instanceId, inMilano.taskId), before);
   const ok = await milano.post(`/api/v1/tasks/${inMilano.taskId}/complete`, { variables: { esitoIstruttoria: 'ammissibile', caf: { denominazione: 'CAF Lombardia', protocollo: 'CAF-2026-000123' } } });
   assert.is(ok.status, 200, JSON.stringify(ok.body));
@@ -351,7 +358,7 @@ test('a .form deployed with the BPMN (camunda-forms:deployment:<id>) is used by 
   const before = await snapshot(op, instanceId, taskId);
   const bad = await op.post(`/api/v1/tasks/${taskId}/complete`, { variables: { protocollo: 'X-1' } });
   assert.is(bad.status, 422);
-  assert.equal(bad.body.error.details.fields, [{ field: 'protocollo', message: 'formato non valido (atteso: ^P-\\d+$)' }]);
+  assert.equal(bad.body.error.details.fields, [{ field: 'protocollo', message: 'formato atteso: P-<una o più cifre>' }]);
   assert.equal(await snapshot(op, instanceId, taskId), before);
 
   // Redeploying the same files stores nothing new.
@@ -435,3 +442,15 @@ test('deploy context: form ids visible to the comune and its groups (users + par
 });
 
 test.run();
+
+test('issue 10 #6: a pattern error says in Italian what is expected — the form\'s patternErrorMessage, else a template of the RegExp, never the RegExp', () => {
+  assert.is(patternMessage('^CAF-\\d{4}-\\d{6}$'), 'formato atteso: CAF-NNNN-NNNNNN (N = cifra)');
+  assert.is(patternMessage('^CAF-\\d{4}-\\d{6}$', 'formato atteso: CAF-AAAA-NNNNNN'), 'formato atteso: CAF-AAAA-NNNNNN');
+  assert.is(patternMessage('^[A-Z]{2}\\d{3,5}$'), 'formato atteso: LL<da 3 a 5 cifre> (L = lettera maiuscola)');
+  assert.is(patternMessage('^\\d{2}\\/\\d{2}\\/\\d{4}$'), 'formato atteso: NN/NN/NNNN (N = cifra)');
+  assert.is(patternMessage('^(SI|NO)$'), 'formato non valido');
+  assert.is(patternMessage('^a.b$'), 'formato non valido');
+  const field = { type: 'textfield', key: 'p', validate: { pattern: '^CAF-\\d{4}-\\d{6}$' } };
+  assert.equal(checkField(field, 'CAF-2026--00002'), ['formato atteso: CAF-NNNN-NNNNNN (N = cifra)']);
+  assert.equal(checkField(field, 'CAF-2026-000002'), []);
+});

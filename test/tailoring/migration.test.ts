@@ -157,7 +157,7 @@ test('a waiting receive task renamed by the mapping: the subscription follows, t
   const run = await analyst.post('/api/v1/migrations', { sourceDefinitionId: sourceId, targetDefinitionId: targetId, mapping: { wait: 'attesaInps' }, dryRun: false });
   assert.is(run.status, 200, JSON.stringify(run.body));
   assert.is(run.body.migrated, 1, JSON.stringify(run.body));
-  const delivered = await operator.post('/api/v1/messages', { name: 'esito', processInstanceId: inst.id, variables: { esitoInps: 'positivo' } });
+  const delivered = await operator.post('/api/v1/messages', { name: 'esito', processInstanceId: inst.id, variables: { esito: 'positivo' } });
   assert.is(delivered.status, 200, JSON.stringify(delivered.body));
   assert.equal(delivered.body.delivered[0].activeElements, ['valutazione']);
   const task = await openTask(operator, inst.id);

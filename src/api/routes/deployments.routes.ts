@@ -29,8 +29,8 @@ export function deploymentRoutes(services: Services) {
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: services.config.maxUploadBytes, files: 50, fields: 20 } });
 
   router.post('/deployments', async (ctx, next) => {
-    if (ctx.is('multipart')) return upload.any()(ctx, next);
-    return next();
+    if (ctx.is('multipart')) await upload.any()(ctx, next);
+    else await next();
   }, async (ctx) => {
     const p = ctx.state.user;
     requireRole(p, 'admin', 'analista');

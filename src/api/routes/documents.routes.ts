@@ -79,5 +79,5 @@ function links(id: string) {
 }
 
 function view(d: DocumentSummary) {
-  return { id: d.id, processInstanceId: d.instanceId, tenant: d.tenant, type: d.type, title: d.title, template: d.template, fileName: d.fileName, createdAt: d.createdAt, createdBy: d.createdBy, links: links(d.id) };
+  return { id: d.id, processInstanceId: d.instanceId, tenant: d.tenant, type: d.type, title: d.title, template: d.template, fileName: d.fileName, createdAt: d.createdAt, createdBy: d.createdBy, protocollo: d.protocollo, links: links(d.id) };
 }

@@ -53,7 +53,7 @@ export function engineRestRoutes(services: Services, auth: Middleware): Router {
     auth,
     async (ctx, next) => {
       if (!ctx.is('multipart')) throw camundaError(400, 'InvalidRequestException', 'La richiesta deve essere multipart/form-data, come quella di Camunda Modeler');
-      return upload.any()(ctx, next);
+      return (await upload.any()(ctx, next)) as void;
     },
     async (ctx) => {
       const p = ctx.state.user as Principal;
@@ -133,13 +133,14 @@ export function camundaDate(d: Date): string {
 
 function field(fields: Record<string, unknown>, name: string): string {
   const v = fields[name];
-  const s = Array.isArray(v) ? v[0] : v;
+  const s: unknown = Array.isArray(v) ? v[0] : v;
   return typeof s === 'string' ? s.trim() : '';
 }
 
 function intParam(v: unknown): number | undefined {
-  const s = Array.isArray(v) ? v[0] : v;
-  if (typeof s !== 'string' || !/^\d+$/.test(s)) return undefined;
+  const s: unknown = Array.isArray(v) ? v[0] : v;
+  if (s === undefined || s === '') return undefined;
+  if (typeof s !== 'string' || !/^\d{1,9}$/.test(s)) throw camundaError(400, 'InvalidRequestException', 'firstResult e maxResults devono essere interi non negativi (al più 999999999)');
   return Number(s);
 }
 

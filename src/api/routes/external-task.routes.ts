@@ -23,7 +23,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { DomainError } from '../../shared/errors.js';
 import type { Services } from '../context.js';
 import type { Principal } from '../../auth/principal.js';
-import { parseBody, parseQuery, uuidOrNone } from '../validation.js';
+import { int32Param, MAX_INT32, offsetParam, parseBody, parseQuery, uuidOrNone } from '../validation.js';
 import type { ExternalTask } from '../../db/entities/index.js';
 import { ExternalTaskService, camundaDate, type ExternalTaskQuery } from '../../tasks/external/external-task.service.js';
 import { fromTypedVariables } from '../../tasks/external/variables.js';
@@ -90,12 +90,12 @@ const querySchema = z.object({
   processDefinitionKey: z.string().optional(),
   activityId: z.string().optional(),
   tenantIdIn: list.optional(),
-  priorityHigherThanOrEquals: z.coerce.number().int().optional(),
-  priorityLowerThanOrEquals: z.coerce.number().int().optional(),
+  priorityHigherThanOrEquals: int32Param.optional(),
+  priorityLowerThanOrEquals: int32Param.optional(),
   sortBy: z.enum(['id', 'lockExpirationTime', 'processInstanceId', 'processDefinitionKey', 'tenantId', 'taskPriority', 'createTime']).optional(),
   sortOrder: z.enum(['asc', 'desc']).optional(),
-  firstResult: z.coerce.number().int().min(0).optional(),
-  maxResults: z.coerce.number().int().min(0).optional(),
+  firstResult: offsetParam.optional(),
+  maxResults: offsetParam.optional(),
 });
 /** The same query as a JSON body (POST /external-task, POST /external-task/count). */
 const bodyQuerySchema = querySchema.extend({
@@ -104,8 +104,8 @@ const bodyQuerySchema = querySchema.extend({
   withRetriesLeft: z.boolean().optional(),
   noRetriesLeft: z.boolean().optional(),
   tenantIdIn: names.optional(),
-  priorityHigherThanOrEquals: z.number().int().optional(),
-  priorityLowerThanOrEquals: z.number().int().optional(),
+  priorityHigherThanOrEquals: z.number().int().min(-MAX_INT32 - 1).max(MAX_INT32).optional(),
+  priorityLowerThanOrEquals: z.number().int().min(-MAX_INT32 - 1).max(MAX_INT32).optional(),
   sorting: z.array(z.object({ sortBy: querySchema.shape.sortBy.unwrap(), sortOrder: z.enum(['asc', 'desc']) })).max(1).optional(),
 });
 
@@ -222,7 +222,7 @@ function user(ctx: Context): Principal {
 
 /** A malformed id can never match: the same 404 as an unknown one. */
 function taskId(ctx: Context): string {
-  const id = String(ctx.params.id ?? '');
+  const id = String((ctx.params as { id?: string }).id ?? '');
   return uuidOrNone(id);
 }
 
@@ -276,7 +276,8 @@ function toCamunda(err: unknown): { status: number; type: string; message: strin
     switch (err.status) {
       case 400:
       case 422:
-        return { ...base, status: 400, type: 'InvalidRequestException' };
+        // VARIABLES_NOT_ALLOWED keeps its 422 (issue 11): the worker sent variables its task does not declare.
+        return { ...base, status: err.code === 'VARIABLES_NOT_ALLOWED' ? 422 : 400, type: 'InvalidRequestException' };
       case 401:
         return { ...base, status: 401, type: 'AuthenticationException' };
       case 403:

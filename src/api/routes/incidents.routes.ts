@@ -5,7 +5,7 @@
  */
 import Router from '@koa/router';
 import { z } from 'zod';
-import { parseBody, parseQuery, uuidOrNone } from '../validation.js';
+import { parseBody, parseQuery, uuidOrNone, offsetParam } from '../validation.js';
 import type { Services } from '../context.js';
 import { IncidentService, incidentView } from '../../tasks/external/incident.service.js';
 
@@ -14,7 +14,7 @@ const listSchema = z.object({
   processInstanceId: z.string().uuid().optional(),
   kind: z.enum(['external-task-failed', 'job-failed']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: offsetParam.default(0),
 });
 
 const retrySchema = z.object({ retries: z.number().int().min(1).max(100).default(1) }).strict();

@@ -10,7 +10,7 @@ import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { actingTenant, requireRole, tenantScope, type Principal } from '../../auth/principal.js';
 import { HistoryEvent, ProcessInstance, Task, Tenant } from '../../db/entities/index.js';
 import type { InstanceRecord } from '../../engine/store.js';
-import { belfiore, isUuid, parseBody, parseQuery, variablesSchema } from '../validation.js';
+import { belfiore, isUuid, parseBody, parseQuery, variablesSchema, offsetParam } from '../validation.js';
 import type { Services } from '../context.js';
 import { ValidationError } from '../../shared/errors.js';
 import { REI_PROCESS_KEY } from '../../applications/application.service.js';
@@ -30,7 +30,7 @@ const listSchema = z.object({
   key: z.string().optional(),
   tenant: belfiore.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: offsetParam.default(0),
 });
 
 export function instanceRoutes(services: Services) {
@@ -80,7 +80,7 @@ export function instanceRoutes(services: Services) {
     const body = ctx.request.body && typeof ctx.request.body === 'object' ? ctx.request.body : {};
     const { reason } = parseBody(z.object({ reason: z.string().max(1000).optional() }), body);
     const instance = await services.store.transaction(async (tx) => {
-      const found = await tx.instance(ctx.params.id, tenantScope(p));
+      const found = isUuid(ctx.params.id) ? await tx.instance(ctx.params.id, tenantScope(p)) : null;
       if (!found) throw new NotFoundError('Istanza', ctx.params.id, 'INSTANCE_NOT_FOUND');
       return services.processes.cancel(tx, found, { username: p.username }, reason);
     });

@@ -11,7 +11,7 @@ import { requireRole, tenantScope, type Principal } from '../../auth/principal.j
 import { SubjectRepository } from '../../subjects/subject.repository.js';
 import { benefitGranted } from '../../subjects/renewal.js';
 import type { Subject } from '../../db/entities/subjects.entities.js';
-import { belfiore, isUuid, parseQuery } from '../validation.js';
+import { belfiore, isUuid, parseQuery, offsetParam } from '../validation.js';
 import type { Services } from '../context.js';
 
 const listSchema = z.object({
@@ -19,7 +19,7 @@ const listSchema = z.object({
   q: z.string().trim().min(1).max(100).optional(),
   tenant: belfiore.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: offsetParam.default(0),
 });
 
 export function subjectRoutes(services: Services) {

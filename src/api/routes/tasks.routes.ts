@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { Task } from '../../db/entities/index.js';
 import type { TaskRecord } from '../../engine/store.js';
-import { isoDateParam, parseBody, parseQuery, uuidOrNone, variablesSchema } from '../validation.js';
+import { isoDateParam, parseBody, parseQuery, uuidOrNone, variablesSchema, offsetParam } from '../validation.js';
 import type { Services } from '../context.js';
 import { ValidationError } from '../../shared/errors.js';
 
@@ -22,7 +22,7 @@ const listSchema = z.object({
   sort: z.enum(['due', 'created', 'priority']).optional(),
   order: z.enum(['asc', 'desc']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: offsetParam.default(0),
 });
 
 export function taskRoutes(services: Services) {

@@ -1,5 +1,6 @@
 /** Deployed DMN decisions: one row per decision and version, per comune (tenant null = shared default). */
 import { EntitySchema } from '@mikro-orm/core';
+import type { ResourceOrigin } from './origin.js';
 
 export class DecisionDefinition {
   id!: string;
@@ -11,6 +12,10 @@ export class DecisionDefinition {
   deploymentId!: string;
   resourceName!: string;
   sourceHash!: string;
+  /** Where this version came from (file at start-up, REST API, Camunda Modeler). */
+  origin: ResourceOrigin = 'api';
+  /** SHA-256 of the deployed file's content. */
+  fileHash: string | null = null;
   /** The whole DMN file (its other decisions are this one's requirements graph). */
   xml!: string;
   createdAt: Date = new Date();
@@ -28,6 +33,8 @@ export const DecisionDefinitionSchema = new EntitySchema<DecisionDefinition>({
     deploymentId: { type: 'uuid' },
     resourceName: { type: 'string' },
     sourceHash: { type: 'string' },
+    origin: { type: 'string' },
+    fileHash: { type: 'string', nullable: true },
     xml: { type: 'text', lazy: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
   },

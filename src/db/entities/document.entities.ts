@@ -20,6 +20,9 @@ export class CaseDocument {
   createdAt!: Date;
   createdBy: string | null = null;
   externalTaskId: string | null = null;
+  /** Outgoing protocol number of the comune (per year), allocated when the document is stored. */
+  protocolNumber: number | null = null;
+  protocolYear: number | null = null;
 }
 
 export const CaseDocumentSchema = new EntitySchema<CaseDocument>({
@@ -38,5 +41,31 @@ export const CaseDocumentSchema = new EntitySchema<CaseDocument>({
     createdAt: { type: 'Date', columnType: 'timestamptz' },
     createdBy: { type: 'string', nullable: true },
     externalTaskId: { type: 'string', nullable: true, unique: true },
+    protocolNumber: { type: 'integer', nullable: true },
+    protocolYear: { type: 'integer', nullable: true },
+  },
+});
+
+/**
+ * A comune's office as its letters show it: letterhead (name, service, logo),
+ * full address, contacts, the officer who signs and the responsabile del
+ * procedimento (L. 241/1990, art. 8). One row per comune, edited through
+ * GET/PUT /api/v1/tenants/{code}/office.
+ */
+export class TenantOffice {
+  tenant!: string;
+  profile!: Record<string, unknown>;
+  updatedAt!: Date;
+  updatedBy: string | null = null;
+}
+
+export const TenantOfficeSchema = new EntitySchema<TenantOffice>({
+  class: TenantOffice,
+  tableName: 'tenant_office',
+  properties: {
+    tenant: { type: 'string', primary: true },
+    profile: { type: 'json', columnType: 'jsonb' },
+    updatedAt: { type: 'Date', columnType: 'timestamptz' },
+    updatedBy: { type: 'string', nullable: true },
   },
 });

@@ -4,6 +4,7 @@
  * The tables themselves are created by the committed migrations.
  */
 import { ArrayType, EntitySchema } from '@mikro-orm/core';
+import type { ResourceOrigin } from './origin.js';
 
 export class Tenant {
   code!: string;
@@ -42,6 +43,10 @@ export class ProcessDefinition {
   deploymentId!: string;
   resourceName!: string;
   sourceHash!: string;
+  /** Where this version came from: a file of processes/ at start-up, the REST API or Camunda Modeler. */
+  origin: ResourceOrigin = 'api';
+  /** SHA-256 of the deployed file's content. */
+  fileHash: string | null = null;
   source!: string;
   compiled!: string;
   modelIndex!: unknown;
@@ -200,6 +205,8 @@ export const ProcessDefinitionSchema = new EntitySchema<ProcessDefinition>({
     deploymentId: { type: 'uuid' },
     resourceName: str,
     sourceHash: str,
+    origin: str,
+    fileHash: strNull,
     source: { type: 'text', lazy: true },
     compiled: { type: 'text', lazy: true },
     modelIndex: json,
@@ -347,6 +354,8 @@ export class FormDefinition {
   deploymentId!: string;
   resourceName!: string;
   sourceHash!: string;
+  origin: ResourceOrigin = 'api';
+  fileHash: string | null = null;
   formSchema!: Record<string, unknown>;
   createdAt: Date = new Date();
 }
@@ -362,6 +371,8 @@ export const FormDefinitionSchema = new EntitySchema<FormDefinition>({
     deploymentId: { type: 'uuid' },
     resourceName: str,
     sourceHash: str,
+    origin: str,
+    fileHash: strNull,
     formSchema: { ...json, fieldName: 'schema' },
     createdAt: ts,
   },
@@ -369,8 +380,8 @@ export const FormDefinitionSchema = new EntitySchema<FormDefinition>({
 
 export { Job, Incident } from './time.entities.js';
 import { JobSchema, IncidentSchema } from './time.entities.js';
-export { CaseDocument } from './document.entities.js';
-import { CaseDocumentSchema } from './document.entities.js';
+export { CaseDocument, TenantOffice } from './document.entities.js';
+import { CaseDocumentSchema, TenantOfficeSchema } from './document.entities.js';
 export { DecisionDefinition } from './decisions.entities.js';
 import { DecisionDefinitionSchema } from './decisions.entities.js';
 import { subjectEntities } from './subjects.entities.js';
@@ -391,6 +402,7 @@ export const allEntities = [
   ParameterSetSchema,
   FormDefinitionSchema,
   CaseDocumentSchema,
+  TenantOfficeSchema,
   DecisionDefinitionSchema,
   ...subjectEntities,
 ];

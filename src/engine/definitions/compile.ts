@@ -260,11 +260,21 @@ function serviceOf(el: ModdleElement): ServiceSpec | undefined {
     const opt = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
     return { kind: 'decision', decisionRef: el.decisionRef.trim(), resultVariable: opt(el.resultVariable), mapDecisionResult: opt(el.mapDecisionResult), binding: opt(el.decisionRefBinding) };
   }
-  if (el.type === 'external' && typeof el.topic === 'string' && el.topic.trim()) return { kind: 'external', topic: el.topic.trim() };
+  if (el.type === 'external' && typeof el.topic === 'string' && el.topic.trim()) {
+    const outputs = outputParameterNames(el);
+    return { kind: 'external', topic: el.topic.trim(), ...(outputs.length ? { outputs } : {}) };
+  }
   const delegate = typeof el.delegateExpression === 'string' ? /^\s*[$#]\{\s*([A-Za-z_][\w.-]*)\s*\}\s*$/.exec(el.delegateExpression) : null;
   if (delegate) return { kind: 'handler', handler: delegate[1] };
   if (typeof el.class === 'string' && el.class.trim()) return { kind: 'handler', handler: el.class.trim() };
   return undefined;
+}
+
+/** Names of the element's camunda:inputOutput output parameters. */
+function outputParameterNames(el: ModdleElement): string[] {
+  const values = ((el.extensionElements as ModdleElement | undefined)?.values as ModdleElement[] | undefined) ?? [];
+  const params = values.filter((v) => v.$type === 'camunda:InputOutput').flatMap((v) => ((v.outputParameters as ModdleElement[] | undefined) ?? []));
+  return [...new Set(params.map((p) => (typeof p.name === 'string' ? p.name.trim() : '')).filter(Boolean))];
 }
 
 function messageOf(el: ModdleElement): ModdleElement | undefined {

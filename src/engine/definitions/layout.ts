@@ -20,7 +20,7 @@ const isA = (el: ModdleElement, type: string) => el.$type === type;
 
 /** Lays out one BPMN document; returns the new XML and the problems found in the result. */
 export async function layoutBpmn(xml: string): Promise<{ xml: string; problems: string[]; shapes: number; edges: number }> {
-  const { layoutProcess } = (await import(LAYOUT_PACKAGE)) as { layoutProcess(xml: string): Promise<string> };
+  const { layoutProcess } = (await import(LAYOUT_PACKAGE)) as { layoutProcess: (xml: string) => Promise<string> };
   const moddle = new BpmnModdle({ camunda: camundaSchema }) as Moddle;
   const { rootElement: definitions } = await moddle.fromXML(xml);
   const processes = list(definitions.rootElements).filter((r) => isA(r, 'bpmn:Process'));

@@ -12,7 +12,8 @@ export interface UserTaskSpec {
   priority?: string;
 }
 
-export type ServiceSpec = { kind: 'external'; topic: string } | { kind: 'handler'; handler: string } | DecisionTaskSpec;
+/** External tasks: `outputs` are the camunda:outputParameter names, the variables a worker's completion may set. */
+export type ServiceSpec = { kind: 'external'; topic: string; outputs?: string[] } | { kind: 'handler'; handler: string } | DecisionTaskSpec;
 
 /** A business rule task evaluating a deployed DMN decision (src/decisions/business-rule.ts). */
 export interface DecisionTaskSpec {

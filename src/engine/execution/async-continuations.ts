@@ -36,11 +36,11 @@ interface FormattingActivity {
 
 export interface AsyncContinuations {
   /** The bpmn-elements extension to register on the engine. */
-  extension(activity: FormattingActivity): void;
+  extension: (activity: FormattingActivity) => void;
   /** Activity executions held at a continuation during this command, by execution id. */
   held: Map<string, { elementId: string; phase: AsyncPhase }>;
   /** Whether the release asked for matched a held activity. */
-  released(): boolean;
+  released: () => boolean;
 }
 
 const PHASE_OF_RUN_MESSAGE: Record<string, AsyncPhase | undefined> = { 'run.start': 'before', 'run.end': 'after' };

@@ -13,7 +13,7 @@ const cache = new Map<string, unknown>();
 export function loadContext(definitionId: string, serialized: string): unknown {
   let ctx = cache.get(definitionId);
   if (!ctx) {
-    ctx = deserialize(JSON.parse(serialized), typeResolver);
+    ctx = deserialize(JSON.parse(serialized) as object, typeResolver);
     cache.set(definitionId, ctx);
   }
   return ctx;

@@ -19,11 +19,12 @@ export function DurableTimerEventDefinition(this: unknown, ...args: unknown[]): 
   Base.apply(this, args);
 }
 
-DurableTimerEventDefinition.prototype = Object.create(Base.prototype, {
+const prototype = Object.create(Base.prototype, {
   constructor: { value: DurableTimerEventDefinition, writable: true, configurable: true },
-});
+}) as TimerCtor['prototype'];
+DurableTimerEventDefinition.prototype = prototype;
 
-DurableTimerEventDefinition.prototype._getTimers = function getTimers(this: unknown, message: unknown): TimerResult {
+prototype._getTimers = function getTimers(this: unknown, message: unknown): TimerResult {
   const result = Base.prototype._getTimers.call(this, message);
   // Overdue or immediate: keep it registered (1 ms, on the no-op timers) so it gets a job due now.
   if (typeof result.timeout === 'number' && result.timeout <= 0) result.timeout = 1;

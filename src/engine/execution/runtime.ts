@@ -157,7 +157,25 @@ class LiveSession implements EngineSession {
       scope?.events.push({ type, elementId: api.id, elementType: api.type, elementName: api.name, at: scope.ctx.clock.now() });
     };
     this.listener.on('activity.enter', record('element.entered'));
-    this.listener.on('activity.leave', record('element.left'));
+    // A terminate end event inside a sub-process stops the activity that led to it before it
+    // publishes its leave: an element that ended but never left is recorded as left when its
+    // sub-process leaves (so history and SLA phases still see the step end).
+    const ended = new Map<string, { api: { id: string; type: string; name?: string }; parentId: string | undefined }>();
+    this.listener.on('activity.end', (api: { id: string; type: string; name?: string; executionId: string; content?: { parent?: { id?: string } } }) => {
+      ended.set(api.executionId, { api, parentId: api.content?.parent?.id });
+    });
+    const left = record('element.left');
+    this.listener.on('activity.leave', (api: { id: string; type: string; name?: string; executionId: string }) => {
+      ended.delete(api.executionId);
+      if (api.type === 'bpmn:SubProcess' || api.type === 'bpmn:Transaction') {
+        for (const [executionId, e] of ended) {
+          if (e.parentId !== api.id) continue;
+          ended.delete(executionId);
+          left(e.api);
+        }
+      }
+      left(api);
+    });
     this.listener.on('activity.discard', record('element.discarded'));
     this.engine = new Engine({
       name: ctx.instanceId,
@@ -211,6 +229,8 @@ class LiveSession implements EngineSession {
     const spec = this.scope().ctx.process.index.elements[activity.id];
     if (!spec?.service) return;
     const service = spec.service;
+    // bpmn-elements calls Service as a constructor-style function with its own `this`: the runtime is captured by name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const session = this;
     activity.behaviour.Service = function Service() {
       return {

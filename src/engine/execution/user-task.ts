@@ -35,6 +35,9 @@ export function resolveUserTask(spec: UserTaskSpec | undefined, variables: Recor
   };
   const assignee = value('assignee');
   const priority = Number(value('priority') ?? 50);
+  // A priority outside a 32-bit integer (e.g. 1e20) cannot be stored: the default, with a problem recorded.
+  const storable = Number.isFinite(priority) && Math.abs(priority) <= 2_147_483_647;
+  if (!storable && spec?.priority) problems.push(`camunda:priority: ${String(priority)} non è un intero a 32 bit`);
   return {
     assignee: assignee == null || assignee === '' ? null : String(assignee),
     candidateGroups: toList(value('candidateGroups')),
@@ -42,7 +45,7 @@ export function resolveUserTask(spec: UserTaskSpec | undefined, variables: Recor
     formKey: (value('formKey') as string | null) || null,
     dueAt: toDate(value('dueDate'), extras.clock, problems, 'dueDate'),
     followUpAt: toDate(value('followUpDate'), extras.clock, problems, 'followUpDate'),
-    priority: Number.isFinite(priority) ? Math.trunc(priority) : 50,
+    priority: storable ? Math.trunc(priority) : 50,
     problems,
   };
 }

@@ -52,7 +52,7 @@ function member(obj: unknown, key: unknown): unknown {
   if (BLOCKED.has(name)) return fail(`Access to property "${name}" is not allowed`);
   if (name === 'length' && (typeof obj === 'string' || Array.isArray(obj))) return obj.length;
   if (typeof obj !== 'object' && typeof obj !== 'string') return fail(`Cannot read property "${name}" of ${describe(obj)}`);
-  const target: object = Object(obj);
+  const target = Object(obj) as object;
   if (hasOwn(target, name)) return (target as Record<string, unknown>)[name] ?? null;
   if (name in target) return fail(`Access to inherited property "${name}" is not allowed`);
   return null;

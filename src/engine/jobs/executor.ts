@@ -5,21 +5,33 @@
  * two jobs of one case never run at the same time. A job is deleted in the
  * same transaction that applies its effect, so it takes effect at most once
  * per successful commit; a crash before commit leaves it to be acquired again
- * when its lock expires. A failure rolls the command back and counts a try:
+ * when its lease expires. A failure rolls the command back and counts a try:
  * the job is due again after its element's camunda:failedJobRetryTimeCycle
  * interval (default one minute) and, with no tries left, opens an incident.
  * Polling uses real timers; what is "due" is decided by the injected clock.
+ *
+ * Leases: each lane takes one job at a time — only as many jobs as run now
+ * are ever locked by a process — under a short lease (JOB_LEASE_MS, default
+ * 30 s) that is renewed while the job runs. A process killed with its jobs
+ * locked holds them at most one lease; a restarted node (same nodeId) takes
+ * its previous incarnations' leases back at start. Exactly once still comes
+ * from the job's row lock and its deletion in the transaction that runs it.
  */
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
+import { safeErrorFields } from '../../shared/logger.js';
 import type { ProcessService } from '../process-service.js';
 import type { EngineStore, JobQueue, JobRecord, EngineTx } from '../store.js';
 import { payloadIntervals, retryAt } from './retry-cycle.js';
 
 export interface ExecutorOptions {
   workerId: string;
+  /** Jobs run per round of runOnce() (default 50); each is acquired only when a lane is free to run it. */
   batchSize?: number;
+  /** Lease of an acquired job, renewed every third of it while the job runs (default 30 s). */
   lockMs?: number;
+  /** This node's stable part of workerId (`<nodeId>:…`): at start, leases of its earlier incarnations are released. */
+  nodeId?: string;
   pollMs?: number;
   /** Jobs of one acquired batch run at the same time, each in its own transaction (default 1; PostgreSQL only: PGlite has one session). */
   concurrency?: number;
@@ -27,6 +39,9 @@ export interface ExecutorOptions {
   backoffMs?: (attempt: number) => number;
   log?: (msg: string) => void;
 }
+
+/** Default lease of an acquired job (JOB_LEASE_MS). */
+export const DEFAULT_LEASE_MS = 30_000;
 
 export class JobExecutor {
   private timer: NodeJS.Timeout | null = null;
@@ -42,22 +57,59 @@ export class JobExecutor {
     private readonly opts: ExecutorOptions,
   ) {}
 
-  /** Acquires one batch of due jobs and executes it; returns how many were acquired. */
-  async runOnce(): Promise<number> {
-    const now = this.clock.now();
-    const lockMs = this.opts.lockMs ?? 5 * 60_000;
-    const ids = await this.queue.acquire(this.opts.workerId, now, this.opts.batchSize ?? 50, new Date(now.getTime() + lockMs));
-    await this.executeAll(ids);
-    return ids.length;
+  /** Jobs this executor holds a lease on (running now). */
+  private readonly held = new Set<string>();
+
+  private get leaseMs(): number {
+    return this.opts.lockMs ?? DEFAULT_LEASE_MS;
   }
 
-  /** Up to `concurrency` jobs in flight; the instance row lock still keeps two jobs of one case apart. */
-  private async executeAll(ids: string[]): Promise<void> {
-    let next = 0;
+  /**
+   * Runs up to batchSize due jobs, `concurrency` at a time, each acquired
+   * only when a lane is free to run it; returns how many were acquired.
+   */
+  async runOnce(): Promise<number> {
+    const budget = this.opts.batchSize ?? 50;
+    let taken = 0;
+    let empty = false;
     const lane = async () => {
-      while (next < ids.length) await this.execute(ids[next++]!);
+      while (!empty && taken < budget) {
+        taken++;
+        const now = this.clock.now();
+        const [id] = await this.queue.acquire(this.opts.workerId, now, 1, new Date(now.getTime() + this.leaseMs));
+        if (!id) {
+          taken--;
+          empty = true;
+          return;
+        }
+        this.held.add(id);
+        try {
+          await this.execute(id);
+        } finally {
+          this.held.delete(id);
+        }
+      }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.opts.concurrency ?? 1, ids.length)) }, lane));
+    const renewal = setInterval(() => void this.renew(), Math.max(10, Math.floor(this.leaseMs / 3)));
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, this.opts.concurrency ?? 1) }, lane));
+    } finally {
+      clearInterval(renewal);
+    }
+    return taken;
+  }
+
+  /** Extends the lease of the jobs running now (best effort: a lost renewal only lets another node retry later). */
+  async renew(): Promise<void> {
+    if (!this.held.size) return;
+    const until = new Date(this.clock.now().getTime() + this.leaseMs);
+    await this.queue.renew([...this.held], this.opts.workerId, until).catch((err: unknown) => this.opts.log?.(`rinnovo dei lease non riuscito: ${describe(err)}`));
+  }
+
+  /** Releases the leases left by this node's earlier incarnations (a restart after kill -9): their jobs run at once. */
+  async reclaim(): Promise<number> {
+    if (!this.opts.nodeId) return 0;
+    return this.queue.reclaim(`${this.opts.nodeId}:`, this.opts.workerId);
   }
 
   /** Runs batches until nothing is due. */
@@ -74,19 +126,26 @@ export class JobExecutor {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    let reclaimed = false;
     const loop = async () => {
       if (this.stopped) return;
       try {
+        if (!reclaimed) {
+          const n = await this.reclaim();
+          reclaimed = true;
+          if (n) this.opts.log?.(`${n} job ripresi da un'esecuzione precedente di questo nodo`);
+        }
         this.running = this.drain(20).then(() => undefined);
         await this.running;
       } catch (err) {
-        this.opts.log?.(`job executor: ${(err as Error).message}`);
+        this.opts.log?.(`job executor: ${describe(err)}`);
       } finally {
         this.running = null;
-        if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollMs ?? 1000);
+        if (!this.stopped) this.timer = setTimeout(() => void loop(), this.opts.pollMs ?? 1000);
       }
     };
-    this.timer = setTimeout(loop, 0);
+    // loop catches its own errors: nothing to handle on the voided promise.
+    this.timer = setTimeout(() => void loop(), 0);
   }
 
   async stop(): Promise<void> {
@@ -134,8 +193,20 @@ export class JobExecutor {
         const { backoffMs } = this.opts;
         const due = (attempt: number, payload: unknown) => (backoffMs ? new Date(now.getTime() + backoffMs(attempt)) : retryAt(now, attempt, payloadIntervals(payload)));
         const { incident } = await this.queue.fail(id, workerId, (err as Error).message ?? String(err), due, now);
-        this.opts.log?.(`job ${id} failed${incident ? ' (incident opened)' : ''}: ${(err as Error).message}`);
+        this.opts.log?.(`job ${id} failed${incident ? ' (incident opened)' : ''}: ${describe(err)}`);
       }
     }
   }
+}
+
+/**
+ * What the log may say about an error: a domain error's code and message
+ * (written by us, no case data), otherwise only its class and code — a
+ * database error's message carries SQL and values (the job row keeps the
+ * full text for the incident).
+ */
+function describe(err: unknown): string {
+  if (err instanceof DomainError) return `${err.code}: ${err.message}`;
+  const { errorClass, errorCode } = safeErrorFields(err);
+  return errorCode ? `${errorClass} (${errorCode})` : errorClass;
 }

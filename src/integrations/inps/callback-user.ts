@@ -2,13 +2,15 @@
  * The service account INPS posts outcomes with: role `inps`, no comune, usable
  * only on POST /api/v1/inps/esiti. Created at start-up; with
  * INPS_CALLBACK_PASSWORD its password follows the variable, otherwise one is
- * generated (and printed) on creation — or at every start when the in-process
- * simulator needs to know it (`rotate`).
+ * generated (and printed) on creation. When the in-process simulator needs to
+ * know it, the generated password is kept in app_setting
+ * (`storedCallbackPassword`), so it stays the same across restarts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { User } from '../../db/entities/index.js';
-import type { Services } from '../../api/context.js';
+import type { Orm } from '../../db/orm.js';
+import type { Clock } from '../../shared/clock.js';
 
 export interface CallbackUserResult {
   username: string;
@@ -18,8 +20,8 @@ export interface CallbackUserResult {
 }
 
 export async function ensureInpsCallbackUser(
-  services: Pick<Services, 'orm' | 'clock'>,
-  opts: { username: string; password: string | null; rotate?: boolean },
+  services: { orm: Orm; clock: Clock },
+  opts: { username: string; password: string | null },
 ): Promise<CallbackUserResult> {
   const em = services.orm.em.fork();
   const user = await em.findOne(User, { username: opts.username });
@@ -34,9 +36,15 @@ export async function ensureInpsCallbackUser(
   }
   if (opts.password) {
     if (!(await verifyPassword(opts.password, user.passwordHash))) user.passwordHash = await hashPassword(opts.password);
-  } else if (opts.rotate) {
-    user.passwordHash = await hashPassword(generated!);
   }
   await em.flush();
-  return { username: opts.username, created: false, generatedPassword: !opts.password && opts.rotate ? generated : undefined };
+  return { username: opts.username, created: false };
+}
+
+/** The callback password the embedded simulator and the service account share when INPS_CALLBACK_PASSWORD is unset: generated once, then kept. */
+export async function storedCallbackPassword(orm: Orm): Promise<string> {
+  const conn = orm.em.fork().getConnection();
+  await conn.execute(`insert into app_setting (key, value) values ('inps_callback_password', ?) on conflict (key) do nothing`, [randomBytes(18).toString('base64url')]);
+  const rows = (await conn.execute(`select value from app_setting where key = 'inps_callback_password'`)) as Array<{ value: string }>;
+  return rows[0]!.value;
 }

@@ -19,7 +19,8 @@ export function inpsConnectors(gateway: InpsGateway): Connector[] {
     {
       topic: INPS_TOPICS.invioDomanda,
       description: 'Invia la domanda a INPS in ordine cronologico (art. 9 c. 2) e ne registra il protocollo',
-      outputs: ['protocolloInps', 'dataInvioInps'],
+      // motiviInps: set with the INPS_RIFIUTO BPMN error.
+      outputs: ['protocolloInps', 'dataInvioInps', 'motiviInps'],
       chronologicalBy: 'dataDomanda',
       async run(ctx) {
         const ricevuta = await call(() => gateway.inviaDomanda(domandaOf(ctx), ctx.externalTaskId), true);

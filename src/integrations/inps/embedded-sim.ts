@@ -1,19 +1,17 @@
 /**
  * The INPS simulator (sim/inps/) started inside `npm start` for the demo
- * (INPS_SIM=true, the default when INPS_URL is unset and SEED_DEMO is not
- * false). It listens on INPS_SIM_PORT (a free port if that one is taken) and
+ * (INPS_SIM=true, the default when INPS_URL is unset and SEED_DEMO=true). It listens on INPS_SIM_PORT (a free port if that one is taken) and
  * posts outcomes back to this server with the `inps` service account, whose
- * password is INPS_CALLBACK_PASSWORD or a fresh one generated at each start.
+ * password (INPS_CALLBACK_PASSWORD, or the one kept in the database) it gets
+ * with the engine's URL once the server listens.
  */
-import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../../config.js';
 
 export interface EmbeddedInpsSim {
   url: string;
   delayMs: number;
-  callbackPassword: string;
-  /** Tells the simulator where the engine listens (known once the server is up). */
-  setEngineUrl(url: string): void;
+  /** Tells the simulator where the engine listens (known once the server is up) and the callback account's password. */
+  setEngine(url: string, callbackPassword: string): void;
   close(): Promise<void>;
 }
 
@@ -22,13 +20,11 @@ export async function startEmbeddedInpsSim(config: AppConfig, env: NodeJS.Proces
   const { InpsSim } = await import('../../../sim/inps/server.js');
   const { simConfigFromEnv } = await import('../../../sim/inps/config.js');
   const simConfig = simConfigFromEnv(env);
-  const callbackPassword = config.inpsCallbackPassword ?? randomBytes(18).toString('base64url');
   const sim = new InpsSim({
     delayMs: simConfig.delayMs,
     rules: simConfig.rules,
     apiKey: config.inpsApiKey,
     callbackUser: config.inpsCallbackUser,
-    callbackPassword,
     log: (msg) => console.log(`[inps-sim] ${msg}`),
   });
   let url: string;
@@ -42,8 +38,7 @@ export async function startEmbeddedInpsSim(config: AppConfig, env: NodeJS.Proces
   return {
     url,
     delayMs: simConfig.delayMs,
-    callbackPassword,
-    setEngineUrl: (engineUrl) => sim.setEngine({ url: engineUrl }),
+    setEngine: (engineUrl, callbackPassword) => sim.setEngine({ url: engineUrl, password: callbackPassword }),
     close: () => sim.close(),
   };
 }

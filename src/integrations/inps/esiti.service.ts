@@ -7,7 +7,9 @@
  * application's sending is still being recorded: try again shortly.
  */
 import { requireRole, type Principal } from '../../auth/principal.js';
-import type { Services } from '../../api/context.js';
+import type { Orm } from '../../db/orm.js';
+import type { EngineStore } from '../../engine/store.js';
+import type { ProcessService } from '../../engine/process-service.js';
 import { EventSubscription, ExternalTask, ProcessInstance, Tenant } from '../../db/entities/index.js';
 import { ConflictError, DomainError, NotFoundError } from '../../shared/errors.js';
 import { INPS_TOPICS } from './connectors.js';
@@ -30,7 +32,7 @@ export interface EsitoRecorded {
 }
 
 export class EsitiInpsService {
-  constructor(private readonly services: Pick<Services, 'orm' | 'store' | 'processes'>) {}
+  constructor(private readonly services: { orm: Orm; store: EngineStore; processes: ProcessService }) {}
 
   async receive(p: Principal, e: EsitoInps): Promise<EsitoRecorded[]> {
     requireRole(p, 'inps');

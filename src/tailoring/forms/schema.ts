@@ -26,6 +26,8 @@ export interface FormValidate {
   minLength?: number | string;
   maxLength?: number | string;
   pattern?: string;
+  /** Our extension (form-js has none yet): the Italian message shown when `pattern` does not match. */
+  patternErrorMessage?: string;
   validationType?: string;
 }
 
@@ -241,6 +243,7 @@ function checkValidate(c: FormComponent): string[] {
       }
     }
   }
+  if (v.patternErrorMessage !== undefined && typeof v.patternErrorMessage !== 'string') out.push('validate.patternErrorMessage deve essere un testo');
   return out;
 }
 

@@ -7,7 +7,8 @@
  * inside the viewer's DI container, which renders with preact and needs a DOM,
  * and evaluates FEEL with feelin. The rules follow form-js's Validator
  * (required, min/max, minLength/maxLength on the trimmed text, pattern as an
- * unanchored RegExp, email/phone, decimalDigits, increment) plus what a
+ * unanchored RegExp — its message from `validate.patternErrorMessage` or
+ * described in Italian, never the raw RegExp —, email/phone, decimalDigits, increment) plus what a
  * browser guarantees and a server must check itself: the value's type,
  * options among `values`, nested groups and dynamic lists.
  *
@@ -19,7 +20,7 @@
  *     still checked;
  *   - `disabled`/`readonly` fields and `expression` fields are not validated;
  *   - a required text made only of spaces counts as empty.
- * Variables that are not in the form are allowed (as in Camunda).
+ * Variables that are not in the form are refused before this runs (src/engine/execution/variable-policy.ts).
  */
 import {
   COMPUTED_TYPES,
@@ -32,6 +33,7 @@ import {
   type FormComponent,
   type FormSchema,
 } from './schema.js';
+import { patternMessage } from './pattern-message.js';
 
 export interface FieldError {
   /** Path of the field in the submitted variables, e.g. `richiedente.nome` or `componenti[1].codiceFiscale`. */
@@ -167,7 +169,7 @@ export function checkField(c: FormComponent, value: unknown, mayBeHidden = false
     const maxLength = constraint(v.maxLength);
     if (minLength !== undefined && length < minLength) errors.push(`lunghezza minima ${minLength} caratteri`);
     if (maxLength !== undefined && length > maxLength) errors.push(`lunghezza massima ${maxLength} caratteri`);
-    if (typeof v.pattern === 'string' && v.pattern && !isFeel(v.pattern) && !new RegExp(v.pattern).test(text)) errors.push(`formato non valido (atteso: ${v.pattern})`);
+    if (typeof v.pattern === 'string' && v.pattern && !isFeel(v.pattern) && !new RegExp(v.pattern).test(text)) errors.push(patternMessage(v.pattern, v.patternErrorMessage));
     if (v.validationType === 'email' && !EMAIL.test(text)) errors.push('indirizzo email non valido');
     if (v.validationType === 'phone' && !PHONE.test(text.replace(/[\s-]/g, ''))) errors.push('numero di telefono non valido: formato internazionale atteso (es. +390212345678)');
   }
@@ -205,7 +207,7 @@ function extract(components: FormComponent[], scope: unknown, out: Record<string
       const list = valueAt(scope, segs);
       if (Array.isArray(list)) {
         setAt(out, segs, list.map((item) => {
-          if (!isPlainObject(item)) return item;
+          if (!isPlainObject(item)) return item as unknown;
           const sub: Record<string, unknown> = {};
           extract(c.components ?? [], item, sub, root);
           return sub;

@@ -14,7 +14,10 @@
  */
 import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import type { Services } from '../../api/context.js';
+import type { Orm } from '../../db/orm.js';
+import type { Clock } from '../../shared/clock.js';
+import type { EngineStore } from '../../engine/store.js';
+import type { ProcessService } from '../../engine/process-service.js';
 import type { EngineTx } from '../../engine/store.js';
 import { BadRequestError, NotFoundError } from '../../shared/errors.js';
 import { requireRole, tenantScope, type Principal } from '../../auth/principal.js';
@@ -136,7 +139,7 @@ interface LockedRow {
 }
 
 export class ExternalTaskService {
-  constructor(private readonly services: Pick<Services, 'orm' | 'clock' | 'store' | 'processes'>) {}
+  constructor(private readonly services: { orm: Orm; clock: Clock; store: EngineStore; processes: ProcessService }) {}
 
   // ---------------------------------------------------------------- fetchAndLock
 
@@ -257,26 +260,26 @@ export class ExternalTaskService {
   // ---------------------------------------------------------------- worker actions
 
   /** Completes the task for the worker holding its most recent lock; the process goes on with the variables. */
-  async complete(p: Principal, id: string, workerId: string, variables: Record<string, unknown>): Promise<void> {
+  async complete(p: Principal, id: string, workerId: string, variables: Record<string, unknown>, opts: { outputs?: readonly string[] } = {}): Promise<void> {
     requireRole(p, ...WORKER_ROLES);
     const hadIncident = await this.services.store.transaction(async (tx) => {
       const ext = await this.openTask(tx, p, id);
       checkWorker(ext, workerId, 'completato');
       const outOfRetries = ext.retries === 0;
-      await this.services.processes.completeExternalTask(tx, ext, variables, { username: p.username });
+      await this.services.processes.completeExternalTask(tx, ext, variables, { username: p.username }, opts);
       return outOfRetries;
     });
     if (hadIncident) await this.closeIncidents(id, p.username, 'external-task-completed');
   }
 
   /** Throws a BPMN error at the service task: an error boundary event with the code catches it. */
-  async bpmnError(p: Principal, id: string, workerId: string, error: { errorCode: string; errorMessage?: string; variables?: Record<string, unknown> }): Promise<void> {
+  async bpmnError(p: Principal, id: string, workerId: string, error: { errorCode: string; errorMessage?: string; variables?: Record<string, unknown> }, opts: { outputs?: readonly string[] } = {}): Promise<void> {
     requireRole(p, ...WORKER_ROLES);
     const hadIncident = await this.services.store.transaction(async (tx) => {
       const ext = await this.openTask(tx, p, id);
       checkWorker(ext, workerId, 'chiuso con errore BPMN');
       const outOfRetries = ext.retries === 0;
-      await this.services.processes.throwExternalError(tx, ext, error, { username: p.username });
+      await this.services.processes.throwExternalError(tx, ext, error, { username: p.username }, opts);
       return outOfRetries;
     });
     if (hadIncident) await this.closeIncidents(id, p.username, 'bpmn-error');

@@ -62,7 +62,7 @@ export const applicaSanzione: ServiceHandler = {
     const sanzione = sanctionFor(tipo, assenzePrecedenti, obj(params.sanzioni));
     const data = str(evento.data)?.slice(0, 10) ?? dayOf(now);
     const ultimaSanzione = { tipo: sanzione, evento: tipo, data, motivo: str(evento.motivo) ?? `Sanzione per ${LABELS[tipo]}` };
-    const precedenti = Array.isArray(variables.sanzioniApplicate) ? variables.sanzioniApplicate : [];
+    const precedenti: unknown[] = Array.isArray(variables.sanzioniApplicate) ? variables.sanzioniApplicate : [];
     const decadenza = sanzione === 'decadenza';
     return {
       ultimaSanzione,

@@ -60,9 +60,18 @@ export async function slaSummary(em: EntityManager, q: SlaQuery): Promise<SlaRow
   const where: string[] = ['(t.created_at >= ? and t.created_at < ?) or t.status = \'open\''];
   const params: unknown[] = [q.from, q.to];
   const and: string[] = [];
-  if (q.tenant) (and.push('t.tenant = ?'), params.push(q.tenant));
-  if (q.processKey) (and.push('t.definition_key = ?'), params.push(q.processKey));
-  if (q.elementId) (and.push('t.element_id = ?'), params.push(q.elementId));
+  if (q.tenant) {
+    and.push('t.tenant = ?');
+    params.push(q.tenant);
+  }
+  if (q.processKey) {
+    and.push('t.definition_key = ?');
+    params.push(q.processKey);
+  }
+  if (q.elementId) {
+    and.push('t.element_id = ?');
+    params.push(q.elementId);
+  }
   const filter = `(${where[0]})${and.length ? ` and ${and.join(' and ')}` : ''}`;
   const groupTenant = perTenant ? ', t.tenant' : '';
   const sql = `

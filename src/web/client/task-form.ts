@@ -93,7 +93,13 @@ function values(): Record<string, unknown> {
   return form ? (form.submit().data as Record<string, unknown>) : {};
 }
 
-async function call(method: string, path: string, body: unknown): Promise<{ ok: boolean; status: number; body: any }> {
+/** The API's answer as far as the page reads it: an error envelope or a saved draft. */
+interface ApiAnswer {
+  error?: { message?: unknown; details?: { fields?: unknown } };
+  updatedAt?: string;
+}
+
+async function call(method: string, path: string, body: unknown): Promise<{ ok: boolean; status: number; body: ApiAnswer | null }> {
   const res = await fetch(path, { method, credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': cfg.csrf, accept: 'application/json' }, body: JSON.stringify(body) });
   let parsed: unknown = null;
   try {
@@ -101,7 +107,7 @@ async function call(method: string, path: string, body: unknown): Promise<{ ok: 
   } catch {
     /* no body */
   }
-  return { ok: res.ok, status: res.status, body: parsed };
+  return { ok: res.ok, status: res.status, body: parsed as ApiAnswer | null };
 }
 
 async function complete(): Promise<void> {
@@ -112,7 +118,7 @@ async function complete(): Promise<void> {
       window.location.assign(`/attivita/${cfg.taskId}`);
       return;
     }
-    const fields: FieldError[] = r.status === 422 && Array.isArray(r.body?.error?.details?.fields) ? r.body.error.details.fields : [];
+    const fields: FieldError[] = r.status === 422 && Array.isArray(r.body?.error?.details?.fields) ? (r.body.error.details.fields as FieldError[]) : [];
     showErrors(fields, fields.length ? null : message(r));
   } catch {
     showErrors([], 'Non è stato possibile contattare il server: controlla la connessione e riprova.');
@@ -127,7 +133,7 @@ async function saveDraft(): Promise<void> {
     const r = await call('PUT', `/api/v1/tasks/${cfg.taskId}/draft`, { data: values() });
     if (r.ok) {
       clearErrors();
-      const at = new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(r.body.updatedAt)).replace(',', '');
+      const at = new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(r.body?.updatedAt ?? Date.now())).replace(',', '');
       status.innerHTML = '';
       const box = document.createElement('div');
       box.className = 'alert alert-success mb-0';
@@ -143,7 +149,7 @@ async function saveDraft(): Promise<void> {
   }
 }
 
-function message(r: { status: number; body: any }): string {
+function message(r: { status: number; body: ApiAnswer | null }): string {
   const text = typeof r.body?.error?.message === 'string' ? r.body.error.message : 'errore imprevisto';
   if (r.status === 401) return 'La sessione è scaduta: accedi di nuovo (i dati non salvati andranno persi).';
   return `Non è stato possibile completare l'operazione: ${text}`;

@@ -22,7 +22,6 @@ import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js
 import type { WebContext } from '../web.routes.js';
 
 const RELAZIONE_LABELS: Record<string, string> = { coniuge: 'Coniuge', figlio: 'Figlio/a', genitore: 'Genitore', altro: 'Altro', richiedente: 'Richiedente' };
-const MEMBER_FIELDS = ['codiceFiscale', 'nome', 'cognome', 'dataNascita', 'relazione', 'sesso'] as const;
 const MONEY_FIELDS = ['isee', 'isre', 'patrimonioImmobiliare', 'patrimonioMobiliare'] as const;
 const FLAG_FIELDS = ['veicoliUltimi24Mesi', 'naspi'] as const;
 const MEMBER_FLAGS = ['disabile', 'gravidanza', 'disoccupato'] as const;

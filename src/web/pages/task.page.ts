@@ -53,7 +53,7 @@ export function taskPages(router: Router, web: WebContext) {
     const task = await services.inbox.get(p, uuidOrNone(ctx.params.id));
     const em = services.orm.em.fork();
     const [form, instance, [row], documents, history, users] = await Promise.all([
-      task.formKey ? services.inbox.form(p, task.id).catch((err) => (err instanceof DomainError && err.code === 'FORM_NOT_FOUND' ? null : Promise.reject(err))) : Promise.resolve(null),
+      task.formKey ? services.inbox.form(p, task.id).catch((err) => (err instanceof DomainError && err.code === 'FORM_NOT_FOUND' ? null : Promise.reject(err instanceof Error ? err : new Error(String(err))))) : Promise.resolve(null),
       em.findOne(ProcessInstance, { id: task.instanceId, tenant: task.tenant }),
       taskRows(services, p, [task]),
       services.documents.list(task.tenant, task.instanceId),

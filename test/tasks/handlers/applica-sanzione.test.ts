@@ -35,8 +35,8 @@ test('applicaSanzione: other events do not count as absences; default date and r
   const out = (await applicaSanzione.run(ctx({ assenzeIngiustificate: 1, eventoCondizionalita: { tipo: 'requisito_perso' } }, { params: { ...params(), sanzioni: { ...sanzioni, requisitoPerso: 'riduzione_mensilita' } } })))!;
   assert.equal(out.ultimaSanzione, { tipo: 'riduzione_mensilita', evento: 'requisito_perso', data: '2026-03-02', motivo: 'Sanzione per perdita di un requisito di accesso' });
   assert.equal([out.assenzeIngiustificate, out.decadenza, out.esitoFinale], [1, false, undefined]);
-  await assert.throws(() => applicaSanzione.run(ctx({ eventoCondizionalita: { tipo: 'furto' } })), /non riconosciuto/);
-  await assert.throws(() => applicaSanzione.run(ctx({})), /non riconosciuto/);
+  assert.throws(() => applicaSanzione.run(ctx({ eventoCondizionalita: { tipo: 'furto' } })), /non riconosciuto/);
+  assert.throws(() => applicaSanzione.run(ctx({})), /non riconosciuto/);
 });
 
 test('registraAssenza: the missed convocation becomes an appuntamento_mancato event', async () => {

@@ -26,15 +26,7 @@ export { belfiore } from '../shared/belfiore.js';
 export const variablesSchema = z.record(z.string().regex(/^[A-Za-z_][\w]*$/, 'nome di variabile non valido'), z.unknown());
 export const uuid = z.string().uuid('identificativo non valido');
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** True for a well-formed UUID; a malformed id can never match a row, so routes answer 404 for it. */
-export function isUuid(id: string): boolean {
-  return UUID.test(id);
-}
-/** A path id that is not a UUID becomes one that matches nothing (404 like any unknown id). */
-export function uuidOrNone(id: string): string {
-  return isUuid(id) ? id : '00000000-0000-0000-0000-000000000000';
-}
+export { isUuid, uuidOrNone } from '../shared/ids.js';
 /**
  * A strict ISO-8601 date or date-time (`2026-03-02`, `2026-03-02T08:00`,
  * `2026-03-02T08:00:00.000Z`, `…+01:00`), years 1000–9999, a real calendar

@@ -10,15 +10,14 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import { User, Tenant } from '../db/entities/index.js';
 import { verifyPassword } from '../auth/passwords.js';
-import { isServiceAccount } from '../auth/principal.js';
+import { isServiceAccount, toPrincipal } from '../auth/principal.js';
 import { DomainError } from '../shared/errors.js';
-import { toPrincipal } from '../api/auth-middleware.js';
-import type { Services } from '../api/context.js';
+import type { Services } from '../app-context.js';
 import { Renderer, type LayoutModel } from './render.js';
 import { serveStatic } from './static.js';
 import { SESSION_COOKIE } from './session.service.js';
 import { checkCsrf, sessionUser } from './web-auth.js';
-import { SignInRequired, layoutFor, requireUser, startPage } from './shell.js';
+import { SignInRequired, layoutFor, requireUser, startPage, type WebContext } from './shell.js';
 import { inboxPages } from './pages/inbox.page.js';
 import { taskPages } from './pages/task.page.js';
 import { casePages } from './pages/case.page.js';
@@ -28,12 +27,6 @@ import { subjectPages } from './pages/subjects.page.js';
 const LOGIN_CSRF_COOKIE = 'rei_accesso';
 const API_PATHS = /^\/(api|engine-rest|health)(\/|$)/;
 
-export interface WebContext {
-  services: Services;
-  renderer: Renderer;
-  /** Parses an urlencoded form and checks its CSRF token against the session (403 otherwise). */
-  formPost: (ctx: Context) => Promise<Record<string, string>>;
-}
 
 export function webApp(services: Services, log: (msg: string, err?: unknown) => void) {
   const renderer = new Renderer();

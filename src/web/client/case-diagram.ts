@@ -7,7 +7,6 @@
 import * as navigated from 'bpmn-js/lib/NavigatedViewer.js';
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
-import './case-diagram.css';
 
 interface DiagramData {
   xml: string;

@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'bench/_scratch/', 'data/', 'docs/', 'test/fixtures/', 'public/assets/'] },
+  { ignores: ['node_modules/', 'bench/_scratch/', 'data/', 'docs/', 'test/fixtures/', 'public/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -41,4 +41,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
+  // Plain scripts served to the browser as they are.
+  { files: ['static/**/*.js'], languageOptions: { globals: { window: 'readonly', document: 'readonly' } } },
 );

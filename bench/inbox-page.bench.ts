@@ -15,11 +15,11 @@ import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { buildServices } from '../src/app-context.js';
 import { loadConfig } from '../src/config.js';
-import { silentLogger } from '../src/shared/logger.js';
 import { createApp } from '../src/api/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import type { BenchDatabase } from './db.js';
 import { benchLine, latencySummary } from './report.js';
+import { silentLogger } from '../src/shared/logger.js';
 
 export interface InboxPageBenchOptions {
   totalTasks: number;

@@ -46,12 +46,14 @@ export interface AppConfig {
   /** The service account INPS posts outcomes with (role `inps`); password generated and printed when unset. */
   inpsCallbackUser: string;
   inpsCallbackPassword: string | null;
-  /** Browser sessions end after this many minutes without a request (WEB_SESSION_IDLE_MINUTES, default 30). */
-  webSessionIdleMinutes: number;
   /** JWT signing key, Ed25519 private key in PEM (JWT_PRIVATE_KEY); null: the key file <dataDir>/keys/jwt-ed25519.pem. */
   jwtPrivateKey: string | null;
   /** Earlier JWT keys still accepted after a rotation, public keys in PEM (JWT_PREVIOUS_PUBLIC_KEYS). */
   jwtPreviousPublicKeys: string | null;
+  /** Behind a reverse proxy that terminates TLS (TRUST_PROXY=true): client address and scheme from X-Forwarded-*. */
+  trustProxy: boolean;
+  /** Browser sessions end after this many minutes without a request (WEB_SESSION_IDLE_MINUTES, default 30). */
+  webSessionIdleMinutes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -99,9 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     inpsSimPort,
     inpsCallbackUser: env.INPS_CALLBACK_USER?.trim() || 'inps',
     inpsCallbackPassword: env.INPS_CALLBACK_PASSWORD || null,
-    webSessionIdleMinutes: intSetting('WEB_SESSION_IDLE_MINUTES', env.WEB_SESSION_IDLE_MINUTES, 30, 1),
     jwtPrivateKey: env.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n') || null,
     jwtPreviousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS?.replace(/\\n/g, '\n') || null,
+    trustProxy: /^(true|1|yes)$/i.test(env.TRUST_PROXY ?? 'false'),
+    webSessionIdleMinutes: intSetting('WEB_SESSION_IDLE_MINUTES', env.WEB_SESSION_IDLE_MINUTES, 30, 1),
   });
 }
 
@@ -118,6 +121,7 @@ export function productionProblems(config: AppConfig): string[] {
   if (!config.jwtPrivateKey && !fs.existsSync(signingKeyFile(config.dataDir))) {
     out.push(`JWT_PRIVATE_KEY non impostata e nessuna chiave in ${signingKeyFile(config.dataDir)}: in produzione la chiave di firma dei token non può essere generata dal server (crearla con \`openssl genpkey -algorithm ed25519 -out ${signingKeyFile(config.dataDir)} && chmod 600 ${signingKeyFile(config.dataDir)}\` o impostare JWT_PRIVATE_KEY)`);
   }
+  if (!config.trustProxy) out.push('TRUST_PROXY non impostato: il server parla HTTP in chiaro e in produzione deve stare dietro un reverse proxy HTTPS (impostare TRUST_PROXY=true)');
   if (config.inpsSim) out.push('INPS_SIM attivo: il simulatore INPS integrato non è ammesso in produzione (impostare INPS_URL e INPS_SIM=false)');
   return out;
 }

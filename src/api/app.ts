@@ -15,6 +15,8 @@ import { createLogger, safeErrorFields, type Logger } from '../shared/logger.js'
 import { authenticate } from './auth-middleware.js';
 import type { Services } from './context.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { userRoutes } from './routes/users.routes.js';
+import { buildOpenApi } from './openapi/document.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { deploymentRoutes } from './routes/deployments.routes.js';
 import { instanceRoutes } from './routes/instances.routes.js';
@@ -38,15 +40,15 @@ import { webApp } from '../web/web.routes.js';
 
 export function createApp(services: Services, logger: Logger = createLogger()): Koa {
   const app = new Koa();
-  app.proxy = true;
+  // X-Forwarded-For/-Proto are believed only behind a reverse proxy (TRUST_PROXY): otherwise anyone could pick their address.
+  app.proxy = services.config.trustProxy;
   app.silent = true;
   app.use(errorMiddleware(logger));
   app.use(securityHeaders());
   app.use(urlGuard());
-  // The browser application (pages at /, static files; its own CSP); API paths pass through.
-  app.use(webApp(services, (msg, err) => logger.error(err === undefined ? {} : safeErrorFields(err), msg)));
   const auth = authenticate(services);
   app.use(uploadGate(auth, services.config.maxUploadBytes)); // role check before any upload is read
+  app.use(webApp(services, (msg, err) => logger.error(safeErrorFields(err), msg))); // the browser application (pages at /, static files); API paths pass through
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: `${Math.ceil(services.config.maxUploadBytes / 1024)}kb`, encoding: 'utf-8' }));
   app.use(bodyGuard());
 
@@ -60,10 +62,15 @@ export function createApp(services: Services, logger: Logger = createLogger()): 
   });
 
   const api = new Router({ prefix: '/api/v1' });
+  const openapi = buildOpenApi('1.0.0');
+  api.get('/openapi.json', (ctx) => {
+    ctx.body = openapi; // public: describes the API, no data
+  });
   api.use(authRoutes(services, auth).routes());
   api.use(inpsRoutes(services).routes()); // INPS outcomes: service accounts only, with their own authentication
   const secured = new Router();
   secured.use(auth);
+  for (const r of [userRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [adminRoutes(services), deploymentRoutes(services), instanceRoutes(services), taskRoutes(services), messageRoutes(services), parameterRoutes(services), slaRoutes(services), diffRoutes(services), migrationRoutes(services), calendarRoutes(services), documentRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [applicationRoutes(services), subjectRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [decisionRoutes(services)]) secured.use(r.routes(), r.allowedMethods());

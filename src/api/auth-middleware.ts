@@ -1,7 +1,7 @@
 /** Resolves the Bearer token (or HTTP basic credentials) to an active user. */
 import type { Context, Next } from 'koa';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors.js';
-import { isServiceAccount, toPrincipal } from '../auth/principal.js';
+import { isServiceAccount, type Principal, type Role } from '../auth/principal.js';
 import { checkPassword, loginGuardFor } from '../auth/credentials.js';
 import { isSafeString } from './input-guard.js';
 import { tokenStatus } from '../auth/revocation.js';
@@ -48,4 +48,6 @@ export function authenticate(services: Services, opts: { serviceAccounts?: boole
   };
 }
 
-export { toPrincipal };
+export function toPrincipal(user: User): Principal {
+  return { id: user.id, username: user.username, tenant: user.tenant, roles: user.roles as Role[], groups: user.groups };
+}

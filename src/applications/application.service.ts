@@ -18,6 +18,7 @@ import { DEFAULT_RENEWAL_PARAMS, decideRenewal, type EarlierCase, type RenewalPa
 import { applicationSchema, type ApplicationInput, type FieldError } from './application.schema.js';
 import { checkApplication, itDate, type CheckedApplication, type Member } from './application.checks.js';
 import { deriveInputs } from './derived.js';
+import { safeParseIt, zodProblems } from '../shared/schema-messages.js';
 
 export const REI_PROCESS_KEY = 'rei';
 
@@ -35,9 +36,9 @@ export class ApplicationService {
 
   /** Shape check of a raw body (zod): 422 with `details.errors` (and `details.fields`) per field. */
   parse(raw: unknown): ApplicationInput {
-    const result = applicationSchema.safeParse(raw);
+    const result = safeParseIt(applicationSchema, raw);
     if (result.success) return result.data;
-    const errors = result.error.issues.map((i) => ({ field: i.path.join('.') || '(root)', message: i.message }));
+    const errors = zodProblems(result.error).map(({ field, message }) => ({ field, message }));
     throw invalid('Dati della domanda non validi', errors);
   }
 

@@ -7,11 +7,6 @@ import { ForbiddenError } from '../shared/errors.js';
 export const ROLES = ['admin', 'analista', 'responsabile', 'operatore', 'assistente_sociale', 'inps'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** The principal of a user row (its roles as stored). */
-export function toPrincipal(user: { id: string; username: string; tenant: string | null; roles: string[]; groups: string[] }): Principal {
-  return { id: user.id, username: user.username, tenant: user.tenant, roles: user.roles as Role[], groups: user.groups };
-}
-
 /** Roles of service accounts (INPS posting outcomes): they may call only the routes made for them. */
 export const SERVICE_ROLES: readonly Role[] = ['inps'];
 

@@ -17,10 +17,10 @@ import { Migration20261127020000_forms } from './migrations/Migration20261127020
 import { Migration20261128070000_documents } from './migrations/Migration20261128070000_documents.js';
 import { Migration20261128064000_decisions } from './migrations/Migration20261128064000_decisions.js';
 import { Migration20261128050000_subjects } from './migrations/Migration20261128050000_subjects.js';
-import { Migration20261202210000_web } from './migrations/Migration20261202210000_web.js';
 import { Migration20261202211500_resource_origin } from './migrations/Migration20261202211500_resource_origin.js';
 import { Migration20261202221000_office } from './migrations/Migration20261202221000_office.js';
 import { Migration20261202213000_token_revocation } from './migrations/Migration20261202213000_token_revocation.js';
+import { Migration20261202210000_web } from './migrations/Migration20261202210000_web.js';
 
 export type Orm = MikroORM;
 
@@ -41,10 +41,10 @@ const migrationsList = [
   { name: 'Migration20261128070000_documents', class: Migration20261128070000_documents },
   { name: 'Migration20261128064000_decisions', class: Migration20261128064000_decisions },
   { name: 'Migration20261128050000_subjects', class: Migration20261128050000_subjects },
-  { name: 'Migration20261202210000_web', class: Migration20261202210000_web },
   { name: 'Migration20261202211500_resource_origin', class: Migration20261202211500_resource_origin },
   { name: 'Migration20261202221000_office', class: Migration20261202221000_office },
   { name: 'Migration20261202213000_token_revocation', class: Migration20261202213000_token_revocation },
+  { name: 'Migration20261202210000_web', class: Migration20261202210000_web },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

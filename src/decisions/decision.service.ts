@@ -58,7 +58,7 @@ export class DecisionService {
   async source(id: string, scope: string | null): Promise<{ view: DecisionView; xml: string }> {
     const em = this.em.fork();
     const def = await em.findOne(DecisionDefinition, { id }, { populate: ['xml'] });
-    if (!def || (scope && def.tenant && def.tenant !== scope)) throw new NotFoundError('Definizione di decisione', id, 'DECISION_NOT_FOUND');
+    if (!def || (scope && def.tenant && def.tenant !== scope)) throw new NotFoundError('Definizione di decisione', id, 'DECISION_NOT_FOUND', 'f');
     return { view: decisionView(def), xml: def.xml };
   }
 }

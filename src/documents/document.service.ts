@@ -89,7 +89,7 @@ export class DocumentService {
       if (existing) return sameTarget(existing, input);
     }
     const instance = await em.findOne(ProcessInstance, { id: input.instanceId, tenant: input.tenant }, { fields: ['id'] });
-    if (!instance) throw new NotFoundError('Istanza', input.instanceId, 'INSTANCE_NOT_FOUND');
+    if (!instance) throw new NotFoundError('Istanza di processo', input.instanceId, 'INSTANCE_NOT_FOUND', 'f');
     const tenant = await em.findOne(Tenant, { code: input.tenant });
     if (!tenant) throw new NotFoundError('Comune', input.tenant, 'TENANT_NOT_FOUND');
     const now = input.now ?? this.clock.now();

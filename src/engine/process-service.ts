@@ -5,7 +5,7 @@
  * all inside the caller's transaction (EngineTx).
  */
 import { addIsoDuration, type Clock } from '../shared/clock.js';
-import { ConflictError, NotFoundError } from '../shared/errors.js';
+import { ConflictError, DomainError, NotFoundError } from '../shared/errors.js';
 import type { HandlerRegistry } from './execution/handlers.js';
 import { runCommand, type Command, type EngineSession, type StepResult, type Variables } from './execution/runtime.js';
 import type { EngineCache } from './execution/engine-cache.js';
@@ -52,7 +52,7 @@ export class ProcessService {
 
   async start(tx: EngineTx, req: StartRequest, actor: Actor): Promise<InstanceRecord> {
     const def = await tx.latestDefinition(req.key, req.tenant);
-    if (!def) throw new NotFoundError('Definizione di processo', req.key, 'DEFINITION_NOT_FOUND');
+    if (!def) throw new NotFoundError('Definizione di processo', req.key, 'DEFINITION_NOT_FOUND', 'f');
     return this.startDefinition(tx, def, req, actor);
   }
 
@@ -122,7 +122,7 @@ export class ProcessService {
    */
   async startFromTimer(tx: EngineTx, job: JobRecord, actor: Actor): Promise<InstanceRecord> {
     const def = job.definitionId ? await tx.definition(job.definitionId) : null;
-    if (!def) throw new NotFoundError('Definizione', job.definitionId ?? '', 'DEFINITION_NOT_FOUND');
+    if (!def) throw new NotFoundError('Definizione di processo', job.definitionId ?? '', 'DEFINITION_NOT_FOUND', 'f');
     const instance = await this.startDefinition(tx, def, { key: def.key, tenant: job.tenant, variables: {} }, actor);
     const startTimer = (await tx.instanceJobs(instance.id)).find((j) => j.kind === 'timer' && j.elementId === job.elementId);
     if (startTimer) await this.advance(tx, instance, def, { type: 'fireTimer', elementId: startTimer.elementId, executionId: startTimer.executionId }, actor, { firedJobId: startTimer.id });
@@ -180,7 +180,7 @@ export class ProcessService {
   ): Promise<InstanceRecord[]> {
     const subs = await tx.findSubscriptions({ name: req.name, scope: req.scope, businessKey: req.businessKey, instanceId: req.processInstanceId });
     checkVariablesAllowed(req.variables, messageVariables(req.name), `il messaggio ${req.name}`);
-    if (!subs.length) throw new NotFoundError('Nessun elemento in attesa del messaggio', req.name, 'MESSAGE_NOT_CORRELATED');
+    if (!subs.length) throw new DomainError('MESSAGE_NOT_CORRELATED', `Nessuna pratica è in attesa del messaggio ${req.name}${req.businessKey ? ` con chiave ${req.businessKey}` : ''}`, 404, { id: req.name });
     const byInstance = new Map(subs.map((s) => [s.instanceId, s]));
     const delivered: InstanceRecord[] = [];
     for (const sub of byInstance.values()) {
@@ -210,7 +210,7 @@ export class ProcessService {
 
   private async activeInstance(tx: EngineTx, id: string, tenant: string): Promise<InstanceRecord> {
     const instance = await tx.instance(id, tenant);
-    if (!instance) throw new NotFoundError('Istanza', id, 'INSTANCE_NOT_FOUND');
+    if (!instance) throw new NotFoundError('Istanza di processo', id, 'INSTANCE_NOT_FOUND', 'f');
     if (instance.status !== 'active') throw new ConflictError(`L'istanza è ${instance.status}`, 'INSTANCE_NOT_ACTIVE');
     return instance;
   }
@@ -224,7 +224,7 @@ export class ProcessService {
 
   private async definitionOf(tx: EngineTx, instance: InstanceRecord): Promise<DefinitionRecord> {
     const def = await tx.definition(instance.definitionId);
-    if (!def) throw new NotFoundError('Definizione', instance.definitionId);
+    if (!def) throw new NotFoundError('Definizione di processo', instance.definitionId, 'NOT_FOUND', 'f');
     return def;
   }
 

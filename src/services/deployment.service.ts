@@ -24,7 +24,7 @@ import { originOf, versionedRow, type ResourceOrigin, type SkippedResource } fro
 
 export type { SkippedResource };
 import type { FormService } from '../tailoring/forms/form.service.js';
-import { formIdFromFileName, parseFormSource, type FormSchema } from '../tailoring/forms/schema.js';
+import { formIdFromFileName, formVariables, parseFormSource, type FormSchema } from '../tailoring/forms/schema.js';
 import type { ParameterCatalog } from '../tailoring/parameters/catalog.js';
 import type { ParameterService } from '../tailoring/parameters/parameter.service.js';
 import { DMN_FILE, decisionKeysOf, prepareDmnFiles, storeDecisions, visibleDecisionKeys, type DecisionView } from '../decisions/deploy.js';
@@ -130,7 +130,7 @@ export class DeploymentService {
     warnings.push(...dmn.warnings);
 
     const compiled: Array<{ file: DeployFile; process: CompiledProcess }> = [];
-    const context = models.length ? await this.deployContext(req.tenant, formIds, decisionKeysOf(dmn.prepared)) : undefined;
+    const context = models.length ? await this.deployContext(req.tenant, formIds, decisionKeysOf(dmn.prepared), forms) : undefined;
     for (const file of models) {
       const result = await compileBpmn(file.content, { handlerNames: this.opts.handlerNames, handlerOutputs: this.opts.handlerOutputs, maxBytes: this.opts.maxBytes, context });
       errors.push(...result.errors.map((e) => ({ ...e, file: file.name })));
@@ -209,11 +209,28 @@ export class DeploymentService {
    * Reads only (outside any transaction). `deployedFormIds`: the forms of the
    * deployment being made, visible to its models.
    */
-  async deployContext(tenant: string | null, deployedFormIds: readonly string[] = [], deployedDecisionKeys: readonly string[] = []): Promise<DeployContext> {
+  async deployContext(
+    tenant: string | null,
+    deployedFormIds: readonly string[] = [],
+    deployedDecisionKeys: readonly string[] = [],
+    deployedForms: ReadonlyArray<{ formId: string; schema: FormSchema }> = [],
+  ): Promise<DeployContext> {
     const em = this.em.fork();
     const context: DeployContext = { tenant };
     context.decisionKeys = new Set([...(await visibleDecisionKeys(em, tenant)), ...deployedDecisionKeys]);
-    if (this.opts.forms) context.formIds = new Set([...(await this.opts.forms.visibleIds(tenant, em)), ...deployedFormIds]);
+    if (this.opts.forms) {
+      const forms = this.opts.forms;
+      context.formIds = new Set([...(await forms.visibleIds(tenant, em)), ...deployedFormIds]);
+      // The variables each visible form writes, so a variable set by a form is known (no warning listing every form).
+      const formFields: Record<string, readonly string[]> = {};
+      for (const f of deployedForms) formFields[f.formId] = formVariables(f.schema);
+      for (const id of context.formIds) {
+        if (formFields[id]) continue;
+        const resolved = await forms.resolve(id, tenant, em);
+        if (resolved) formFields[id] = formVariables(resolved.schema);
+      }
+      context.formVariables = formFields;
+    }
     const params: Record<string, Record<string, unknown>> = {};
     if (this.opts.parameters) {
       const { service, catalog } = this.opts.parameters;

@@ -32,9 +32,13 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** Grammatical gender and number of the noun, so the participle agrees: m → "trovato", f → "trovata", mp → "trovati", fp → "trovate". */
+export type Genere = 'm' | 'f' | 'mp' | 'fp';
+const TROVATO: Record<Genere, string> = { m: 'trovato', f: 'trovata', mp: 'trovati', fp: 'trovate' };
+
 export class NotFoundError extends DomainError {
-  constructor(what: string, id?: string, code = 'NOT_FOUND') {
-    super(code, id ? `${what} ${id} non trovato` : `${what} non trovato`, 404, id ? { id } : undefined);
+  constructor(what: string, id?: string, code = 'NOT_FOUND', genere: Genere = 'm') {
+    super(code, id ? `${what} ${id} non ${TROVATO[genere]}` : `${what} non ${TROVATO[genere]}`, 404, id ? { id } : undefined);
   }
 }
 

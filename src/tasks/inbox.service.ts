@@ -241,7 +241,7 @@ export class InboxService {
   async getDraft(p: Principal, id: string): Promise<TaskDraft> {
     const task = await this.get(p, id);
     const draft = await this.readDraft(task.id);
-    if (!draft) throw new NotFoundError('Bozza del task', id, 'DRAFT_NOT_FOUND');
+    if (!draft) throw new NotFoundError('Bozza del task', id, 'DRAFT_NOT_FOUND', 'f');
     return draft;
   }
 

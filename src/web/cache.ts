@@ -7,7 +7,7 @@
 import type { Clock } from '../shared/clock.js';
 import { Tenant } from '../db/entities/index.js';
 import { createCalendar, normalizeSettings, type WorkingCalendar } from '../engine/calendar/index.js';
-import type { Services } from '../app-context.js';
+import type { Services } from '../api/context.js';
 
 export class TtlCache<V> {
   private readonly entries = new Map<string, { at: number; value: Promise<V> }>();

@@ -51,7 +51,8 @@ export class Renderer {
     this.hbs.registerHelper('euro', (v: unknown) => formatMoney(v));
     this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     this.hbs.registerHelper('json', (v: unknown) => new Handlebars.SafeString(scriptJson(v)));
-    for (const file of fs.readdirSync(path.join(dir, 'partials'))) {
+    const partials = path.join(dir, 'partials');
+    for (const file of fs.existsSync(partials) ? fs.readdirSync(partials) : []) {
       if (file.endsWith('.hbs')) this.hbs.registerPartial(file.slice(0, -4), fs.readFileSync(path.join(dir, 'partials', file), 'utf8'));
     }
     this.layout = this.hbs.compile(fs.readFileSync(path.join(dir, 'layouts', 'main.hbs'), 'utf8'), { strict: false });

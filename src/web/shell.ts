@@ -8,9 +8,9 @@ import type { Context } from 'koa';
 import { comuniOf } from './cache.js';
 import { hasRole, type Principal, type Role } from '../auth/principal.js';
 import { ForbiddenError } from '../shared/errors.js';
-import type { Services } from '../app-context.js';
+import type { Services } from '../api/context.js';
 import { sessionUser, type SessionUser } from './web-auth.js';
-import type { LayoutModel, Renderer } from './render.js';
+import type { LayoutModel } from './render.js';
 import type { Flash } from './session.service.js';
 
 export const ROLE_LABELS: Record<Role, string> = {
@@ -21,14 +21,6 @@ export const ROLE_LABELS: Record<Role, string> = {
   assistente_sociale: 'assistente sociale',
   inps: 'utenza INPS',
 };
-
-/** What every page module gets: the services, the renderer and the form parser. */
-export interface WebContext {
-  services: Services;
-  renderer: Renderer;
-  /** Parses an urlencoded form and checks its CSRF token against the session (403 otherwise). */
-  formPost: (ctx: Context) => Promise<Record<string, string>>;
-}
 
 /** Roles that work on cases and tasks (the inbox, the task page). */
 export const CASE_ROLES: Role[] = ['operatore', 'assistente_sociale', 'responsabile', 'admin'];

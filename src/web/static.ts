@@ -31,20 +31,33 @@ const TYPES: Record<string, string> = {
 
 export function serveStatic() {
   return async (ctx: Context, next: Next) => {
-    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || !ctx.path.startsWith('/static/')) { await next(); return; }
+    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || !ctx.path.startsWith('/static/')) {
+      await next();
+      return;
+    }
     const mount = MOUNTS.find(([prefix]) => ctx.path.startsWith(prefix));
-    if (!mount) { await next(); return; }
+    if (!mount) {
+      await next();
+      return;
+    }
     const [prefix, dir] = mount;
     const file = path.resolve(dir, decodeURIComponent(ctx.path.slice(prefix.length)));
     const type = TYPES[path.extname(file)];
-    if (!file.startsWith(dir + path.sep) || !type) { await next(); return; }
+    if (!file.startsWith(dir + path.sep) || !type) {
+      await next();
+      return;
+    }
     let stat: fs.Stats;
     try {
       stat = await fs.promises.stat(file);
     } catch {
-      { await next(); return; }
+      await next();
+      return;
     }
-    if (!stat.isFile()) { await next(); return; }
+    if (!stat.isFile()) {
+      await next();
+      return;
+    }
     ctx.type = type;
     ctx.length = stat.size;
     ctx.set('Cache-Control', 'public, max-age=3600');

@@ -7,7 +7,7 @@
 import type { Context } from 'koa';
 import { ForbiddenError } from '../shared/errors.js';
 import type { Principal, Role } from '../auth/principal.js';
-import type { Services } from '../app-context.js';
+import type { Services } from '../api/context.js';
 import { SESSION_COOKIE, csrfMatches, type SessionAccount, type WebSession } from './session.service.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -9,24 +9,27 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import { User, Tenant } from '../db/entities/index.js';
-import { verifyPassword } from '../auth/passwords.js';
-import { isServiceAccount, toPrincipal } from '../auth/principal.js';
+import { checkPassword, loginGuardFor } from '../auth/credentials.js';
+import { isServiceAccount } from '../auth/principal.js';
 import { DomainError } from '../shared/errors.js';
-import type { Services } from '../app-context.js';
+import { toPrincipal } from '../api/auth-middleware.js';
+import type { Services } from '../api/context.js';
 import { Renderer, type LayoutModel } from './render.js';
 import { serveStatic } from './static.js';
 import { SESSION_COOKIE } from './session.service.js';
 import { checkCsrf, sessionUser } from './web-auth.js';
-import { SignInRequired, layoutFor, requireUser, startPage, type WebContext } from './shell.js';
+import { SignInRequired, layoutFor, requireUser, startPage } from './shell.js';
 import { inboxPages } from './pages/inbox.page.js';
 import { taskPages } from './pages/task.page.js';
 import { casePages } from './pages/case.page.js';
 import { applicationPages } from './pages/application.page.js';
 import { subjectPages } from './pages/subjects.page.js';
+import type { WebContext } from './web-context.js';
+
+export type { WebContext } from './web-context.js';
 
 const LOGIN_CSRF_COOKIE = 'rei_accesso';
 const API_PATHS = /^\/(api|engine-rest|health)(\/|$)/;
-
 
 export function webApp(services: Services, log: (msg: string, err?: unknown) => void) {
   const renderer = new Renderer();
@@ -62,11 +65,16 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
     if (!username) fields.username = 'Inserire il nome utente.';
     if (!password) fields.password = 'Inserire la password.';
     if (Object.keys(fields).length) return renderLogin(ctx, { username, fields }, 422);
-    const user = await services.orm.em.fork().findOne(User, { username, active: true });
-    const ok = user ? await verifyPassword(password, user.passwordHash) : false;
-    if (!user || !ok || isServiceAccount(toPrincipal(user))) {
-      return renderLogin(ctx, { username, error: 'Nome utente o password non corretti.' }, 401);
+    // The API's own check: brute-force limits, the same timing for a missing user, rehash of old hashes.
+    let user: User;
+    try {
+      user = await checkPassword(services.orm, loginGuardFor(services), username, password, ctx.ip);
+    } catch (err) {
+      if (err instanceof DomainError && err.status === 401) return renderLogin(ctx, { username, error: 'Nome utente o password non corretti.' }, 401);
+      if (err instanceof DomainError && err.status === 429) return renderLogin(ctx, { username, error: err.message }, 429);
+      throw err;
     }
+    if (isServiceAccount(toPrincipal(user))) return renderLogin(ctx, { username, error: 'Nome utente o password non corretti.' }, 401);
     const { token } = await services.sessions.create(user.id, null);
     ctx.cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', overwrite: true });
     ctx.cookies.set(LOGIN_CSRF_COOKIE, null, { path: '/accesso' });

@@ -1,3 +1,2 @@
 // Bootstrap Italia loads its fonts (Titillium Web, Roboto Mono, Lora) from here: served by the application, never from a CDN.
-/* global window */
 window.__PUBLIC_PATH__ = '/static/bi/fonts';

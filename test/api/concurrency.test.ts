@@ -78,7 +78,7 @@ test(`two concurrent completions of the same task: one 200, one 409, one step (Ã
     assert.is(byElement('taskB')[0].status, 'open', what);
     assert.is(byElement('taskB')[0].assignee, alice.username, what);
 
-    const hist = (await alice.get(`/api/v1/process-instances/${inst.id}/history`)).body.items as Array<{ type: string; taskId: string | null; elementId: string | null }>;
+    const hist = (await alice.get(`/api/v1/process-instances/${inst.id}/history?detail=engine`)).body.items as Array<{ type: string; taskId: string | null; elementId: string | null }>;
     const completed = hist.filter((e) => e.type === 'task.completed');
     assert.is(completed.length, 1, `${what}: one task.completed`);
     assert.is(completed[0]!.taskId, inst.taskId, what);
@@ -107,7 +107,7 @@ test(`two concurrent claims by two candidate users: one 200, one 409 (Ã—${ROUNDS
     const task = await alice.get(`/api/v1/tasks/${inst.taskId}`);
     assert.is(task.body.assignee, winnerName, what);
     assert.is(task.body.status, 'open', what);
-    const hist = (await alice.get(`/api/v1/process-instances/${inst.id}/history`)).body.items as Array<{ type: string; user: string | null }>;
+    const hist = (await alice.get(`/api/v1/process-instances/${inst.id}/history?detail=engine`)).body.items as Array<{ type: string; user: string | null }>;
     const claims = hist.filter((e) => e.type === 'task.claimed');
     assert.is(claims.length, 1, `${what}: one task.claimed`);
     assert.is(claims[0]!.user, winnerName, what);

@@ -17,7 +17,7 @@ import { ACCOUNT_FAILURES, ADDRESS_FAILURES } from '../../src/auth/login-guard.j
 const PASSWORD = 'password123';
 let app: TestApp;
 test.before(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ config: { trustProxy: true } }); // as behind the reverse proxy: the client address from X-Forwarded-For
 });
 test.after(async () => app.close());
 

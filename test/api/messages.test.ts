@@ -67,7 +67,7 @@ function completeExternal(instanceId: string, variables: Record<string, unknown>
   });
 }
 
-const history = async (client: Client, id: string) => (await client.get(`/api/v1/process-instances/${id}/history`)).body.items as Array<{ type: string; elementId: string | null; user: string | null; details: any }>;
+const history = async (client: Client, id: string) => (await client.get(`/api/v1/process-instances/${id}/history?detail=engine`)).body.items as Array<{ type: string; elementId: string | null; user: string | null; details: any }>;
 
 test('external service task: work item created in external_task, completed through the engine', async () => {
   const inst = await start(opA, 'msg_ext', 'MSG-EXT-1', { richiedente: 'Rossi' });

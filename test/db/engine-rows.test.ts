@@ -171,7 +171,7 @@ test('history rows keep the order they were added in', async () => {
   await app.services.store.transaction(async (tx) => {
     for (const type of types) tx.addHistory({ tenant, instanceId: inst.id, at: new Date('2026-03-02T08:00:00Z'), type, details: { n: type } });
   });
-  const hist = await user.get(`/api/v1/process-instances/${inst.id}/history`);
+  const hist = await user.get(`/api/v1/process-instances/${inst.id}/history?detail=engine`);
   assert.equal(
     hist.body.items.filter((e: { type: string }) => e.type.startsWith('test.order.')).map((e: { type: string; details: { n: string } }) => [e.type, e.details.n]),
     types.map((t) => [t, t]),

@@ -104,7 +104,7 @@ const drain = async () => {
 const jobsOf = (instanceId: string) => app.services.orm.em.fork().find(Job, { instanceId }, { orderBy: { dueAt: 'asc' } });
 const instance = async (id: string) => (await op.get(`/api/v1/process-instances/${id}`)).body;
 const tasksAt = async (id: string, elementId: string, status = 'open') => (await op.get(`/api/v1/tasks?processInstanceId=${id}&elementId=${elementId}&status=${status}`)).body;
-const history = async (id: string) => (await op.get(`/api/v1/process-instances/${id}/history?limit=500`)).body.items as Array<{ type: string; elementId: string | null }>;
+const history = async (id: string) => (await op.get(`/api/v1/process-instances/${id}/history?detail=engine`)).body.items as Array<{ type: string; elementId: string | null }>;
 
 async function start(key: string) {
   const r = await op.post(`/api/v1/process-definitions/${key}/start`, { variables: {} });

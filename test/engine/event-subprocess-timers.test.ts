@@ -70,7 +70,7 @@ const instance = async (id: string) => (await op.get(`/api/v1/process-instances/
 const open = async (id: string, elementId: string) => (await op.get(`/api/v1/tasks?processInstanceId=${id}&elementId=${elementId}`)).body.items as Array<{ id: string }>;
 const all = async (id: string, elementId: string) => (await op.get(`/api/v1/tasks?processInstanceId=${id}&elementId=${elementId}&status=all`)).body.total as number;
 const complete = async (taskId: string) => assert.is((await op.post(`/api/v1/tasks/${taskId}/complete`, {})).status, 200);
-const history = async (id: string) => (await op.get(`/api/v1/process-instances/${id}/history?limit=500`)).body.items as Array<{ type: string; elementId: string | null }>;
+const history = async (id: string) => (await op.get(`/api/v1/process-instances/${id}/history?detail=engine`)).body.items as Array<{ type: string; elementId: string | null }>;
 
 async function start(key: string, variables: Record<string, unknown> = {}) {
   const r = await op.post(`/api/v1/process-definitions/${key}/start`, { variables });

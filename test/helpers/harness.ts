@@ -19,6 +19,7 @@ import { Tenant, TenantOffice, User } from '../../src/db/entities/index.js';
 import type { Services } from '../../src/app-context.js';
 import type { Role } from '../../src/auth/principal.js';
 import type { HandlerRegistry } from '../../src/engine/execution/handlers.js';
+import { checkReply } from './openapi-check.js';
 
 let shared: Promise<Orm> | null = null;
 let tenantCounter = 0;
@@ -183,6 +184,7 @@ export class Client {
     } catch {
       /* non-JSON body stays text */
     }
+    checkReply(method, path, res.status, res.headers.get('content-type'), parsed);
     return { status: res.status, body: parsed as T };
   }
 }

@@ -163,7 +163,7 @@ export async function advanceTo(w: ReiWorld, at: string) {
 }
 
 export async function historyOf(w: ReiWorld, id: string): Promise<Array<{ type: string; elementId: string | null; details: any }>> {
-  const r = await w.op.get(`/api/v1/process-instances/${id}/history?pageSize=500`);
+  const r = await w.op.get(`/api/v1/process-instances/${id}/history?detail=engine`);
   assert.is(r.status, 200, JSON.stringify(r.body));
   return r.body.items;
 }

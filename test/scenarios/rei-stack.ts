@@ -189,7 +189,7 @@ export async function timerDue(c: Comune, id: string, elementId: string): Promis
 }
 
 export async function history(c: Comune, id: string): Promise<Array<{ type: string; elementId: string | null; details: any }>> {
-  const r = await c.op.get(`/api/v1/process-instances/${id}/history?pageSize=500`);
+  const r = await c.op.get(`/api/v1/process-instances/${id}/history?detail=engine`);
   assert.is(r.status, 200, JSON.stringify(r.body));
   return r.body.items;
 }

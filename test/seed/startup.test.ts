@@ -29,11 +29,13 @@ test('defaults: listen on 127.0.0.1, no demo, no simulator; HOST and SEED_DEMO w
 test('production: one reason per demo-grade setting; none for a proper configuration', () => {
   assert.equal(productionProblems(loadConfig({ SEED_DEMO: 'true' })), [], 'not production: anything goes');
   const bad = productionProblems(loadConfig({ ...NO_KEYS, NODE_ENV: 'production', SEED_DEMO: 'true', INPS_SIM: 'true' }));
-  assert.is(bad.length, 3);
+  assert.is(bad.length, 4);
   assert.match(bad[0]!, /SEED_DEMO=true/);
   assert.match(bad[1]!, /JWT_PRIVATE_KEY non impostata/);
-  assert.match(bad[2]!, /INPS_SIM/);
-  assert.equal(productionProblems(loadConfig({ ...NO_KEYS, NODE_ENV: 'production', JWT_PRIVATE_KEY: KEY, INPS_URL: 'https://inps.example.it' })), []);
+  assert.match(bad[2]!, /TRUST_PROXY/);
+  assert.match(bad[3]!, /INPS_SIM/);
+  assert.equal(productionProblems(loadConfig({ ...NO_KEYS, NODE_ENV: 'production', JWT_PRIVATE_KEY: KEY, INPS_URL: 'https://inps.example.it', TRUST_PROXY: 'true' })), []);
+  assert.equal([loadConfig({}).trustProxy, loadConfig({ TRUST_PROXY: 'true' }).trustProxy], [false, true]);
 });
 
 test('NODE_ENV=production with demo users, no secret and the simulator: the server refuses to start, says why, exits non-zero', async () => {
@@ -47,10 +49,11 @@ test('NODE_ENV=production with demo users, no secret and the simulator: the serv
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   assert.is.not(code, 0);
   const lines = err.trim().split('\n').filter((l) => l.startsWith('Avvio rifiutato'));
-  assert.is(lines.length, 3, err);
+  assert.is(lines.length, 4, err);
   assert.match(lines[0]!, /utenti demo/);
   assert.match(lines[1]!, /JWT_PRIVATE_KEY/);
-  assert.match(lines[2]!, /simulatore INPS/);
+  assert.match(lines[2]!, /TRUST_PROXY/);
+  assert.match(lines[3]!, /simulatore INPS/);
 });
 
 test('the INPS callback password the simulator shares is generated once and kept across restarts', async () => {

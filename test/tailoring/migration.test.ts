@@ -103,7 +103,7 @@ test('dry run, then migration with a renamed element; the migrated task continue
   assert.is(task.elementId, 'taskA2');
   assert.is(task.assignee, operator.username);
   assert.is(task.dueAt, task1.dueAt);
-  const history = await operator.get(`/api/v1/process-instances/${inst1.id}/history`);
+  const history = await operator.get(`/api/v1/process-instances/${inst1.id}/history?detail=engine`);
   const migrated = history.body.items.find((e: { type: string }) => e.type === 'process.migrated');
   assert.ok(migrated, JSON.stringify(history.body.items.map((e: { type: string }) => e.type)));
   assert.is(migrated.user, analyst.username);
@@ -122,7 +122,7 @@ test('dry run, then migration with a renamed element; the migrated task continue
   assert.is((await operator.post(`/api/v1/tasks/${next.id}/complete`, {})).status, 200);
   const finished = await operator.get(`/api/v1/process-instances/${inst1.id}`);
   assert.is(finished.body.status, 'completed');
-  const path = (await operator.get(`/api/v1/process-instances/${inst1.id}/history`)).body.items
+  const path = (await operator.get(`/api/v1/process-instances/${inst1.id}/history?detail=engine`)).body.items
     .filter((e: { type: string }) => e.type === 'element.entered')
     .map((e: { elementId: string }) => e.elementId);
   assert.equal(path, ['start', 'taskA', 'taskNew', 'end']);

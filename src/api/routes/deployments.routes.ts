@@ -95,6 +95,6 @@ async function visibleDefinition(services: Services, p: Principal, id: string, w
   const valid = isUuid(id);
   // The lazy source must be loaded by the same EntityManager that loads the row.
   const def = valid ? await services.orm.em.fork().findOne(ProcessDefinition, { id }, withSource ? { populate: ['source'] } : {}) : null;
-  if (!def || (p.tenant && def.tenant && def.tenant !== p.tenant)) throw new NotFoundError('Definizione', id, 'DEFINITION_NOT_FOUND');
+  if (!def || (p.tenant && def.tenant && def.tenant !== p.tenant)) throw new NotFoundError('Definizione di processo', id, 'DEFINITION_NOT_FOUND', 'f');
   return def;
 }

@@ -49,13 +49,13 @@ export function diffRoutes(services: Services) {
 
 async function visible(em: EntityManager, p: Principal, id: string): Promise<ProcessDefinition> {
   const def = isUuid(id) ? await em.findOne(ProcessDefinition, { id }, { populate: ['source'] }) : null;
-  if (!def || (p.tenant && def.tenant && def.tenant !== p.tenant)) throw new NotFoundError('Definizione', id, 'DEFINITION_NOT_FOUND');
+  if (!def || (p.tenant && def.tenant && def.tenant !== p.tenant)) throw new NotFoundError('Definizione di processo', id, 'DEFINITION_NOT_FOUND', 'f');
   return def;
 }
 
 async function latestDefault(em: EntityManager, key: string): Promise<ProcessDefinition> {
   const def = await em.findOne(ProcessDefinition, { key, tenant: null }, { orderBy: { version: 'desc' }, populate: ['source'] });
-  if (!def) throw new NotFoundError('Definizione condivisa (default) del processo', key, 'DEFAULT_DEFINITION_NOT_FOUND');
+  if (!def) throw new NotFoundError('Definizione condivisa (default) del processo', key, 'DEFAULT_DEFINITION_NOT_FOUND', 'f');
   return def;
 }
 

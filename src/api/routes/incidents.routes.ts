@@ -10,7 +10,7 @@ import type { Services } from '../context.js';
 import { IncidentService, incidentView } from '../../tasks/external/incident.service.js';
 
 const listSchema = z.object({
-  status: z.enum(['open', 'resolved']).optional(),
+  status: z.enum(['open', 'resolved', 'all']).optional(),
   processInstanceId: z.string().uuid().optional(),
   kind: z.enum(['external-task-failed', 'job-failed']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

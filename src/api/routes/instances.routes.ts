@@ -8,13 +8,14 @@ import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { actingTenant, requireRole, tenantScope, type Principal } from '../../auth/principal.js';
-import { HistoryEvent, ProcessInstance, Task, Tenant } from '../../db/entities/index.js';
+import { ProcessInstance, Task, Tenant } from '../../db/entities/index.js';
 import type { InstanceRecord } from '../../engine/store.js';
 import { belfiore, isUuid, parseBody, parseQuery, variablesSchema, offsetParam } from '../validation.js';
 import type { Services } from '../context.js';
 import { ValidationError } from '../../shared/errors.js';
 import { REI_PROCESS_KEY } from '../../applications/application.service.js';
 import { tenantFilter } from '../../shared/tenancy.js';
+import { caseHistory } from '../../history/case-history.js';
 
 const startSchema = z
   .object({
@@ -24,8 +25,10 @@ const startSchema = z
   })
   .strict();
 
+const historySchema = z.object({ detail: z.enum(['business', 'engine']).default('business') });
+
 const listSchema = z.object({
-  status: z.enum(['active', 'completed', 'cancelled']).optional(),
+  status: z.enum(['active', 'completed', 'cancelled', 'all']).optional(),
   businessKey: z.string().optional(),
   key: z.string().optional(),
   tenant: belfiore.optional(),
@@ -62,7 +65,7 @@ export function instanceRoutes(services: Services) {
     if (scope && q.tenant && q.tenant !== scope) throw new ForbiddenError(`L'utente appartiene al comune ${scope}`, 'TENANT_MISMATCH');
     if (scope) where.tenant = scope;
     else if (q.tenant) where.tenant = q.tenant;
-    if (q.status) where.status = q.status;
+    if (q.status && q.status !== 'all') where.status = q.status;
     if (q.businessKey) where.businessKey = q.businessKey;
     if (q.key) where.definitionKey = q.key;
     const [items, total] = await services.orm.em.fork().findAndCount(ProcessInstance, where, { orderBy: [{ startedAt: 'desc' }, { id: 'asc' }], limit: q.limit, offset: q.offset });
@@ -81,20 +84,17 @@ export function instanceRoutes(services: Services) {
     const { reason } = parseBody(z.object({ reason: z.string().max(1000).optional() }), body);
     const instance = await services.store.transaction(async (tx) => {
       const found = isUuid(ctx.params.id) ? await tx.instance(ctx.params.id, tenantScope(p)) : null;
-      if (!found) throw new NotFoundError('Istanza', ctx.params.id, 'INSTANCE_NOT_FOUND');
+      if (!found) throw new NotFoundError('Istanza di processo', ctx.params.id, 'INSTANCE_NOT_FOUND', 'f');
       return services.processes.cancel(tx, found, { username: p.username }, reason);
     });
     ctx.body = await instanceView(services, instance);
   });
 
   router.get('/process-instances/:id/history', async (ctx) => {
+    const { detail } = parseQuery(historySchema, ctx.query);
     const instance = await findInstance(services, ctx.state.user, ctx.params.id);
-    const events = await services.orm.em.fork().find(HistoryEvent, { instanceId: instance.id, tenant: instance.tenant }, { orderBy: { id: 'asc' } });
-    ctx.body = {
-      processInstanceId: instance.id,
-      items: events.map((e) => ({ id: Number(e.id), at: e.at, type: e.type, elementId: e.elementId, elementType: e.elementType, elementName: e.elementName, taskId: e.taskId, user: e.userName, details: e.details })),
-      total: events.length,
-    };
+    const items = await caseHistory(services.orm.em.fork(), instance, detail);
+    ctx.body = { processInstanceId: instance.id, detail, items, total: items.length };
   });
   return router;
 }
@@ -104,7 +104,7 @@ export async function findInstance(services: Services, p: Principal, id: string)
   const valid = isUuid(id);
   const scope = tenantScope(p);
   const instance = valid ? await services.orm.em.fork().findOne(ProcessInstance, { id, ...tenantFilter(scope) }) : null;
-  if (!instance) throw new NotFoundError('Istanza', id, 'INSTANCE_NOT_FOUND');
+  if (!instance) throw new NotFoundError('Istanza di processo', id, 'INSTANCE_NOT_FOUND', 'f');
   return instance;
 }
 

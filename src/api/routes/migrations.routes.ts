@@ -57,6 +57,6 @@ export function migrationRoutes(services: Services) {
 /** A comune user reaches only its own and the shared definitions. */
 async function visible(found: Promise<DefinitionRecord | null>, p: Principal, id: string): Promise<DefinitionRecord> {
   const def = await found;
-  if (!def || (p.tenant && def.tenant && def.tenant !== p.tenant)) throw new NotFoundError('Definizione', id, 'DEFINITION_NOT_FOUND');
+  if (!def || (p.tenant && def.tenant && def.tenant !== p.tenant)) throw new NotFoundError('Definizione di processo', id, 'DEFINITION_NOT_FOUND', 'f');
   return def;
 }

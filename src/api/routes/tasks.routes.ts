@@ -6,6 +6,7 @@ import type { TaskRecord } from '../../engine/store.js';
 import { isoDateParam, parseBody, parseQuery, uuidOrNone, variablesSchema, offsetParam } from '../validation.js';
 import type { Services } from '../context.js';
 import { ValidationError } from '../../shared/errors.js';
+import { caseContexts, type TaskCaseContext } from '../../tasks/task-context.js';
 
 const isoDate = isoDateParam;
 const listSchema = z.object({
@@ -33,10 +34,10 @@ export function taskRoutes(services: Services) {
   router.get('/tasks', async (ctx) => {
     const q = parseQuery(listSchema, ctx.query);
     const { items, total } = await services.inbox.list(ctx.state.user, { ...q, mine: q.mine === 'true' });
-    ctx.body = { items: items.map(taskView), total, limit: q.limit, offset: q.offset };
+    ctx.body = { items: await taskViews(services, items), total, limit: q.limit, offset: q.offset };
   });
   router.get('/tasks/:id', async (ctx) => {
-    ctx.body = taskView(await services.inbox.get(ctx.state.user, uuidParam(ctx.params.id)));
+    ctx.body = await oneView(services, await services.inbox.get(ctx.state.user, uuidParam(ctx.params.id)));
   });
   router.get('/tasks/:id/form', async (ctx) => {
     ctx.body = await services.inbox.form(ctx.state.user, uuidParam(ctx.params.id));
@@ -54,18 +55,18 @@ export function taskRoutes(services: Services) {
     ctx.status = 204;
   });
   router.post('/tasks/:id/claim', async (ctx) => {
-    ctx.body = taskView(await services.inbox.claim(ctx.state.user, uuidParam(ctx.params.id)));
+    ctx.body = await oneView(services, await services.inbox.claim(ctx.state.user, uuidParam(ctx.params.id)));
   });
   router.post('/tasks/:id/unclaim', async (ctx) => {
-    ctx.body = taskView(await services.inbox.unclaim(ctx.state.user, uuidParam(ctx.params.id)));
+    ctx.body = await oneView(services, await services.inbox.unclaim(ctx.state.user, uuidParam(ctx.params.id)));
   });
   router.post('/tasks/:id/assign', async (ctx) => {
     const { user } = parseBody(z.object({ user: z.string().min(1).max(100).nullable() }).strict(), ctx.request.body);
-    ctx.body = taskView(await services.inbox.assign(ctx.state.user, uuidParam(ctx.params.id), user));
+    ctx.body = await oneView(services, await services.inbox.assign(ctx.state.user, uuidParam(ctx.params.id), user));
   });
   router.post('/tasks/:id/complete', async (ctx) => {
     const { variables } = parseBody(z.object({ variables: variablesSchema.default({}) }).strict(), optionalBody(ctx.request.body));
-    ctx.body = taskView(await services.inbox.complete(ctx.state.user, uuidParam(ctx.params.id), variables));
+    ctx.body = await oneView(services, await services.inbox.complete(ctx.state.user, uuidParam(ctx.params.id), variables));
   });
   return router;
 }
@@ -75,7 +76,17 @@ function uuidParam(id: string): string {
   return uuidOrNone(id);
 }
 
-export function taskView(t: Task | TaskRecord) {
+/** Task views with their case context, looked up for the whole page at once. */
+export async function taskViews(services: Services, tasks: ReadonlyArray<Task | TaskRecord>) {
+  const contexts = await caseContexts(services.orm.em.fork(), tasks.map((t) => t.instanceId));
+  return tasks.map((t) => taskView(t, contexts.get(t.instanceId)));
+}
+
+async function oneView(services: Services, task: Task | TaskRecord) {
+  return (await taskViews(services, [task]))[0]!;
+}
+
+export function taskView(t: Task | TaskRecord, c?: TaskCaseContext) {
   return {
     id: t.id,
     tenant: t.tenant,
@@ -84,6 +95,10 @@ export function taskView(t: Task | TaskRecord) {
     businessKey: t.businessKey,
     elementId: t.elementId,
     name: t.name,
+    processName: c?.processName ?? t.definitionKey,
+    stepName: t.name ?? t.elementId,
+    protocollo: c?.protocollo ?? null,
+    richiedente: c?.richiedente ?? null,
     assignee: t.assignee,
     candidateGroups: t.candidateGroups,
     candidateUsers: t.candidateUsers,

@@ -35,6 +35,8 @@ export interface DeployContext {
    * validation/expressions.ts); a form id missing here counts as "fields unknown".
    */
   formFields?: Readonly<Record<string, readonly string[]>>;
+  /** The variables each visible form writes (forms/ files, deployed forms, the deployment's own): a variable one of them writes is known. Unlike formFields, giving it does not make the check strict. */
+  formVariables?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface CompileOptions {
@@ -98,6 +100,7 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
       handlerOutputs: opts.handlerOutputs,
       formIds: ctx?.formIds,
       formFields: ctx?.formFields,
+      formVariables: ctx?.formVariables,
       groups: ctx?.groups,
       decisionKeys: ctx?.decisionKeys,
       params: ctx?.params?.[proc.id as string],

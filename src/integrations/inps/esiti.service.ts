@@ -39,7 +39,7 @@ export class EsitiInpsService {
     const em = this.services.orm.em.fork();
     if (!(await em.findOne(Tenant, { code: e.ente }, { fields: ['code'] }))) throw new NotFoundError('Ente', e.ente, 'ENTE_NON_TROVATO');
     const cases = await em.find(ProcessInstance, { tenant: e.ente, businessKey: e.protocolloDomanda }, { fields: ['id', 'status', 'variables'], orderBy: { startedAt: 'desc' } });
-    if (!cases.length) throw new NotFoundError('Domanda con protocollo', e.protocolloDomanda, 'DOMANDA_NON_TROVATA');
+    if (!cases.length) throw new NotFoundError('Domanda con protocollo', e.protocolloDomanda, 'DOMANDA_NON_TROVATA', 'f');
     const known = cases.map((c) => c.variables?.protocolloInps).find((v) => typeof v === 'string' && v);
     if (known && known !== e.protocolloInps) {
       throw new ConflictError(`Il protocollo INPS ${e.protocolloInps} non corrisponde a quello registrato per la domanda (${String(known)})`, 'PROTOCOLLO_INPS_DIVERSO', { protocolloInps: known });

@@ -11,6 +11,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../shared/erro
 import { ParameterSet } from '../../db/entities/index.js';
 import type { ParameterCatalog, ParameterModel } from './catalog.js';
 import { mergeLayers, type JsonObject } from './merge.js';
+import { ajvProblems } from '../../shared/schema-messages.js';
 
 export interface ResolvedParameters {
   key: string;
@@ -39,7 +40,7 @@ export class ParameterService {
 
   async resolve(em: EntityManager, key: string, tenant: string): Promise<ResolvedParameters> {
     const resolved = this.resolveWith(key, tenant, await latestOverride(em, key, tenant));
-    if (!resolved) throw new NotFoundError('Parametri del processo', key, 'PARAMETERS_NOT_FOUND');
+    if (!resolved) throw new NotFoundError('Parametri del processo', key, 'PARAMETERS_NOT_FOUND', 'mp');
     return resolved;
   }
 
@@ -86,7 +87,7 @@ export class ParameterService {
 
   private model(key: string): ParameterModel {
     const model = this.catalog.get(key);
-    if (!model) throw new NotFoundError('Parametri del processo', key, 'PARAMETERS_NOT_FOUND');
+    if (!model) throw new NotFoundError('Parametri del processo', key, 'PARAMETERS_NOT_FOUND', 'mp');
     return model;
   }
 
@@ -100,10 +101,7 @@ export class ParameterService {
 
   private check(model: ParameterModel, values: JsonObject): Array<{ field: string; message: string }> {
     if (!model.validate || model.validate(values)) return [];
-    return (model.validate.errors ?? []).map((e) => ({
-      field: (e.instancePath.replace(/^\//, '').replace(/\//g, '.') || (e.params as { missingProperty?: string }).missingProperty || '(radice)') as string,
-      message: e.message ?? 'valore non valido',
-    }));
+    return ajvProblems(model.validate.errors ?? []).map(({ field, message }) => ({ field, message }));
   }
 }
 

@@ -15,7 +15,7 @@ import { notifyExternalTasks } from './wakeup.js';
 import { tenantFilter } from '../../shared/tenancy.js';
 
 export interface IncidentQuery {
-  status?: 'open' | 'resolved';
+  status?: 'open' | 'resolved' | 'all';
   processInstanceId?: string;
   kind?: Incident['kind'];
   limit: number;
@@ -32,7 +32,7 @@ export class IncidentService {
     const where: FilterQuery<Incident> & Record<string, unknown> = {};
     const scope = tenantScope(p);
     if (scope) where.tenant = scope;
-    if (q.status) where.status = q.status;
+    if (q.status && q.status !== 'all') where.status = q.status;
     if (q.processInstanceId) where.instanceId = q.processInstanceId;
     if (q.kind) where.kind = q.kind;
     const [items, total] = await this.orm.em.fork().findAndCount(Incident, where, { orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], limit: q.limit, offset: q.offset });

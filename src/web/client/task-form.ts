@@ -93,13 +93,13 @@ function values(): Record<string, unknown> {
   return form ? (form.submit().data as Record<string, unknown>) : {};
 }
 
-/** The API's answer as far as the page reads it: an error envelope or a saved draft. */
-interface ApiAnswer {
-  error?: { message?: unknown; details?: { fields?: unknown } };
+/** What the API answers: an error body, or a draft. */
+interface ApiBody {
+  error?: { message?: unknown; details?: { fields?: unknown; errors?: unknown } };
   updatedAt?: string;
 }
 
-async function call(method: string, path: string, body: unknown): Promise<{ ok: boolean; status: number; body: ApiAnswer | null }> {
+async function call(method: string, path: string, body: unknown): Promise<{ ok: boolean; status: number; body: ApiBody | null }> {
   const res = await fetch(path, { method, credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': cfg.csrf, accept: 'application/json' }, body: JSON.stringify(body) });
   let parsed: unknown = null;
   try {
@@ -107,7 +107,7 @@ async function call(method: string, path: string, body: unknown): Promise<{ ok: 
   } catch {
     /* no body */
   }
-  return { ok: res.ok, status: res.status, body: parsed as ApiAnswer | null };
+  return { ok: res.ok, status: res.status, body: parsed as ApiBody | null };
 }
 
 async function complete(): Promise<void> {
@@ -118,7 +118,9 @@ async function complete(): Promise<void> {
       window.location.assign(`/attivita/${cfg.taskId}`);
       return;
     }
-    const fields: FieldError[] = r.status === 422 && Array.isArray(r.body?.error?.details?.fields) ? (r.body.error.details.fields as FieldError[]) : [];
+    // the form's checks answer details.fields, the completion rules details.errors: both [{field, message}]
+    const details = r.status === 422 ? r.body?.error?.details : undefined;
+    const fields = (Array.isArray(details?.fields) ? details.fields : Array.isArray(details?.errors) ? details.errors : []) as FieldError[];
     showErrors(fields, fields.length ? null : message(r));
   } catch {
     showErrors([], 'Non è stato possibile contattare il server: controlla la connessione e riprova.');
@@ -149,7 +151,7 @@ async function saveDraft(): Promise<void> {
   }
 }
 
-function message(r: { status: number; body: ApiAnswer | null }): string {
+function message(r: { status: number; body: ApiBody | null }): string {
   const text = typeof r.body?.error?.message === 'string' ? r.body.error.message : 'errore imprevisto';
   if (r.status === 401) return 'La sessione è scaduta: accedi di nuovo (i dati non salvati andranno persi).';
   return `Non è stato possibile completare l'operazione: ${text}`;

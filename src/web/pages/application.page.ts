@@ -14,11 +14,12 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { actingTenant } from '../../auth/principal.js';
 import { RELAZIONI } from '../../applications/application.schema.js';
-import { requestedTenant } from '../../applications/tenant.js';
+import { requestedTenant } from '../../api/routes/applications.routes.js';
 import { romeDay } from '../../engine/calendar/dates.js';
 import { DomainError } from '../../shared/errors.js';
 import { validateCodiceFiscale } from '../../subjects/codice-fiscale.js';
-import { CASE_ROLES, layoutFor, requirePageRole, requireUser, type WebContext } from '../shell.js';
+import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
+import type { WebContext } from '../web-context.js';
 
 const RELAZIONE_LABELS: Record<string, string> = { coniuge: 'Coniuge', figlio: 'Figlio/a', genitore: 'Genitore', altro: 'Altro', richiedente: 'Richiedente' };
 const MONEY_FIELDS = ['isee', 'isre', 'patrimonioImmobiliare', 'patrimonioMobiliare'] as const;
@@ -70,7 +71,7 @@ export function applicationPages(router: Router, web: WebContext) {
     if (errors.length) return render(ctx, values, filled.length, errors, 422);
     try {
       const parsed = services.applications.parse(input);
-      const tenant = await requestedTenant(services.orm, actingTenant(s.principal, undefined));
+      const tenant = await requestedTenant(services, actingTenant(s.principal, undefined));
       const result = await services.applications.submit(parsed, tenant, { username: s.principal.username });
       await services.sessions.setFlash(s.session.id, {
         kind: 'success',

@@ -17,14 +17,12 @@ import { EventSubscription, ProcessDefinition, ProcessInstance, Task } from '../
 import type { ModelIndex } from '../../engine/definitions/model.js';
 import { DOCUMENT_KINDS, DOCUMENT_TYPES, isDocumentType } from '../../documents/index.js';
 import { DomainError, NotFoundError } from '../../shared/errors.js';
-import { isUuid } from '../../shared/ids.js';
-import { tenantFilter } from '../../shared/tenancy.js';
-import type { Principal } from '../../auth/principal.js';
-import type { Services } from '../../app-context.js';
+import { findInstance } from '../../api/routes/instances.routes.js';
 import { instanceTimeline } from '../../tasks/sla/sla.service.js';
 import { layoutBpmn } from '../../engine/definitions/layout.js';
 import { formatDate, formatDateTime, formatMoney } from '../format.js';
-import { CASE_ROLES, layoutFor, requirePageRole, requireUser, type WebContext } from '../shell.js';
+import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
+import type { WebContext } from '../web-context.js';
 import { caseHistory, caseSummary } from './task.page.js';
 
 const ESITI_FINALI: Record<string, string> = {
@@ -235,13 +233,6 @@ export function casePages(router: Router, web: WebContext) {
       csrf: s.session.csrfToken,
     });
   }
-}
-
-/** The case if the user's comune may see it; 404 otherwise (like GET /process-instances/{id}). */
-async function findInstance(services: Services, p: Principal, id: string): Promise<ProcessInstance> {
-  const instance = isUuid(id) ? await services.orm.em.fork().findOne(ProcessInstance, { id, ...tenantFilter(tenantScope(p)) }) : null;
-  if (!instance) throw new NotFoundError('Istanza', id, 'INSTANCE_NOT_FOUND');
-  return instance;
 }
 
 /** Laid-out diagrams of deployed models written without one, by definition id (a definition never changes). */

@@ -13,12 +13,13 @@ import { comuniOf, TtlCache } from '../cache.js';
 import { endOfRomeDay, isIsoDay } from '../../engine/calendar/index.js';
 import type { ModelIndex } from '../../engine/definitions/model.js';
 import { DomainError } from '../../shared/errors.js';
-import { uuidOrNone } from '../../shared/ids.js';
-import type { Services } from '../../app-context.js';
+import { uuidOrNone } from '../../api/validation.js';
+import type { Services } from '../../api/context.js';
 import { pgTextArray, type TaskQuery } from '../../tasks/inbox.service.js';
 import { dueState, type DueState } from '../../tasks/sla/sla.service.js';
 import { formatCount, formatDate } from '../format.js';
-import { CASE_ROLES, layoutFor, requirePageRole, requireUser, type WebContext } from '../shell.js';
+import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
+import type { WebContext } from '../web-context.js';
 
 export const PAGE_SIZE = 25;
 const TABS = [

@@ -10,10 +10,11 @@ import type { Context } from 'koa';
 import { tenantScope } from '../../auth/principal.js';
 import { SubjectRepository } from '../../subjects/subject.repository.js';
 import { benefitGranted } from '../../subjects/renewal.js';
-import { isUuid } from '../../shared/ids.js';
+import { isUuid } from '../../api/validation.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { formatDate } from '../format.js';
-import { CASE_ROLES, layoutFor, requirePageRole, requireUser, type WebContext } from '../shell.js';
+import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
+import type { WebContext } from '../web-context.js';
 
 const RELAZIONI: Record<string, string> = { richiedente: 'Richiedente', coniuge: 'Coniuge', figlio: 'Figlio/a', genitore: 'Genitore', altro: 'Altro', componente: 'Componente del nucleo' };
 const STATI: Record<string, string> = { active: 'In corso', completed: 'Conclusa', cancelled: 'Annullata' };

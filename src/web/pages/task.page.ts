@@ -11,12 +11,13 @@ import { hasRole } from '../../auth/principal.js';
 import { ProcessDefinition, ProcessInstance, User } from '../../db/entities/index.js';
 import type { ModelIndex } from '../../engine/definitions/model.js';
 import { DomainError } from '../../shared/errors.js';
-import { uuidOrNone } from '../../shared/ids.js';
-import type { Services } from '../../app-context.js';
+import { uuidOrNone } from '../../api/validation.js';
+import type { Services } from '../../api/context.js';
 import type { TaskForm } from '../../tasks/inbox.service.js';
 import { instanceTimeline } from '../../tasks/sla/sla.service.js';
 import { formatDate, formatDateTime, formatMoney } from '../format.js';
-import { CASE_ROLES, layoutFor, requirePageRole, requireUser, type WebContext } from '../shell.js';
+import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
+import type { WebContext } from '../web-context.js';
 import { taskRows } from './inbox.page.js';
 
 const HISTORY_LABELS: Record<string, string> = {

@@ -21,6 +21,8 @@ export interface RuleInput {
   formIds?: ReadonlySet<string>;
   /** Field keys by form id; undefined (or a missing id) means "unknown". */
   formFields?: Readonly<Record<string, readonly string[]>>;
+  /** The variables each visible form writes, read from the forms themselves: used to know a variable, never to make the check strict. */
+  formVariables?: Readonly<Record<string, readonly string[]>>;
   /** Candidate groups that exist; undefined skips the group check. */
   groups?: ReadonlySet<string>;
   /** Decision keys business rule tasks may reference; undefined skips the check. */

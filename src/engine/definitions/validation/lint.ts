@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import type { ModdleElement } from 'bpmn-moddle';
 import type { Findings } from './findings.js';
 import { isA, list } from './walk.js';
+import { italianLintMessage } from './lint-messages.js';
 
 type Reporter = { report(id: string | undefined, message: string): void };
 type EnterFn = (node: ModdleElement, reporter: Reporter) => boolean | void;
@@ -52,7 +53,10 @@ export async function lintDefinitions(definitions: ModdleElement, out: Findings)
     const results = await newLinter().lint(definitions);
     for (const [rule, reports] of Object.entries(results)) {
       const byMessage = new Map<string, LintReport[]>();
-      for (const r of reports) byMessage.set(r.message, [...(byMessage.get(r.message) ?? []), r]);
+      for (const r of reports) {
+        const message = italianLintMessage(r.message);
+        byMessage.set(message, [...(byMessage.get(message) ?? []), r]);
+      }
       for (const [message, same] of byMessage) {
         const id = same[0]!.category === 'rule-error' ? 'validation-internal' : `bpmnlint/${rule}`;
         if (same.length <= GROUP_OVER) for (const r of same) out.warn(id, r.id, message);

@@ -51,7 +51,7 @@ export function collectVariableSources(input: RuleInput): VariableSources {
       const formKey = text(el.formKey);
       if (formKey) {
         const id = formIdOf(formKey);
-        const fields = id === undefined ? undefined : input.formFields?.[id];
+        const fields = id === undefined ? undefined : (input.formFields?.[id] ?? input.formVariables?.[id]);
         if (fields) fields.forEach(add);
         else unknown.push(`il modulo "${id ?? formKey}" di ${label(el)}`);
       }

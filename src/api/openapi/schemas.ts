@@ -1,0 +1,159 @@
+/**
+ * JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the API's bodies: the
+ * components every operation refers to. Objects allow extra properties, so a
+ * field added to a reply never breaks a client; the listed ones are promised.
+ */
+export type Schema = Record<string, unknown>;
+
+const str: Schema = { type: 'string' };
+const strN: Schema = { type: ['string', 'null'] };
+const int: Schema = { type: 'integer' };
+const bool: Schema = { type: 'boolean' };
+const dateTime: Schema = { type: 'string', format: 'date-time' };
+const dateTimeN: Schema = { type: ['string', 'null'], format: 'date-time' };
+const uuid: Schema = { type: 'string', format: 'uuid' };
+const strings: Schema = { type: 'array', items: str };
+const anyObject: Schema = { type: 'object' };
+export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+/** An object whose listed properties are all required. */
+function obj(properties: Record<string, Schema>, optional: readonly string[] = []): Schema {
+  return { type: 'object', properties, required: Object.keys(properties).filter((k) => !optional.includes(k)) };
+}
+/** A page of a list: items, total, and limit/offset when the list is paged. */
+export function page(item: Schema, paged = true): Schema {
+  return obj({ items: { type: 'array', items: item }, total: int, ...(paged ? { limit: int, offset: int } : {}) });
+}
+
+const belfiore: Schema = { type: 'string', pattern: '^[A-Z]\\d{3}$', description: 'Codice Belfiore del comune, es. F205' };
+const role: Schema = { type: 'string', enum: ['admin', 'analista', 'responsabile', 'operatore', 'assistente_sociale', 'inps'] };
+
+export const schemas: Record<string, Schema> = {
+  Error: obj({
+    error: obj({
+      code: { type: 'string', description: 'Codice stabile, es. TASK_NOT_FOUND, VALIDATION_FAILED' },
+      message: { type: 'string', description: 'Messaggio in italiano' },
+      details: { description: 'Dettagli, es. {fields: [{field, message}]} per i dati non validi', type: ['object', 'array', 'null'] },
+    }),
+  }),
+  Health: obj({ status: { type: 'string', enum: ['ok', 'degraded'] }, database: anyObject, time: dateTime }),
+  LoginRequest: obj({ username: str, password: str }),
+  Me: obj({ username: str, tenant: strN, roles: { type: 'array', items: role }, groups: strings }),
+  LoginResponse: obj({ token: str, tokenType: { const: 'Bearer' }, expiresAt: dateTime, user: ref('Me') }),
+  Tenant: obj({ code: belfiore, name: str, calendar: anyObject, createdAt: dateTime }, ['calendar']),
+  NewTenant: obj({ code: belfiore, name: str }),
+  User: obj({ id: uuid, username: str, tenant: { ...belfiore, type: ['string', 'null'] }, roles: { type: 'array', items: role }, groups: strings, active: bool, createdAt: dateTime }),
+  NewUser: obj({ username: str, password: { type: 'string', minLength: 8 }, tenant: { ...belfiore, type: ['string', 'null'] }, roles: { type: 'array', items: role, minItems: 1 }, groups: strings }, ['groups']),
+  UserChange: { type: 'object', properties: { roles: { type: 'array', items: role, minItems: 1 }, groups: strings, active: bool }, minProperties: 1, additionalProperties: false },
+  OwnPassword: obj({ currentPassword: str, newPassword: { type: 'string', minLength: 8 } }),
+  PasswordReset: obj({ user: ref('User'), password: { type: 'string', description: 'Solo quando generata: mostrata una volta' } }, ['password']),
+  Richiedente: obj({ nome: str, cognome: str, codiceFiscale: str }),
+  Task: obj({
+    id: uuid,
+    tenant: str,
+    processInstanceId: uuid,
+    processKey: str,
+    processName: { type: 'string', description: 'Nome del processo (o la sua chiave se senza nome)' },
+    businessKey: strN,
+    elementId: str,
+    name: strN,
+    stepName: { type: 'string', description: 'Nome del passo (o il suo id se senza nome)' },
+    protocollo: { type: ['string', 'null'], description: 'Protocollo della domanda della pratica' },
+    richiedente: { oneOf: [ref('Richiedente'), { type: 'null' }] },
+    assignee: strN,
+    candidateGroups: strings,
+    candidateUsers: strings,
+    formKey: strN,
+    priority: int,
+    dueAt: dateTimeN,
+    followUpAt: dateTimeN,
+    status: { type: 'string', enum: ['open', 'completed', 'cancelled'] },
+    createdAt: dateTime,
+    claimedAt: dateTimeN,
+    endedAt: dateTimeN,
+    completedBy: strN,
+  }),
+  TaskForm: obj({ formKey: str, formId: str, source: { type: 'string', enum: ['deployment', 'file'] }, tenant: strN, schema: anyObject, data: anyObject, draft: { oneOf: [{ type: 'null' }, ref('TaskDraft')] } }),
+  TaskDraft: obj({ data: anyObject, updatedBy: str, updatedAt: dateTime }),
+  Variables: { type: 'object', description: 'Variabili di processo per nome', additionalProperties: true },
+  InstanceSummary: obj({
+    id: uuid,
+    tenant: str,
+    definitionId: uuid,
+    definitionKey: str,
+    definitionVersion: int,
+    businessKey: strN,
+    status: { type: 'string', enum: ['active', 'completed', 'cancelled'] },
+    activeElements: strings,
+    startedBy: strN,
+    startedAt: dateTime,
+    endedAt: dateTimeN,
+    version: int,
+  }),
+  Instance: {
+    allOf: [
+      ref('InstanceSummary'),
+      obj({ variables: ref('Variables'), params: anyObject, openTasks: { type: 'array', items: obj({ id: uuid, elementId: str, name: strN, assignee: strN, candidateGroups: strings, dueAt: dateTimeN }) } }),
+    ],
+  },
+  StartRequest: { type: 'object', properties: { tenant: belfiore, businessKey: strN, variables: ref('Variables') }, additionalProperties: false },
+  HistoryEntry: obj({
+    id: { type: ['integer', 'null'], description: 'Id della riga di storia; null per un documento' },
+    at: dateTime,
+    type: { type: 'string', description: 'Es. task.completed, decision.evaluated, document.created; con detail=engine anche element.entered, timer.scheduled…' },
+    label: { type: 'string', description: 'Cosa è successo, in italiano' },
+    elementId: strN,
+    elementType: strN,
+    elementName: strN,
+    taskId: strN,
+    user: strN,
+    details: {},
+  }),
+  History: obj({ processInstanceId: uuid, detail: { type: 'string', enum: ['business', 'engine'] }, items: { type: 'array', items: ref('HistoryEntry') }, total: int }),
+  Definition: obj({ id: uuid, key: str, version: int, tenant: strN, name: strN, deploymentId: uuid, resourceName: str, createdAt: dateTime }),
+  DeployFile: obj({ name: str, content: str }),
+  DeployRequest: obj({ name: str, tenant: { ...belfiore, type: ['string', 'null'] }, files: { type: 'array', items: ref('DeployFile') } }, ['name', 'tenant']),
+  DeployResult: obj({ deploymentId: { type: ['string', 'null'] }, definitions: { type: 'array', items: anyObject }, forms: { type: 'array', items: anyObject }, decisions: { type: 'array', items: anyObject }, warnings: { type: 'array', items: anyObject } }, ['forms', 'decisions']),
+  Incident: obj({
+    id: uuid,
+    tenant: str,
+    processInstanceId: uuid,
+    kind: { type: 'string', enum: ['job-failed', 'external-task-failed'] },
+    externalTaskId: strN,
+    jobId: strN,
+    elementId: strN,
+    message: str,
+    status: { type: 'string', enum: ['open', 'resolved'] },
+    createdAt: dateTime,
+    resolvedAt: dateTimeN,
+    resolvedBy: strN,
+  }),
+  Document: obj({ id: uuid, processInstanceId: uuid, tenant: str, type: str, title: str, template: str, fileName: str, createdAt: dateTime, createdBy: strN, links: anyObject }),
+  MessageRequest: { type: 'object', required: ['name'], properties: { name: str, businessKey: str, processInstanceId: uuid, tenant: belfiore, variables: ref('Variables') } },
+  MessageResult: obj({ delivered: { type: 'array', items: obj({ processInstanceId: uuid, businessKey: strN, status: str, activeElements: strings }) } }),
+  ApplicationResult: obj({ instanceId: uuid, businessKey: strN, soggettoId: uuid, rinnovo: bool, durataMesi: int, status: str }),
+  Evaluation: obj({ decisionKey: str, definitionId: uuid, version: int, tenant: strN, definitionTenant: strN, result: { type: ['object', 'array', 'null'] }, matchedRules: strings, requiredDecisions: anyObject }, ['requiredDecisions']),
+  ParameterVersions: obj({ items: { type: 'array', items: obj({ version: int, values: anyObject, comment: strN, createdBy: str, createdAt: dateTime }) }, total: int }),
+  SlaSummary: obj({ from: dateTime, to: dateTime, now: dateTime, tenant: strN, atRiskShare: { type: 'number' }, perTenant: bool, items: { type: 'array', items: anyObject } }),
+  Timeline: obj({ processInstanceId: uuid, businessKey: strN, status: str, startedAt: dateTime, endedAt: dateTimeN }),
+  OfficeProfile: obj(
+    {
+      ente: str,
+      servizio: str,
+      indirizzo: str,
+      cap: { type: 'string', pattern: '^\\d{5}$' },
+      citta: str,
+      provincia: { type: 'string', pattern: '^[A-Z]{2}$' },
+      telefono: str,
+      email: str,
+      pec: str,
+      orari: str,
+      logo: { type: 'string', description: 'data URL PNG o JPEG in base64' },
+      firmatario: obj({ nome: str, qualifica: str }),
+      responsabileProcedimento: obj({ nome: str, telefono: str, email: str }, ['telefono', 'email']),
+    },
+    ['telefono', 'email', 'pec', 'orari', 'logo'],
+  ),
+  Office: obj({ tenant: str, configured: bool, profile: { oneOf: [ref('OfficeProfile'), { type: 'null' }] }, updatedAt: dateTimeN, updatedBy: strN }),
+  Object: { type: 'object', description: 'Oggetto JSON (vedi README per i campi)' },
+};

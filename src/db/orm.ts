@@ -4,6 +4,7 @@
  * migrations.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
@@ -62,8 +63,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {
   if (opts.url) {
     orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: opts.url, pool: { min: 0, max: opts.poolMax ?? 10 } } as Options);
   } else {
-    if (!opts.dataDir.startsWith('memory://')) fs.mkdirSync(opts.dataDir, { recursive: true });
-    const pglite = new PGlite(opts.dataDir);
+    const dir = pgliteDir(opts.dataDir);
+    if (!dir.startsWith('memory://')) fs.mkdirSync(dir, { recursive: true });
+    const pglite = new PGlite(dir);
     orm = await MikroORM.init({ ...common, driver: PGliteDriver, dbName: 'postgres', driverOptions: { connection: { pglite: () => pglite } } } as Options);
     const close = orm.close.bind(orm);
     orm.close = async (force?: boolean) => {
@@ -83,4 +85,14 @@ export async function databaseStatus(orm: Orm): Promise<{ ok: boolean; driver: s
   } catch (err) {
     return { ok: false, driver, error: (err as Error).message };
   }
+}
+
+/**
+ * Where PGlite keeps its cluster: DATA_DIR/pglite, so that DATA_DIR can hold other
+ * files too (the token signing key in DATA_DIR/keys). A DATA_DIR that already is a
+ * cluster (PG_VERSION at its top, the earlier layout) is used as it is.
+ */
+export function pgliteDir(dataDir: string): string {
+  if (dataDir.startsWith('memory://') || fs.existsSync(path.join(dataDir, 'PG_VERSION'))) return dataDir;
+  return path.join(dataDir, 'pglite');
 }

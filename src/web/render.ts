@@ -20,7 +20,11 @@ export interface NavLink {
 }
 
 /** The application's sections, in header order; a page's section is the one whose prefix its path starts with. */
-export const NAV_LINKS: NavLink[] = [{ href: '/attivita', label: 'Le mie attività', section: '/attivita' }];
+export const NAV_LINKS: NavLink[] = [
+  { href: '/attivita', label: 'Le mie attività', section: '/attivita' },
+  { href: '/domande/nuova', label: 'Nuova domanda REI', section: '/domande' },
+  { href: '/soggetti', label: 'Anagrafica', section: '/soggetti' },
+];
 
 export interface LayoutModel {
   title: string;

@@ -21,6 +21,9 @@ import { checkCsrf, sessionUser } from './web-auth.js';
 import { SignInRequired, layoutFor, requireUser, startPage } from './shell.js';
 import { inboxPages } from './pages/inbox.page.js';
 import { taskPages } from './pages/task.page.js';
+import { casePages } from './pages/case.page.js';
+import { applicationPages } from './pages/application.page.js';
+import { subjectPages } from './pages/subjects.page.js';
 import type { WebContext } from './web-context.js';
 
 export type { WebContext } from './web-context.js';
@@ -108,6 +111,9 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
 
   inboxPages(router, web);
   taskPages(router, web);
+  casePages(router, web);
+  applicationPages(router, web);
+  subjectPages(router, web);
 
   const routes = router.routes();
   const statics = serveStatic();

@@ -198,6 +198,7 @@ export async function taskRows(services: Services, p: Principal, tasks: Task[]) 
       id: t.id,
       name: t.name ?? t.elementId,
       protocollo: t.businessKey,
+      instanceId: t.instanceId,
       richiedente: a ? `${a.cognome} ${a.nome}` : null,
       codiceFiscale: a?.codiceFiscale ?? null,
       due: t.dueAt ? formatDate(t.dueAt) : null,

@@ -94,7 +94,7 @@ function formView(form: TaskForm) {
 }
 
 /** Applicant, household, ISEE, current phase and its legal deadline, from the case's variables and the model's SLA phases. */
-async function caseSummary(services: Services, instance: ProcessInstance) {
+export async function caseSummary(services: Services, instance: ProcessInstance) {
   const v = instance.variables as Record<string, unknown>;
   const r = (v.richiedente ?? {}) as Record<string, unknown>;
   const nucleo = Array.isArray(v.nucleo) ? (v.nucleo as Array<Record<string, unknown>>) : [];
@@ -104,6 +104,7 @@ async function caseSummary(services: Services, instance: ProcessInstance) {
   const timeline = phases.length ? await instanceTimeline(em, instance.id, phases, services.clock.now()) : null;
   const current = timeline?.phases.find((ph) => ph.startedAt && !ph.endedAt) ?? null;
   return {
+    id: instance.id,
     protocollo: instance.businessKey,
     processo: def?.name ?? instance.definitionKey,
     stato: instance.status === 'active' ? 'In corso' : instance.status === 'completed' ? 'Conclusa' : 'Annullata',
@@ -117,7 +118,7 @@ async function caseSummary(services: Services, instance: ProcessInstance) {
   };
 }
 
-async function caseHistory(services: Services, instanceId: string) {
+export async function caseHistory(services: Services, instanceId: string) {
   const rows = (await services.orm.em.fork().getConnection().execute(
     `select type, at, element_name as "elementName", user_name as "userName" from history_event
       where instance_id = ? and type <> all(array['element.entered', 'element.left', 'element.discarded'])

@@ -49,6 +49,7 @@ let page: Page;
 let op: Client;
 let opName: string;
 let respName: string;
+let resp: Client;
 let caseMario: string;
 let caseAnna: string;
 let caseLuigi: string;
@@ -88,7 +89,7 @@ test.before(async () => {
   opName = `op-fasc-${tenant.toLowerCase()}`;
   respName = `resp-fasc-${tenant.toLowerCase()}`;
   op = await app.user({ tenant, username: opName, roles: ['operatore'], groups: ['operatori-rei'] });
-  await app.user({ tenant, username: respName, roles: ['responsabile'], groups: ['operatori-rei'] });
+  resp = await app.user({ tenant, username: respName, roles: ['responsabile'], groups: ['operatori-rei'] });
   caseMario = await start(op, application('FASC/0001'));
   caseAnna = await start(op, application('FASC/0002', {
     richiedente: { codiceFiscale: ANNA, nome: 'Anna', cognome: 'Verdi', dataNascita: '1960-06-05', sesso: 'F', cittadinanza: 'IT', residenteInItaliaDal: '1960-06-05', indirizzo: 'Via Po 3' },
@@ -250,6 +251,11 @@ test('subject search by codice fiscale: a POST, the result page has no personal 
   await assertAccessible(page, 'soggetto');
   await submit(page, 'main a:has-text("FASC/0001")');
   assert.is(new URL(page.url()).pathname, `/pratiche/${caseMario}`);
+  // Both pages show personal data: each view is in the audit, from the web, with the person it concerns.
+  const audit = (await resp.get(`/api/v1/audit?limit=200`)).body.items as Array<{ username: string; objectType: string; objectId: string; channel: string; detail: string; subjectId: string | null }>;
+  const mine = audit.filter((r) => r.username === opName && r.channel === 'web' && r.detail === 'page');
+  assert.ok(mine.some((r) => r.objectType === 'subject' && r.subjectId === r.objectId), JSON.stringify(mine));
+  assert.ok(mine.some((r) => r.objectType === 'case' && r.objectId === caseMario && r.subjectId), JSON.stringify(mine));
 });
 
 test('a responsabile cancels a case with a reason (required); an operatore has no cancel form', async () => {

@@ -22,6 +22,7 @@ import { instanceTimeline } from '../../tasks/sla/sla.service.js';
 import { layoutBpmn } from '../../engine/definitions/layout.js';
 import { formatDate, formatDateTime, formatMoney } from '../format.js';
 import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
+import { requestOrigin } from '../../audit/audit.service.js';
 import type { WebContext } from '../web-context.js';
 import { caseHistory, caseSummary } from './task.page.js';
 
@@ -167,6 +168,8 @@ export function casePages(router: Router, web: WebContext) {
 
   async function renderCase(ctx: Context, instance: ProcessInstance, s: Awaited<ReturnType<typeof requireUser>>, failed?: { message: string; errors: Array<{ field: string; message: string }>; values: Record<string, string> }, status = 200) {
     const p = s.principal;
+    // The case file shows the case's data, documents and history: recorded in the audit (GDPR art. 30).
+    await services.audit.record(p, requestOrigin(ctx, 'web'), [{ tenant: instance.tenant, objectType: 'case', objectId: instance.id, caseId: instance.id, detail: 'page' }]);
     const em = services.orm.em.fork();
     const def = await em.findOne(ProcessDefinition, { id: instance.definitionId }, { populate: ['source'] });
     const phases = (def?.modelIndex as ModelIndex | undefined)?.slaPhases ?? [];

@@ -14,6 +14,7 @@ import { isUuid } from '../../api/validation.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { formatDate } from '../format.js';
 import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
+import { requestOrigin } from '../../audit/audit.service.js';
 import type { WebContext } from '../web-context.js';
 
 const RELAZIONI: Record<string, string> = { richiedente: 'Richiedente', coniuge: 'Coniuge', figlio: 'Figlio/a', genitore: 'Genitore', altro: 'Altro', componente: 'Componente del nucleo' };
@@ -40,6 +41,7 @@ export function subjectPages(router: Router, web: WebContext) {
     const subject = isUuid(ctx.params.id) ? await repo.find(tenantScope(s.principal), ctx.params.id) : null;
     if (!subject) throw new NotFoundError('Soggetto', ctx.params.id, 'SUBJECT_NOT_FOUND');
     const [household, cases] = await Promise.all([repo.latestHousehold(subject), repo.cases(subject)]);
+    await services.audit.record(s.principal, requestOrigin(ctx, 'web'), [{ tenant: subject.tenant, objectType: 'subject', objectId: subject.id, subjectId: subject.id, detail: 'page' }]);
     const title = `${subject.cognome} ${subject.nome}`;
     const layout = await layoutFor(services, ctx, s, { title, breadcrumbs: [{ href: '/soggetti', label: 'Anagrafica' }, { label: title }] });
     ctx.type = 'html';

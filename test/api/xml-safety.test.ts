@@ -119,6 +119,19 @@ test('a billion-laughs DTD is refused with 422 quickly', async () => {
   assert.is(health.status, 200);
 });
 
+test('a 20,000-deep nesting is refused at the XML gate (rule xml-depth), BPMN and DMN alike; nothing deployed', async () => {
+  const nest = (open: string, close: string) => `<?xml version="1.0"?>\n${open}${'<a>'.repeat(20_000)}${'</a>'.repeat(20_000)}${close}`;
+  const bpmn = nest('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">', '</bpmn:definitions>');
+  const r = await deploy(admin, { 'deep.bpmn': bpmn });
+  assert.is(r.status, 422, show(r));
+  assertErrorShape(r.body);
+  assert.ok(r.body.error.details.errors.some((e: { rule?: string }) => e.rule === 'xml-depth'), show(r));
+  const dmn = nest('<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="x">', '</definitions>');
+  const d = await deploy(admin, { 'deep.dmn': dmn });
+  assert.is(d.status, 422, show(d));
+  assert.match(JSON.stringify(d.body), 'xml-depth');
+});
+
 function padded(key: string, bytes: number): string {
   const base = twoTasks(key);
   const comment = `\n<!-- ${'x'.repeat(Math.max(0, bytes - base.length - 10))} -->`;

@@ -7,6 +7,10 @@ import { SaxesParser } from 'saxes';
 import type { Problem } from '../../shared/errors.js';
 
 export const DEFAULT_MAX_XML_BYTES = 5 * 1024 * 1024;
+/** Deeper nesting than any real BPMN/DMN file: refused before the moddle readers (recursive) see it. */
+export const MAX_XML_DEPTH = 200;
+
+class TooDeep extends Error {}
 
 export function checkXml(xml: string, maxBytes = DEFAULT_MAX_XML_BYTES): Problem[] {
   if (Buffer.byteLength(xml, 'utf8') > maxBytes) {
@@ -22,9 +26,19 @@ export function checkXml(xml: string, maxBytes = DEFAULT_MAX_XML_BYTES): Problem
   parser.on('error', (err) => {
     if (problems.length < 5) problems.push({ rule: 'xml-syntax', message: cleanSaxMessage(err.message), line: parser.line, column: parser.column });
   });
+  let depth = 0;
+  parser.on('opentag', () => {
+    if (++depth > MAX_XML_DEPTH) throw new TooDeep();
+  });
+  parser.on('closetag', () => {
+    depth--;
+  });
   try {
     parser.write(xml).close();
   } catch (err) {
+    if (err instanceof TooDeep) {
+      return [{ rule: 'xml-depth', message: `Elementi XML annidati oltre ${MAX_XML_DEPTH} livelli: il file non è un modello valido`, line: parser.line, column: parser.column }];
+    }
     problems.push({ rule: 'xml-syntax', message: cleanSaxMessage((err as Error).message), line: parser.line, column: parser.column });
   }
   return problems;

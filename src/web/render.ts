@@ -30,7 +30,8 @@ export interface LayoutModel {
   title: string;
   /** Path of the page, for the current nav link. */
   path: string;
-  user?: { username: string; roles: string; metropolitan: boolean } | null;
+  /** `caseWork`: the user has a role that works cases (the header's sections are theirs). */
+  user?: { username: string; roles: string; metropolitan: boolean; caseWork?: boolean } | null;
   /** Comune the user works on (name), or null for a metropolitan user who has not chosen one. */
   comune?: { code: string; name: string } | null;
   /** For metropolitan users: the comuni they can switch to. */
@@ -67,7 +68,7 @@ export class Renderer {
     }
     const nav = NAV_LINKS.map((l) => ({ ...l, active: layout.path === l.section || layout.path.startsWith(`${l.section}/`) }));
     const body = page({ ...model, layout });
-    return this.layout({ ...layout, nav: layout.user ? nav : [], body: new Handlebars.SafeString(body) });
+    return this.layout({ ...layout, nav: layout.user?.caseWork ? nav : [], body: new Handlebars.SafeString(body) });
   }
 }
 

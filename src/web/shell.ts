@@ -59,7 +59,7 @@ export async function layoutFor(services: Services, ctx: Context, s: SessionUser
   return {
     title: page.title,
     path: ctx.path,
-    user: { username: s.user.username, roles: s.principal.roles.map((r) => ROLE_LABELS[r] ?? r).join(', '), metropolitan },
+    user: { username: s.user.username, roles: s.principal.roles.map((r) => ROLE_LABELS[r] ?? r).join(', '), metropolitan, caseWork: hasRole(s.principal, ...CASE_ROLES) },
     comune: comune ? { code: comune.code, name: comune.name } : null,
     comuni: metropolitan ? tenants.map((t) => ({ code: t.code, name: t.name, selected: t.code === code })) : [],
     csrf: s.session.csrfToken,

@@ -228,6 +228,8 @@ test("another comune's case answers the 404 page, a malformed id too; a role wit
     assert.is((await p.goto(url))?.status(), 403, url);
     assert.match(await p.textContent('main') ?? '', 'Accesso non consentito');
   }
+  // …and the header does not offer those sections to them.
+  assert.is(await p.locator('header a[href="/soggetti"], header a[href="/domande/nuova"], header a[href="/attivita"]').count(), 0);
   await assertAccessible(p, '403');
   await ctx.close();
 });

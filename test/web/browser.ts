@@ -48,3 +48,17 @@ export async function assertAccessible(page: Page, label: string): Promise<void>
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.equal(bad, [], `${label}: axe-core violations ${JSON.stringify(bad, null, 1)}`);
 }
+
+/** Clicks what submits a form and waits for the page it leads to. */
+export async function submit(p: Page, target: string | ReturnType<Page['locator']>): Promise<void> {
+  const locator = typeof target === 'string' ? p.locator(target) : target;
+  await Promise.all([p.waitForNavigation(), locator.click()]);
+}
+
+/** Signs in through the sign-in page (the harness gives test users the password `password123`). */
+export async function signIn(p: Page, username: string, password = 'password123'): Promise<void> {
+  await p.goto('/accesso');
+  await p.fill('input[name="username"]', username);
+  await p.fill('input[name="password"]', password);
+  await submit(p, 'main button[type="submit"]');
+}

@@ -18,7 +18,7 @@ import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harn
 import { process as bpmn } from '../helpers/models.js';
 import { application, cf, MARIO } from '../applications/fixtures.js';
 import { ensureAssets } from '../../src/web/assets.js';
-import { launchBrowser, assertAccessible, newContext } from './browser.js';
+import { launchBrowser, assertAccessible, newContext, signIn, submit } from './browser.js';
 
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? path.resolve('docs/screenshots');
 const GIANNI = cf('BRNGNN70A01F205'); // 1970-01-01 M
@@ -63,16 +63,9 @@ async function comune(name: string) {
   return tenant;
 }
 
-async function submit(p: Page, target: string | ReturnType<Page['locator']>): Promise<void> {
-  const locator = typeof target === 'string' ? p.locator(target) : target;
-  await Promise.all([p.waitForNavigation(), locator.click()]);
-}
-
-async function signIn(p: Page, username: string): Promise<void> {
-  await p.goto('/accesso');
-  await p.fill('input[name="username"]', username);
-  await p.fill('input[name="password"]', 'password123');
-  await submit(p, 'main button[type="submit"]');
+/** Signs in a case worker: they land on their inbox. */
+async function signInWorker(p: Page, username: string): Promise<void> {
+  await signIn(p, username);
   assert.is(new URL(p.url()).pathname, '/attivita');
 }
 
@@ -106,7 +99,7 @@ test.before(async () => {
   context = await newContext(browser, app.baseUrl);
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await signIn(page, opName);
+  await signInWorker(page, opName);
 });
 test.after(async () => {
   await browser?.close();
@@ -220,10 +213,7 @@ test("another comune's case answers the 404 page, a malformed id too; a role wit
   const ctx = await newContext(browser, app.baseUrl);
   const a = await app.user({ tenant: null, username: `analista-fasc-${Date.now()}`, roles: ['analista'] });
   const p = await ctx.newPage();
-  await p.goto('/accesso');
-  await p.fill('input[name="username"]', a.username);
-  await p.fill('input[name="password"]', 'password123');
-  await submit(p, 'main button[type="submit"]');
+  await signIn(p, a.username);
   for (const url of [`/pratiche/${caseMario}`, '/domande/nuova', '/soggetti']) {
     assert.is((await p.goto(url))?.status(), 403, url);
     assert.match(await p.textContent('main') ?? '', 'Accesso non consentito');
@@ -265,7 +255,7 @@ test('a responsabile cancels a case with a reason (required); an operatore has n
   assert.is(await page.locator('#annulla-motivo').count(), 0);
   const ctx = await newContext(browser, app.baseUrl);
   const p = await ctx.newPage();
-  await signIn(p, respName);
+  await signInWorker(p, respName);
   await p.goto(`/pratiche/${caseAnna}`);
   await submit(p, 'button:has-text("Annulla la pratica")');
   assert.match(await p.textContent('#annulla-motivo-errore') ?? '', 'Indicare il motivo');

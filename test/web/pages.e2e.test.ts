@@ -16,7 +16,7 @@ import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harn
 import { process as bpmn } from '../helpers/models.js';
 import { application, cf, MARIO } from '../applications/fixtures.js';
 import { ensureAssets } from '../../src/web/assets.js';
-import { launchBrowser, assertAccessible, newContext } from './browser.js';
+import { launchBrowser, assertAccessible, newContext, signIn, submit } from './browser.js';
 
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? path.resolve('docs/screenshots');
 const GIANNI = cf('BRNGNN70A01F205');
@@ -63,11 +63,6 @@ async function comune(name: string): Promise<{ tenant: string; op: Client; usern
 }
 
 /** Clicks a button that submits a form and waits for the page it leads to. */
-async function submit(p: Page, target: string | ReturnType<Page['locator']>): Promise<void> {
-  const locator = typeof target === 'string' ? p.locator(target) : target;
-  await Promise.all([p.waitForNavigation(), locator.click()]);
-}
-
 async function taskOf(client: Client, protocollo: string): Promise<string> {
   const r = await client.get(`/api/v1/tasks?businessKey=${encodeURIComponent(protocollo)}`);
   assert.is(r.body.items.length, 1, JSON.stringify(r.body));
@@ -235,10 +230,7 @@ test("another comune's task answers the 404 page; a role without the inbox gets 
   const analyst = await newContext(browser, app.baseUrl);
   const a = await app.user({ tenant: null, username: `analista-web-${Date.now()}`, roles: ['analista'] });
   const p2 = await analyst.newPage();
-  await p2.goto('/accesso');
-  await p2.fill('input[name="username"]', a.username);
-  await p2.fill('input[name="password"]', 'password123');
-  await submit(p2, 'main button[type="submit"]');
+  await signIn(p2, a.username);
   const forbidden = await p2.goto('/attivita');
   assert.is(forbidden?.status(), 403);
   assert.match(await p2.textContent('main') ?? '', 'Accesso non consentito');
@@ -263,10 +255,7 @@ test('a metropolitan user picks the comune in the header and then sees only its 
   const ctx = await newContext(browser, app.baseUrl);
   const metro = await app.user({ tenant: null, username: `resp-metro-${Date.now()}`, roles: ['responsabile'], groups: ['operatori-rei'] });
   const p = await ctx.newPage();
-  await p.goto('/accesso');
-  await p.fill('input[name="username"]', metro.username);
-  await p.fill('input[name="password"]', 'password123');
-  await submit(p, 'main button[type="submit"]');
+  await signIn(p, metro.username);
   assert.match(await p.textContent('.it-brand-title') ?? '', 'Tutti i comuni');
   // Every comune: the other comune's case is there (the shared test database holds other files' tasks too: filter).
   await p.goto('/attivita?scheda=tutte');
@@ -302,10 +291,7 @@ test('logout ends the session on the server; an idle session expires', async () 
   assert.is(replay.status, 302);
   assert.is(replay.headers.get('location'), '/accesso');
 
-  await page.goto('/accesso');
-  await page.fill('input[name="username"]', opName);
-  await page.fill('input[name="password"]', 'password123');
-  await submit(page, 'main button[type="submit"]');
+  await signIn(page, opName);
   assert.is(new URL(page.url()).pathname, '/attivita');
   app.clock.advance(31 * 60_000);
   await page.goto('/attivita');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { formatDate, formatDateTime, formatMoney } from './format.js';
+import type { Role } from '../auth/principal.js';
 
 export const WEB_TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/web');
 
@@ -17,21 +18,51 @@ export interface NavLink {
   label: string;
   /** Path prefix that marks the link as the current section. */
   section: string;
+  /** Roles that see the link (the page itself checks the same roles: 403 otherwise). */
+  roles: Role[];
 }
+
+const CASE_WORK: Role[] = ['operatore', 'assistente_sociale', 'responsabile', 'admin'];
+const TAILORING: Role[] = ['analista', 'admin'];
+const MANAGEMENT: Role[] = ['responsabile', 'admin'];
 
 /** The application's sections, in header order; a page's section is the one whose prefix its path starts with. */
 export const NAV_LINKS: NavLink[] = [
-  { href: '/attivita', label: 'Le mie attività', section: '/attivita' },
-  { href: '/domande/nuova', label: 'Nuova domanda REI', section: '/domande' },
-  { href: '/soggetti', label: 'Anagrafica', section: '/soggetti' },
+  { href: '/attivita', label: 'Le mie attività', section: '/attivita', roles: CASE_WORK },
+  { href: '/domande/nuova', label: 'Nuova domanda REI', section: '/domande', roles: CASE_WORK },
+  { href: '/soggetti', label: 'Anagrafica', section: '/soggetti', roles: CASE_WORK },
+  { href: '/siuss', label: 'Debito informativo', section: '/siuss', roles: ['operatore', 'responsabile', 'admin'] },
+  { href: '/modelli', label: 'Modelli', section: '/modelli', roles: TAILORING },
+  { href: '/parametri', label: 'Parametri', section: '/parametri', roles: TAILORING },
+  { href: '/moduli', label: 'Moduli', section: '/moduli', roles: TAILORING },
+  { href: '/decisioni', label: 'Decisioni', section: '/decisioni', roles: TAILORING },
+  { href: '/calendario', label: 'Calendario', section: '/calendario', roles: [...TAILORING, 'responsabile'] },
+  { href: '/cruscotti/sla', label: 'Cruscotti', section: '/cruscotti', roles: MANAGEMENT },
+  { href: '/incidenti', label: 'Incidenti', section: '/incidenti', roles: MANAGEMENT },
+  { href: '/amministrazione', label: 'Amministrazione', section: '/amministrazione', roles: ['admin'] },
 ];
+
+/**
+ * Sections whose pages exist in this build: a link is shown only when its page
+ * is registered (web.routes.ts calls `enableSection`), so the header never
+ * offers a 404.
+ */
+const ENABLED_SECTIONS = new Set<string>(['/attivita', '/domande', '/soggetti']);
+export function enableSection(section: string): void {
+  ENABLED_SECTIONS.add(section);
+}
+
+/** The header links a user with these roles sees. */
+export function navFor(roles: readonly Role[], path: string): Array<NavLink & { active: boolean }> {
+  return NAV_LINKS.filter((l) => ENABLED_SECTIONS.has(l.section) && l.roles.some((r) => roles.includes(r))).map((l) => ({ ...l, active: path === l.section || path.startsWith(`${l.section}/`) }));
+}
 
 export interface LayoutModel {
   title: string;
   /** Path of the page, for the current nav link. */
   path: string;
   /** `caseWork`: the user has a role that works cases (the header's sections are theirs). */
-  user?: { username: string; roles: string; metropolitan: boolean; caseWork?: boolean } | null;
+  user?: { username: string; roles: string; metropolitan: boolean; caseWork?: boolean; roleKeys?: Role[] } | null;
   /** Comune the user works on (name), or null for a metropolitan user who has not chosen one. */
   comune?: { code: string; name: string } | null;
   /** For metropolitan users: the comuni they can switch to. */
@@ -66,9 +97,8 @@ export class Renderer {
       page = this.hbs.compile(fs.readFileSync(path.join(this.dir, 'pages', `${name}.hbs`), 'utf8'));
       this.pages.set(name, page);
     }
-    const nav = NAV_LINKS.map((l) => ({ ...l, active: layout.path === l.section || layout.path.startsWith(`${l.section}/`) }));
     const body = page({ ...model, layout });
-    return this.layout({ ...layout, nav: layout.user?.caseWork ? nav : [], body: new Handlebars.SafeString(body) });
+    return this.layout({ ...layout, nav: navFor(layout.user?.roleKeys ?? [], layout.path), body: new Handlebars.SafeString(body) });
   }
 }
 

@@ -10,7 +10,7 @@ import { hasRole, type Principal, type Role } from '../auth/principal.js';
 import { ForbiddenError } from '../shared/errors.js';
 import type { Services } from '../api/context.js';
 import { sessionUser, type SessionUser } from './web-auth.js';
-import type { LayoutModel } from './render.js';
+import { navFor, type LayoutModel } from './render.js';
 import type { Flash } from './session.service.js';
 
 export const ROLE_LABELS: Record<Role, string> = {
@@ -39,9 +39,9 @@ export function requirePageRole(p: Principal, roles: Role[]): void {
   if (!hasRole(p, ...roles)) throw new ForbiddenError('Questa pagina non è prevista per il tuo ruolo.', 'ROLE_REQUIRED');
 }
 
-/** Where `/` sends a signed-in user. */
+/** Where `/` sends a signed-in user: the first section of the header their roles see. */
 export function startPage(p: Principal): string {
-  return hasRole(p, ...CASE_ROLES) ? '/attivita' : '/accessibilita';
+  return navFor(p.roles, '/')[0]?.href ?? '/accessibilita';
 }
 
 /** The layout model of a signed-in page; shows (and clears) the session's pending message. */
@@ -59,7 +59,7 @@ export async function layoutFor(services: Services, ctx: Context, s: SessionUser
   return {
     title: page.title,
     path: ctx.path,
-    user: { username: s.user.username, roles: s.principal.roles.map((r) => ROLE_LABELS[r] ?? r).join(', '), metropolitan, caseWork: hasRole(s.principal, ...CASE_ROLES) },
+    user: { username: s.user.username, roles: s.principal.roles.map((r) => ROLE_LABELS[r] ?? r).join(', '), metropolitan, caseWork: hasRole(s.principal, ...CASE_ROLES), roleKeys: [...s.principal.roles] },
     comune: comune ? { code: comune.code, name: comune.name } : null,
     comuni: metropolitan ? tenants.map((t) => ({ code: t.code, name: t.name, selected: t.code === code })) : [],
     csrf: s.session.csrfToken,

@@ -36,6 +36,8 @@ export interface SlaQuery {
   elementId?: string;
   /** Share of the allowed time after which an open task is "at risk" (0–1). */
   atRiskShare: number;
+  /** Split the figures per comune (default: when `tenant` is null). */
+  perTenant?: boolean;
 }
 
 export interface SlaRow {
@@ -56,7 +58,34 @@ export interface SlaRow {
 }
 
 export async function slaSummary(em: EntityManager, q: SlaQuery): Promise<SlaRow[]> {
-  const perTenant = q.tenant === null;
+  const perTenant = q.perTenant ?? q.tenant === null;
+  const { sql, params } = slaSummarySql(q);
+  const rows = (await em.getConnection().execute(sql, params)) as Array<Record<string, unknown>>;
+  return rows.map((r) => {
+    const completedWithDue = Number(r.completedWithDue);
+    const onTime = Number(r.completedOnTime);
+    return {
+      processKey: String(r.processKey),
+      elementId: String(r.elementId),
+      name: (r.name as string | null) ?? null,
+      ...(perTenant ? { tenant: String(r.tenant) } : {}),
+      total: Number(r.total),
+      completed: Number(r.completed),
+      completedWithDue,
+      completedOnTime: onTime,
+      onTimePercent: completedWithDue ? Math.round((onTime / completedWithDue) * 1000) / 10 : null,
+      open: Number(r.open),
+      overdueNow: Number(r.overdueNow),
+      atRiskNow: Number(r.atRiskNow),
+      medianSeconds: r.medianSeconds == null ? null : Math.round(Number(r.medianSeconds)),
+      p90Seconds: r.p90Seconds == null ? null : Math.round(Number(r.p90Seconds)),
+    };
+  });
+}
+
+/** The SQL of slaSummary (also run bare by the benchmark). */
+export function slaSummarySql(q: SlaQuery): { sql: string; params: unknown[] } {
+  const perTenant = q.perTenant ?? q.tenant === null;
   const where: string[] = ['(t.created_at >= ? and t.created_at < ?) or t.status = \'open\''];
   const params: unknown[] = [q.from, q.to];
   const and: string[] = [];
@@ -93,27 +122,7 @@ export async function slaSummary(em: EntityManager, q: SlaQuery): Promise<SlaRow
     from t
     group by t.definition_key, t.element_id${groupTenant}
     order by t.definition_key, t.element_id${groupTenant}`;
-  const rows = (await em.getConnection().execute(sql, [q.from, q.to, ...params, q.now, q.now, q.atRiskShare, q.now])) as Array<Record<string, unknown>>;
-  return rows.map((r) => {
-    const completedWithDue = Number(r.completedWithDue);
-    const onTime = Number(r.completedOnTime);
-    return {
-      processKey: String(r.processKey),
-      elementId: String(r.elementId),
-      name: (r.name as string | null) ?? null,
-      ...(perTenant ? { tenant: String(r.tenant) } : {}),
-      total: Number(r.total),
-      completed: Number(r.completed),
-      completedWithDue,
-      completedOnTime: onTime,
-      onTimePercent: completedWithDue ? Math.round((onTime / completedWithDue) * 1000) / 10 : null,
-      open: Number(r.open),
-      overdueNow: Number(r.overdueNow),
-      atRiskNow: Number(r.atRiskNow),
-      medianSeconds: r.medianSeconds == null ? null : Math.round(Number(r.medianSeconds)),
-      p90Seconds: r.p90Seconds == null ? null : Math.round(Number(r.p90Seconds)),
-    };
-  });
+  return { sql, params: [q.from, q.to, ...params, q.now, q.now, q.atRiskShare, q.now] };
 }
 
 export interface TimelineStep {

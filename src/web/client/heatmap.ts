@@ -59,8 +59,8 @@ async function main(): Promise<void> {
     const box = document.createElement('div');
     box.className = `calore-etichetta calore-etichetta-${s.level}`;
     box.dataset.passo = s.id;
-    box.textContent = `${s.open} aperte · ${s.overdue} scadute · mediana ${s.median}`;
-    overlays.add(s.id, { position: { bottom: 18, left: 0 }, html: box });
+    box.textContent = `${s.open} aperte · ${s.overdue} scadute\nmediana ${s.median}`;
+    overlays.add(s.id, { position: { bottom: -4, left: 0 }, html: box });
   }
   canvas.zoom('fit-viewport');
   container.dataset.pronto = 'true';

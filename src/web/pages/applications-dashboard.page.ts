@@ -39,7 +39,7 @@ export function applicationsDashboardPages(router: Router, web: WebContext) {
     const [f, ending, layout] = await Promise.all([
       applicationsFigures(em, { tenant: sc.tenant, processKey: sc.processKey || '-', from: sc.from, to: sc.to, monthStart, monthEnd }),
       sc.countsOnly || !sc.tenant ? Promise.resolve([]) : endingCases(services.orm.em.fork(), { tenant: sc.tenant, processKey: sc.processKey || '-', monthStart, monthEnd }),
-      layoutFor(services, ctx, sc.s, { title: 'Cruscotto domande REI', breadcrumbs: [{ label: 'Cruscotti' }, { label: 'Domande REI' }] }),
+      layoutFor(services, ctx, sc.s, { title: 'Cruscotto domande REI', breadcrumbs: [{ href: '/cruscotti/sla', label: 'Cruscotti' }, { label: 'Domande REI' }] }),
     ]);
     const phaseOf = await phaseNamer(web, f);
     const rows = f.byMonth.map((r) => ({ ...r, statusLabel: STATUS[r.status] ?? r.status, outcomeLabel: r.outcome ? OUTCOMES[r.outcome] ?? r.outcome : 'In corso', phase: r.status === 'active' ? phaseOf(r.definitionId, r.activeElements) : null }));

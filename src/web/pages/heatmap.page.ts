@@ -31,9 +31,7 @@ export async function heatmapData(web: WebContext, sc: DashboardScope) {
   const em = services.orm.em.fork();
   const [rows, def] = await Promise.all([
     slaSummary(em, { tenant: sc.tenant, from: sc.from, to: sc.to, now: services.clock.now(), processKey: sc.processKey || '-', atRiskShare: DEFAULT_AT_RISK_SHARE, perTenant: false }),
-    services.orm.em
-      .fork()
-      .findOne(ProcessDefinition, { key: sc.processKey || '-', ...(sc.tenant ? { $or: [{ tenant: sc.tenant }, { tenant: null }] } : {}) }, { orderBy: [{ tenant: 'asc nulls last' }, { version: 'desc' }] }),
+    latestDefinition(web, sc.processKey, sc.tenant),
   ]);
   const steps = rows.map((r) => ({
     id: r.elementId,
@@ -54,7 +52,7 @@ export function heatmapPages(router: Router, web: WebContext) {
     const sc = await dashboardScope(services, ctx);
     const [data, layout] = await Promise.all([
       heatmapData(web, sc),
-      layoutFor(services, ctx, sc.s, { title: 'Mappa di calore del procedimento', breadcrumbs: [{ label: 'Cruscotti' }, { href: `/cruscotti/sla?${sc.qs}`, label: 'Tempi (SLA)' }, { label: 'Mappa di calore' }] }),
+      layoutFor(services, ctx, sc.s, { title: 'Mappa di calore del procedimento', breadcrumbs: [{ href: '/cruscotti/sla', label: 'Cruscotti' }, { href: `/cruscotti/sla?${sc.qs}`, label: 'Tempi (SLA)' }, { label: 'Mappa di calore' }] }),
     ]);
     ctx.type = 'html';
     ctx.body = renderer.render('cruscotto-mappa', layout, {
@@ -66,4 +64,14 @@ export function heatmapPages(router: Router, web: WebContext) {
       steps: data.steps.map((st) => ({ ...st, openLabel: formatCount(st.open), overdueLabel: formatCount(st.overdue), atRiskLabel: formatCount(st.atRisk), levelLabel: LATENESS_LABEL[st.level] })),
     });
   });
+}
+
+/** The version a comune starts now: its own variant, else the shared default (any comune's for all comuni). */
+async function latestDefinition(web: WebContext, key: string, tenant: string | null): Promise<ProcessDefinition | null> {
+  const em = web.services.orm.em.fork();
+  const rows = (await em.getConnection().execute(
+    `select id from process_definition where key = ? ${tenant ? 'and (tenant = ? or tenant is null)' : ''} order by (tenant is null) ${tenant ? '' : 'desc'}, version desc limit 1`,
+    tenant ? [key, tenant] : [key],
+  )) as Array<{ id: string }>;
+  return rows[0] ? em.findOne(ProcessDefinition, { id: rows[0].id }, { populate: ['source'] }) : null;
 }

@@ -56,7 +56,7 @@ export function slaPages(router: Router, web: WebContext) {
 
   router.get('/cruscotti/sla', async (ctx) => {
     const sc = await dashboardScope(services, ctx);
-    const [f, layout] = await Promise.all([slaFigures(web, sc), layoutFor(services, ctx, sc.s, { title: 'Cruscotto dei tempi (SLA)', breadcrumbs: [{ label: 'Cruscotti' }, { label: 'Tempi (SLA)' }] })]);
+    const [f, layout] = await Promise.all([slaFigures(web, sc), layoutFor(services, ctx, sc.s, { title: 'Cruscotto dei tempi (SLA)', breadcrumbs: [{ href: '/cruscotti/sla', label: 'Cruscotti' }, { label: 'Tempi (SLA)' }] })]);
     const link = (r: SlaRow, measure: string) => (sc.countsOnly ? null : `/cruscotti/sla/pratiche?${sc.qs}&passo=${encodeURIComponent(r.elementId)}&misura=${measure}`);
     const stepView = (r: SlaRow) => ({
       name: r.name ?? r.elementId,
@@ -163,7 +163,7 @@ export function slaPages(router: Router, web: WebContext) {
     const now = services.clock.now();
     const [list, layout] = await Promise.all([
       slaCases(services.orm.em.fork(), { tenant: sc.tenant, from: sc.from, to: sc.to, now, processKey: sc.processKey, elementId: q.passo, measure: q.misura, atRiskShare: DEFAULT_AT_RISK_SHARE, limit: PAGE, offset: (q.pagina - 1) * PAGE }),
-      layoutFor(services, ctx, sc.s, { title: MEASURE_LABELS[q.misura], breadcrumbs: [{ label: 'Cruscotti' }, { href: `/cruscotti/sla?${sc.qs}`, label: 'Tempi (SLA)' }, { label: MEASURE_LABELS[q.misura] }] }),
+      layoutFor(services, ctx, sc.s, { title: MEASURE_LABELS[q.misura], breadcrumbs: [{ href: '/cruscotti/sla', label: 'Cruscotti' }, { href: `/cruscotti/sla?${sc.qs}`, label: 'Tempi (SLA)' }, { label: MEASURE_LABELS[q.misura] }] }),
     ]);
     const pages = Math.max(1, Math.ceil(list.total / PAGE));
     const page = (n: number) => `/cruscotti/sla/pratiche?${sc.qs}&passo=${encodeURIComponent(q.passo)}&misura=${q.misura}&pagina=${n}`;

@@ -9,9 +9,10 @@
  * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
  * BENCH_INBOX_TASKS (inbox-page: tasks in the database, default 1000000), BENCH_INBOX_COMUNE_TASKS
  * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
+ * BENCH_STARTUP_RESTARTS (startup: restarts timed per database, default 5);
  * BENCH_SLA_ROWS (sla-dashboard: completed tasks, default 1000000), BENCH_SLA_OPEN (open tasks, default 100000),
  * BENCH_SLA_REQUESTS (default 40);
- * BENCH_ONLY=steps|timer-storm|engine-memory|inbox-page|sla-dashboard runs one benchmark.
+ * BENCH_ONLY=steps|timer-storm|engine-memory|inbox-page|startup|sla-dashboard runs one benchmark.
  */
 import os from 'node:os';
 import { openBenchDatabase } from './db.js';
@@ -20,6 +21,7 @@ import { runTimerStormBench } from './timer-storm.bench.js';
 import { runEngineMemoryBench } from './engine-memory.bench.js';
 import { runInboxPageBench } from './inbox-page.bench.js';
 import { runSlaDashboardBench } from './sla-dashboard.bench.js';
+import { runStartupBench } from './startup.bench.js';
 
 const intFromEnv = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -39,8 +41,10 @@ const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 200);
 const slaRows = intFromEnv('BENCH_SLA_ROWS', 1_000_000);
 const slaOpen = intFromEnv('BENCH_SLA_OPEN', 100_000);
 const slaRequests = intFromEnv('BENCH_SLA_REQUESTS', 40);
+const startupRestarts = intFromEnv('BENCH_STARTUP_RESTARTS', 5);
 const only = process.env.BENCH_ONLY?.trim() || null;
-if (only && !['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'sla-dashboard'].includes(only)) throw new Error(`BENCH_ONLY must be steps, timer-storm, engine-memory, inbox-page or sla-dashboard, got ${only}`);
+const BENCHMARKS = ['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'startup', 'sla-dashboard'];
+if (only && !BENCHMARKS.includes(only)) throw new Error(`BENCH_ONLY must be one of ${BENCHMARKS.join(', ')}, got ${only}`);
 const runs = (name: string) => !only || only === name;
 
 const started = Date.now();
@@ -59,6 +63,7 @@ try {
   if (runs('engine-memory')) await runEngineMemoryBench();
   if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
   if (runs('inbox-page')) await runInboxPageBench(db, { totalTasks: inboxTasks, comuneTasks: Math.min(inboxComuneTasks, inboxTasks), requests: inboxRequests });
+  if (runs('startup')) await runStartupBench(db, { restarts: startupRestarts });
   if (runs('sla-dashboard')) await runSlaDashboardBench(db, { historyRows: slaRows, openTasks: slaOpen, requests: slaRequests });
 } finally {
   process.off('SIGINT', onSigint);

@@ -24,6 +24,8 @@ import { taskPages } from './pages/task.page.js';
 import { casePages } from './pages/case.page.js';
 import { applicationPages } from './pages/application.page.js';
 import { subjectPages } from './pages/subjects.page.js';
+import { modelPages } from './pages/models.page.js';
+import { enableSection } from './render.js';
 import type { WebContext } from './web-context.js';
 
 export type { WebContext } from './web-context.js';
@@ -114,6 +116,8 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   casePages(router, web);
   applicationPages(router, web);
   subjectPages(router, web);
+  modelPages(router, web);
+  enableSection('/modelli');
 
   const routes = router.routes();
   const statics = serveStatic();

@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       li.className = 'mb-1';
       li.dataset.tipo = kind;
       const badge = document.createElement('span');
-      badge.className = `badge ${kind === 'errore' ? 'bg-danger' : 'bg-warning text-dark'} me-2`;
+      badge.className = `badge ${kind === 'errore' ? 'bg-danger' : 'bg-secondary'} me-2`;
       badge.textContent = kind === 'errore' ? 'Errore' : 'Avviso';
       li.append(badge);
       const element = p.elementId ? registry.get(p.elementId) : null;

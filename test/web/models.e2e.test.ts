@@ -87,6 +87,10 @@ test('the models list and a model page: default and variant, versions with who a
   await page.waitForSelector('#diagramma[data-pronto="true"]');
   const variant = await page.textContent('section[aria-labelledby="variante-titolo"]') ?? '';
   assert.match(variant, 'Comune dei Modelli');
+  const version = page.locator('section[aria-labelledby="variante-titolo"] tbody tr').first();
+  assert.is((await version.locator('th').textContent())?.trim().startsWith('1'), true);
+  assert.match(await version.locator('td').nth(1).textContent() ?? '', /^u-[0-9a-f]{8}/, 'who deployed');
+  assert.is((await version.locator('td').nth(2).textContent())?.trim(), '1', 'the running case');
   assert.ok(await page.locator('#diagramma .djs-element[data-element-id="istruttoria"]').count(), 'the version is drawn');
   await assertAccessible(page, 'modello');
 });

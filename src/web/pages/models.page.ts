@@ -33,6 +33,9 @@ const PROPERTY_LABELS: Record<string, string> = {
   condition: 'Condizione', sourceRef: 'Origine', targetRef: 'Destinazione', attachedTo: 'Agganciato a', default: 'Flusso predefinito',
 };
 
+/** A definition without its (large) source and compiled state. */
+type DefinitionRow = Omit<ProcessDefinition, 'source' | 'compiled'>;
+
 interface VersionRow {
   id: string;
   version: number;
@@ -78,11 +81,11 @@ export function modelPages(router: Router, web: WebContext) {
     const running = await runningCounts(s.principal, defs.map((d) => d.id));
     const deployers = await deployersOf(defs);
     const selectedId = typeof ctx.query.versione === 'string' && defs.some((d) => d.id === ctx.query.versione) ? ctx.query.versione : (defs.find((d) => d.tenant !== null) ?? defs[0])!.id;
-    const rows = (list: ProcessDefinition[]): VersionRow[] =>
+    const rows = (list: DefinitionRow[]): VersionRow[] =>
       list.map((d) => ({ id: d.id, version: d.version, createdAt: formatDateTime(d.createdAt), createdBy: deployers.get(d.deploymentId) ?? 'avvio del sistema', origin: ORIGINS[d.origin] ?? d.origin, running: running.get(d.id) ?? 0, selected: d.id === selectedId }));
     const shared = defs.filter((d) => d.tenant === null);
     const own = defs.filter((d) => d.tenant !== null);
-    const withDiff = (list: ProcessDefinition[]) =>
+    const withDiff = (list: DefinitionRow[]) =>
       rows(list).map((r, i) => ({
         ...r,
         diffHref: list[i + 1] ? `/modelli/${encodeURIComponent(key)}/differenze?versione=${r.id}&rispetto=${list[i + 1]!.id}` : list[i]!.tenant && shared.length ? `/modelli/${encodeURIComponent(key)}/differenze?versione=${r.id}&rispetto=default` : null,
@@ -201,16 +204,16 @@ export function modelPages(router: Router, web: WebContext) {
   });
 
   /** The definitions of the key the user sees (own comune and shared), newest first; 404 when none. */
-  async function modelOf(ctx: Context, p: Principal): Promise<{ key: string; defs: ProcessDefinition[] }> {
+  async function modelOf(ctx: Context, p: Principal): Promise<{ key: string; defs: DefinitionRow[] }> {
     const key = String((ctx.params as Record<string, string | undefined>).key ?? '');
     const defs = KEY.test(key) ? await visibleDefinitions(p, key) : [];
     if (!defs.length) throw new NotFoundError('Modello', key, 'DEFINITION_NOT_FOUND');
     return { key, defs };
   }
 
-  function visibleDefinitions(p: Principal, key?: string): Promise<ProcessDefinition[]> {
+  function visibleDefinitions(p: Principal, key?: string): Promise<DefinitionRow[]> {
     const where = { ...(key ? { key } : {}), ...(p.tenant ? { $or: [{ tenant: p.tenant }, { tenant: null }] } : { tenant: null }) };
-    return services.orm.em.fork().find(ProcessDefinition, where, { orderBy: [{ key: 'asc' }, { tenant: 'asc nulls first' }, { version: 'desc' }], exclude: ['source', 'compiled'] as never });
+    return services.orm.em.fork().find(ProcessDefinition, where, { orderBy: [{ key: 'asc' }, { tenant: 'asc nulls first' }, { version: 'desc' }], exclude: ['source', 'compiled'] });
   }
 
   /** Active cases per definition id, of the user's comune (every comune for a metropolitan user). */
@@ -224,7 +227,7 @@ export function modelPages(router: Router, web: WebContext) {
     return new Map(rows.map((r) => [r.id, Number(r.n)]));
   }
 
-  async function deployersOf(defs: ProcessDefinition[]): Promise<Map<string, string>> {
+  async function deployersOf(defs: DefinitionRow[]): Promise<Map<string, string>> {
     const rows = await services.orm.em.fork().find(Deployment, { id: { $in: [...new Set(defs.map((d) => d.deploymentId))] } }, { fields: ['id', 'createdBy'] });
     return new Map(rows.filter((r) => r.createdBy).map((r) => [r.id, r.createdBy!]));
   }

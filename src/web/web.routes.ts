@@ -14,7 +14,7 @@ import { isServiceAccount } from '../auth/principal.js';
 import { DomainError } from '../shared/errors.js';
 import { toPrincipal } from '../api/auth-middleware.js';
 import type { Services } from '../api/context.js';
-import { Renderer, type LayoutModel } from './render.js';
+import { Renderer, enableSection, type LayoutModel } from './render.js';
 import { serveStatic } from './static.js';
 import { SESSION_COOKIE } from './session.service.js';
 import { checkCsrf, sessionUser } from './web-auth.js';
@@ -24,6 +24,7 @@ import { taskPages } from './pages/task.page.js';
 import { casePages } from './pages/case.page.js';
 import { applicationPages } from './pages/application.page.js';
 import { subjectPages } from './pages/subjects.page.js';
+import { adminPages } from './pages/admin.page.js';
 import type { WebContext } from './web-context.js';
 
 export type { WebContext } from './web-context.js';
@@ -114,6 +115,8 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   casePages(router, web);
   applicationPages(router, web);
   subjectPages(router, web);
+  adminPages(router, web);
+  enableSection('/amministrazione');
 
   const routes = router.routes();
   const statics = serveStatic();

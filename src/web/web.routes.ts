@@ -13,6 +13,8 @@ import { checkPassword, loginGuardFor } from '../auth/credentials.js';
 import { isServiceAccount } from '../auth/principal.js';
 import { DomainError } from '../shared/errors.js';
 import { toPrincipal } from '../api/auth-middleware.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../api/error-middleware.js';
+import { isDatabaseUnavailable } from '../shared/db-errors.js';
 import type { Services } from '../api/context.js';
 import { Renderer, enableSection, type LayoutModel } from './render.js';
 import { serveStatic } from './static.js';
@@ -161,6 +163,11 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
       }
       if (err instanceof DomainError && err.status < 500) {
         return renderError(ctx, err.status === 404 || err.status === 403 ? err.status : 400, err.status === 403 ? err.message : undefined);
+      }
+      if (isDatabaseUnavailable(err)) {
+        if (ctx.state.readRetryPending) throw err; // a page read is run once more (src/api/read-retry.ts)
+        ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+        return renderError(ctx, 503);
       }
       log(`${ctx.method} ${ctx.path} failed`, err);
       return renderError(ctx, 500);

@@ -94,7 +94,7 @@ export function createApp(services: Services, logger: Logger = createLogger()): 
   use(externalTaskRoutes(services, auth).routes()); // Camunda 7 external-task REST for workers (camunda-external-task-client-js)
   use(api.routes());
   use(api.allowedMethods({ throw: false }));
-  app.use(retryIdempotentReads(compose(downstream), { logger }));
+  app.use(retryIdempotentReads(compose(downstream), { logger, middleware: downstream }));
   return app;
 }
 

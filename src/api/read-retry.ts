@@ -18,9 +18,10 @@ export const READ_RETRY_DELAY_MS = 250;
 
 const IDEMPOTENT = new Set(['GET', 'HEAD']);
 
-export function retryIdempotentReads(downstream: Middleware, opts: { logger?: Logger; delayMs?: number } = {}): Middleware {
+/** `middleware`: what `downstream` is composed of, for tools that list the application's routers. */
+export function retryIdempotentReads(downstream: Middleware, opts: { logger?: Logger; delayMs?: number; middleware?: Middleware[] } = {}): Middleware & { middleware: Middleware[] } {
   const delayMs = opts.delayMs ?? READ_RETRY_DELAY_MS;
-  return async (ctx: Context, next: Next) => {
+  const retrying = async (ctx: Context, next: Next) => {
     if (!IDEMPOTENT.has(ctx.method)) {
       await downstream(ctx, next);
       return;
@@ -38,6 +39,7 @@ export function retryIdempotentReads(downstream: Middleware, opts: { logger?: Lo
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     await downstream(ctx, next);
   };
+  return Object.assign(retrying, { middleware: opts.middleware ?? [] });
 }
 
 /** Nothing of the answer is decided yet: no body, no status chosen, nothing sent. */

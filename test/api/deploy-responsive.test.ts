@@ -58,7 +58,7 @@ test('/health keeps answering while a 1,500-task model is deployed', async () =>
   const longestGap = Math.max(...during.slice(1).map((t, i) => t - during[i]!));
   // Inline, the compile alone blocked ≥1.5 s in one piece (2.6 s on this machine); off the loop what is left on it
   // (reading the request, writing the 1.2 MB of compiled rows) stalls for a few hundred ms at most.
-  assert.ok(longestGap < 1000, `/health went unanswered for ${Math.round(longestGap)} ms during the deployment (${answers.length} answers)`);
+  assert.ok(longestGap < 1200, `/health went unanswered for ${Math.round(longestGap)} ms during the deployment (${answers.length} answers)`);
 });
 
 test('the worker compiles exactly what the inline compiler does, refusals included', async () => {

@@ -27,6 +27,11 @@ import { casePages } from './pages/case.page.js';
 import { applicationPages } from './pages/application.page.js';
 import { subjectPages } from './pages/subjects.page.js';
 import { adminPages } from './pages/admin.page.js';
+import { slaPages } from './pages/sla.page.js';
+import { heatmapPages } from './pages/heatmap.page.js';
+import { applicationsDashboardPages } from './pages/applications-dashboard.page.js';
+import { incidentPages } from './pages/incidents.page.js';
+import { modelPages } from './pages/models.page.js';
 import type { WebContext } from './web-context.js';
 
 export type { WebContext } from './web-context.js';
@@ -119,6 +124,14 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   subjectPages(router, web);
   adminPages(router, web);
   enableSection('/amministrazione');
+  heatmapPages(router, web);
+  slaPages(router, web);
+  applicationsDashboardPages(router, web);
+  incidentPages(router, web);
+  enableSection('/cruscotti');
+  enableSection('/incidenti');
+  modelPages(router, web);
+  enableSection('/modelli');
 
   const routes = router.routes();
   const statics = serveStatic();

@@ -40,6 +40,7 @@ export const schemas: Record<string, Schema> = {
   }),
   Health: obj({ status: { type: 'string', enum: ['ok', 'degraded'] }, database: anyObject, time: dateTime }),
   LoginRequest: obj({ username: str, password: str }),
+  OidcTokenRequest: { ...obj({ id_token: { type: 'string', description: "ID token (JWT) emesso dal provider OIDC SPID/CIE configurato" } }), additionalProperties: false },
   Me: obj({ username: str, tenant: strN, roles: { type: 'array', items: role }, groups: strings }),
   LoginResponse: obj({ token: str, tokenType: { const: 'Bearer' }, expiresAt: dateTime, user: ref('Me') }),
   Tenant: obj({ code: belfiore, name: str, calendar: anyObject, createdAt: dateTime }, ['calendar']),

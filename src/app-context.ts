@@ -38,6 +38,7 @@ import { inpsConnectors } from './integrations/inps/connectors.js';
 import type { EngineStore } from './engine/store.js';
 import { AuditService } from './audit/audit.service.js';
 import { OidcSignIn } from './auth/oidc.js';
+import { createSiussService, type SiussService } from './siuss/index.js';
 
 /** The services every entry point and route handler reaches, built once by buildServices. */
 export interface Services {
@@ -65,6 +66,8 @@ export interface Services {
   audit: AuditService;
   /** Sign-in with SPID/CIE through OpenID Connect (null: OIDC_* not set, passwords only). */
   oidc: OidcSignIn | null;
+  /** SIUSS register, flows and native extraction (issue 13). */
+  siuss: SiussService;
 }
 
 export interface BuildOptions {
@@ -139,6 +142,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     sessions: new SessionService(orm.em, clock, config.webSessionIdleMinutes),
     audit: new AuditService(orm, clock),
     oidc: config.oidc ? new OidcSignIn(config.oidc, orm, opts.oidcClock ?? systemClock()) : null,
+    siuss: createSiussService(orm, clock),
   };
 }
 

@@ -104,6 +104,7 @@ export async function startOidcFixture(): Promise<OidcFixture> {
       const client = await provider.Client.find(clientId);
       const token = new provider.IdToken({ sub: account, fiscal_number: PEOPLE[account] ?? 'RSSMRA80A01H501U' }, { client: client! });
       (token as unknown as { scope: string }).scope = 'openid profile';
+      token.set('nonce', randomUUID()); // as a client's sign-in would carry: two tokens of the same second differ (signatures are deterministic)
       return token.issue({ use: 'idtoken' });
     },
     async close() {

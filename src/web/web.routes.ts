@@ -31,6 +31,7 @@ import { slaPages } from './pages/sla.page.js';
 import { heatmapPages } from './pages/heatmap.page.js';
 import { applicationsDashboardPages } from './pages/applications-dashboard.page.js';
 import { incidentPages } from './pages/incidents.page.js';
+import { modelPages } from './pages/models.page.js';
 import type { WebContext } from './web-context.js';
 
 export type { WebContext } from './web-context.js';
@@ -165,6 +166,8 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   incidentPages(router, web);
   enableSection('/cruscotti');
   enableSection('/incidenti');
+  modelPages(router, web);
+  enableSection('/modelli');
 
   const routes = router.routes();
   const statics = serveStatic();

@@ -37,6 +37,7 @@ import { UnconfiguredInpsGateway, type InpsGateway } from './integrations/inps/g
 import { inpsConnectors } from './integrations/inps/connectors.js';
 import type { EngineStore } from './engine/store.js';
 import { AuditService } from './audit/audit.service.js';
+import { OidcSignIn } from './auth/oidc.js';
 import { createSiussService, type SiussService } from './siuss/index.js';
 
 /** The services every entry point and route handler reaches, built once by buildServices. */
@@ -63,6 +64,8 @@ export interface Services {
   sessions: SessionService;
   /** The audit of reads of personal data (append-only). */
   audit: AuditService;
+  /** Sign-in with SPID/CIE through OpenID Connect (null: OIDC_* not set, passwords only). */
+  oidc: OidcSignIn | null;
   /** SIUSS register, flows and native extraction (issue 13). */
   siuss: SiussService;
 }
@@ -75,6 +78,8 @@ export interface BuildOptions {
   inpsGateway?: InpsGateway;
   /** Connectors replacing (by topic) or adding to the default ones (tests). */
   connectors?: Connector[];
+  /** The clock the OIDC provider's tokens are checked against (default: the wall clock, whatever CLOCK_OFFSET says; tests move theirs). */
+  oidcClock?: Clock;
 }
 
 export async function buildServices(config: AppConfig, opts: BuildOptions = {}): Promise<Services> {
@@ -136,6 +141,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     documents,
     sessions: new SessionService(orm.em, clock, config.webSessionIdleMinutes),
     audit: new AuditService(orm, clock),
+    oidc: config.oidc ? new OidcSignIn(config.oidc, orm, opts.oidcClock ?? systemClock()) : null,
     siuss: createSiussService(orm, clock),
   };
 }

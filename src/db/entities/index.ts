@@ -22,6 +22,8 @@ export class User {
   roles: string[] = [];
   groups: string[] = [];
   active = true;
+  /** The person's codice fiscale: how a SPID/CIE (OpenID Connect) sign-in finds the user; null for service accounts. */
+  codiceFiscale: string | null = null;
   createdAt: Date = new Date();
 }
 
@@ -183,6 +185,7 @@ export const UserSchema = new EntitySchema<User>({
     roles: textArray,
     groups: textArray,
     active: { type: 'boolean' },
+    codiceFiscale: strNull,
     createdAt: ts,
   },
 });

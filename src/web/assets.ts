@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ASSETS_DIR = path.resolve(HERE, '../../public/assets');
 const CLIENT_DIR = path.join(HERE, 'client');
-const ENTRIES = ['task-form.ts', 'case-diagram.ts', 'application-form.ts'];
+const ENTRIES = ['task-form.ts', 'case-diagram.ts', 'application-form.ts', 'decision-table.ts', 'form-editor.ts'];
 
 /** Builds the bundles when missing or older than their sources (or always, with force); returns whether it built. */
 export async function ensureAssets(opts: { force?: boolean } = {}): Promise<boolean> {

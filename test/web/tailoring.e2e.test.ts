@@ -56,7 +56,7 @@ test.after(async () => {
 
 test('an operatore gets the 403 page on the tailoring pages', async () => {
   await signIn(page, operatorName);
-  for (const p of ['/parametri', '/calendario']) {
+  for (const p of ['/parametri', '/moduli', '/decisioni', '/calendario']) {
     const r = await page.goto(p);
     assert.is(r?.status(), 403, p);
     assert.match((await page.textContent('main')) ?? '', 'Accesso non consentito');
@@ -103,6 +103,78 @@ test('parametri: an out-of-range value is refused beside its field, a valid one 
   assert.is(restored.body.values.beneficio.coefficiente, 0.75);
   assert.is(restored.body.values.giorniIstruttoria, 20);
   await assertAccessible(page, 'parametri (storico)');
+});
+
+test('moduli: the comune\'s override of a shared form is created in the editor, previewed with sample data and published', async () => {
+  await page.goto('/moduli');
+  await assertAccessible(page, 'moduli');
+  assert.match((await page.textContent('#elenco-moduli')) ?? '', 'istruttoria-domanda');
+  await page.click('a[href="/moduli/istruttoria-domanda"]');
+  await page.waitForSelector('#editor-modulo[data-pronto="true"]');
+  assert.match((await page.textContent('main')) ?? '', 'Questo modulo è condiviso');
+  await assertAccessible(page, 'modulo (editor)');
+  // the editor: select the «Note interne» field and rename it in the properties panel
+  await page.click('#editor-modulo .fjs-form-field:has-text("Note interne")');
+  await page.click('#editor-modulo .bio-properties-panel-group-header:has-text("General")');
+  await page.fill('#bio-properties-panel-label', 'Note del comune');
+  await page.keyboard.press('Tab');
+  // the properties panel applies a change after a short pause (debounce)
+  await page.waitForFunction(() => (document.getElementById('sorgente-modulo') as HTMLTextAreaElement).value.includes('Note del comune'));
+  // preview with sample data
+  await page.fill('#dati-esempio', JSON.stringify({ note: 'Nota di prova per l\'anteprima', esitoIstruttoria: 'ammissibile' }));
+  await page.click('#mostra-anteprima');
+  await page.waitForSelector('#anteprima-modulo[data-pronto="true"]');
+  assert.match((await page.textContent('#anteprima-modulo')) ?? '', 'Note del comune');
+  assert.is(await page.inputValue('#anteprima-modulo textarea[id$="note"]'), "Nota di prova per l'anteprima");
+  await assertAccessible(page, 'modulo (anteprima)');
+  // a broken source is refused with the deployment's message, nothing published
+  const good = await page.inputValue('#sorgente-modulo');
+  await page.click('#pubblica-modulo summary');
+  await page.fill('#sorgente-modulo', '{"components": "nessuno"}');
+  await submit(page, '#pubblica');
+  assert.match((await page.textContent('#riepilogo-errori')) ?? '', 'Modulo non valido');
+  assert.is((await app.services.forms.resolve('istruttoria-domanda', tenant))?.tenant, null);
+  await assertAccessible(page, 'modulo (errore)');
+  await page.click('#pubblica-modulo summary');
+  await page.fill('#sorgente-modulo', good);
+  await submit(page, '#pubblica');
+  assert.match((await page.textContent('main')) ?? '', 'Modulo pubblicato per il comune: versione 1');
+  assert.match((await page.textContent('#versioni-modulo')) ?? '', analystName);
+  const resolved = await app.services.forms.resolve('istruttoria-domanda', tenant);
+  assert.is(resolved?.tenant, tenant);
+  assert.ok(JSON.stringify(resolved?.schema).includes('Note del comune'));
+  assert.is((await app.services.forms.resolve('istruttoria-domanda', null))?.tenant, null, 'the shared form is unchanged');
+  await page.waitForSelector('#editor-modulo[data-pronto="true"]');
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'moduli-editor.png'), fullPage: false });
+});
+
+test('decisioni: the DMN table is drawn and the «Prova» panel shows the result and the matched rules', async () => {
+  await page.goto('/decisioni');
+  await assertAccessible(page, 'decisioni');
+  await page.click('a[href="/decisioni/rei-verifiche"]');
+  await page.waitForSelector('#tabella-dmn[data-pronto="true"]');
+  assert.ok(await page.locator('#tabella-dmn .tjs-table').count(), 'decision table drawn');
+  await assertAccessible(page, 'decisione');
+  await page.selectOption('#prova-cittadinanza', { index: 0 }).catch(() => undefined);
+  await page.fill('#prova-isee', 'tanti');
+  await submit(page, '#valuta');
+  assert.match((await page.textContent('#riepilogo-errori')) ?? '', 'Inserire un numero');
+  await page.fill('#prova-cittadinanza', 'IT');
+  await page.fill('#prova-isee', '9.000,50');
+  await submit(page, '#valuta');
+  const esito = (await page.textContent('#esito-prova')) ?? '';
+  assert.match(esito, 'Regole applicate');
+  assert.match(esito, /Regola \d+ di «Verifiche requisiti REI»/);
+  const api = await analyst.post('/api/v1/decisions/rei-verifiche/evaluate', { variables: { cittadinanza: 'IT', isee: 9000.5 } });
+  assert.is(api.status, 200, JSON.stringify(api.body));
+  const shown = await page.locator('#regole-applicate li').allTextContents();
+  assert.is(shown.length, api.body.matchedRules.length);
+  for (const id of api.body.matchedRules as string[]) assert.ok(shown.some((t) => t.includes(`(${id})`)), id);
+  await page.waitForSelector('#tabella-dmn[data-pronto="true"]');
+  assert.is(await page.locator('#tabella-dmn tr.regola-applicata').count(), api.body.matchedRules.length, 'matched rules marked on the table');
+  await assertAccessible(page, 'decisione (prova)');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'decisioni-prova.png'), fullPage: false });
 });
 
 test('calendario: a closure added moves the sample due date by one working day', async () => {

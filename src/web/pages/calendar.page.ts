@@ -105,7 +105,7 @@ export function calendarPages(router: Router, web: WebContext) {
     const dueNational = national.addWorkingDays(from, days);
     const skipped = [...calendar.holidays(Number(from.slice(0, 4))), ...(due.slice(0, 4) !== from.slice(0, 4) ? calendar.holidays(Number(due.slice(0, 4))) : [])]
       .filter((h) => h.date > from && h.date <= due && weekdayOf(h.date) !== 0 && !(weekdayOf(h.date) === 6 && !settings.saturdayWorking))
-      .map((h) => ({ date: formatDate(h.date), weekday: WEEKDAYS[weekdayOf(h.date)], name: h.name, kind: KINDS[h.kind] }));
+      .map((h) => ({ date: formatDate(h.date), weekday: WEEKDAYS[weekdayOf(h.date)], name: h.name, kind: KINDS[h.kind], showKind: h.name !== KINDS[h.kind] }));
     const holidays = calendar.holidays(year).map((h) => ({ date: formatDate(h.date), weekday: WEEKDAYS[weekdayOf(h.date)], name: h.name, kind: KINDS[h.kind], national: h.kind === 'national', patron: h.kind === 'patron' }));
     let working = 0;
     for (let d = `${year}-01-01`; d.startsWith(String(year)); d = next(d)) if (calendar.isWorkingDay(d)) working++;

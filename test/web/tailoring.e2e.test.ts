@@ -174,6 +174,8 @@ test('decisioni: the DMN table is drawn and the «Prova» panel shows the result
   await page.waitForSelector('#tabella-dmn[data-pronto="true"]');
   assert.is(await page.locator('#tabella-dmn tr.regola-applicata').count(), api.body.matchedRules.length, 'matched rules marked on the table');
   await assertAccessible(page, 'decisione (prova)');
+  await page.locator('#tabella-titolo').scrollIntoViewIfNeeded();
+  await page.evaluate(() => document.getElementById('tabella-titolo')?.scrollIntoView());
   await page.screenshot({ path: path.join(SCREENSHOTS, 'decisioni-prova.png'), fullPage: false });
 });
 
@@ -202,6 +204,24 @@ test('calendario: a closure added moves the sample due date by one working day',
   await assertAccessible(page, 'calendario (salvato)');
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, 'calendario.png'), fullPage: false });
+});
+
+test('a metropolitan analyst without a chosen comune is asked to choose one (parameters, calendar) and sees the shared forms and decisions', async () => {
+  const metro = await app.user({ tenant: null, username: 'analista-metro-tailor', roles: ['analista'] });
+  const ctx = await newContext(browser, app.baseUrl);
+  const p = await ctx.newPage();
+  await signIn(p, metro.username);
+  assert.is(new URL(p.url()).pathname, '/parametri', 'start page: the first section an analyst sees');
+  for (const url of ['/parametri', '/calendario']) {
+    assert.is((await p.goto(url))?.status(), 200, url);
+    assert.match((await p.textContent('main')) ?? '', "scegli il comune nell'intestazione", url);
+  }
+  await assertAccessible(p, 'parametri (metropolitano)');
+  assert.is((await p.goto('/moduli/istruttoria-domanda'))?.status(), 200);
+  assert.is(await p.locator('#pubblica-modulo').count(), 0, 'no publishing without a comune');
+  assert.is((await p.goto('/decisioni'))?.status(), 200);
+  assert.match((await p.textContent('#elenco-decisioni')) ?? '', 'rei-requisiti');
+  await ctx.close();
 });
 
 test('no script errors or CSP refusals on the tailoring pages', () => {

@@ -123,7 +123,7 @@ export function decisionPages(router: Router, web: WebContext) {
       outcome: trial?.outcome
         ? {
             rows: resultRows(trial.outcome.result),
-            empty: resultRows(trial.outcome.result).length === 0,
+            empty: resultRows(trial.outcome.result).rows.length === 0,
             rules: trial.outcome.matchedRules.map((id) => ruleInfo.get(id) ?? { id, number: '?', table: key, description: null }),
             required: Object.entries(trial.outcome.requiredDecisions).map(([id, r]) => ({ name: dmn.decisions[id]?.name ?? id, rows: resultRows(r.result), rules: r.matchedRules.map((rid) => ruleInfo.get(rid) ?? { id: rid, number: '?', table: id, description: null }) })),
           }
@@ -192,12 +192,12 @@ function rulesOf(dmn: CompiledDmn): Map<string, { id: string; number: number; ta
   return map;
 }
 
-/** The result as rows of «name: value» lines (one row per matched rule / entry). */
-function resultRows(result: unknown): Array<{ entries: Array<{ name: string; value: string }> }> {
+/** The result as a table: one column per output name, one row per matched rule / entry. */
+function resultRows(result: unknown): { columns: string[]; rows: string[][] } {
   const list = Array.isArray(result) ? result : result === null || result === undefined ? [] : [result];
-  return list.map((r) => ({
-    entries: r && typeof r === 'object' && !Array.isArray(r) ? Object.entries(r as Record<string, unknown>).map(([name, value]) => ({ name, value: show(value) })) : [{ name: 'valore', value: show(r) }],
-  }));
+  const maps: Array<Record<string, unknown>> = list.map((r: unknown) => (r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : { valore: r }));
+  const columns = [...new Set(maps.flatMap((m) => Object.keys(m)))];
+  return { columns, rows: maps.map((m) => columns.map((c) => show(m[c]))) };
 }
 
 function show(v: unknown): string {

@@ -221,6 +221,14 @@ test('a metropolitan analyst without a chosen comune is asked to choose one (par
   assert.is(await p.locator('#pubblica-modulo').count(), 0, 'no publishing without a comune');
   assert.is((await p.goto('/decisioni'))?.status(), 200);
   assert.match((await p.textContent('#elenco-decisioni')) ?? '', 'rei-requisiti');
+  // the comune's responsabile: the calendar (like PUT /calendar), not the analysts' pages
+  const manager = await app.user({ tenant, username: 'resp-tailor', roles: ['responsabile'], groups: ['responsabili'] });
+  await p.goto('/accesso');
+  await submit(p, 'header button:has-text("Esci")');
+  await signIn(p, manager.username);
+  assert.is((await p.goto('/calendario'))?.status(), 200);
+  assert.ok(await p.locator('#salva-calendario').count(), 'the responsabile edits the calendar');
+  assert.is((await p.goto('/parametri'))?.status(), 403);
   await ctx.close();
 });
 

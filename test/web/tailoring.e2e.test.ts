@@ -103,6 +103,14 @@ test('parametri: an out-of-range value is refused beside its field, a valid one 
   assert.is(restored.body.values.beneficio.coefficiente, 0.75);
   assert.is(restored.body.values.giorniIstruttoria, 20);
   await assertAccessible(page, 'parametri (storico)');
+  // someone saves through the API while the form is open: the page does not overwrite their version
+  const other = await analyst.put(`/api/v1/tenants/${tenant}/parameters/rei`, { values: { giorniIstruttoria: 20, giorniEsitoInps: 6 } });
+  assert.is(other.status, 200, JSON.stringify(other.body));
+  await page.fill('#par-durataMesi', '12');
+  await submit(page, '#salva-parametri');
+  assert.match((await page.textContent('#errore-generale')) ?? '', 'Nel frattempo un altro utente ha salvato la versione 4');
+  assert.is(await page.inputValue('#par-durataMesi'), '12');
+  assert.is((await analyst.get(`/api/v1/tenants/${tenant}/parameters/rei`)).body.version, 4);
 });
 
 test('moduli: the comune\'s override of a shared form is created in the editor, previewed with sample data and published', async () => {

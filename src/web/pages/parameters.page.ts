@@ -55,6 +55,11 @@ export function parameterPages(router: Router, web: WebContext) {
       else if (!sameValue(parsed.value, getPath(base, f.path))) setPath(overrides, f.path, parsed.value!);
     }
     if (submitted.comment.length > 1000) submitted.errors.commento = 'Al massimo 1000 caratteri.';
+    // the form was filled on an older version: someone saved in between
+    if (form.base !== undefined && form.base !== String(resolved.version)) {
+      submitted.general = `Nel frattempo un altro utente ha salvato la versione ${resolved.version} dei parametri: controlla lo storico qui sotto e salva di nuovo (i valori che hai inserito sono stati mantenuti).`;
+      return render(ctx, s, key, submitted, 409);
+    }
     if (Object.keys(submitted.errors).length) return render(ctx, s, key, submitted, 422);
     try {
       await services.parameters.update(services.orm.em.fork(), key, tenant, overrides, s.principal.username, submitted.comment || null);

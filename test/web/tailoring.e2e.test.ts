@@ -72,10 +72,13 @@ test('parametri: an out-of-range value is refused beside its field, a valid one 
   assert.match((await page.textContent('main')) ?? '', 'il comune usa i valori predefiniti');
   await page.fill('#par-giorniIstruttoria', '500');
   await submit(page, '#salva-parametri');
-  assert.match((await page.textContent('#riepilogo-errori')) ?? '', /Giorni lavorativi per controlli comunali e invio a INPS: Deve essere <= 120/);
-  assert.match((await page.textContent('#par-giorniIstruttoria-errore')) ?? '', 'Deve essere <= 120');
+  assert.match((await page.textContent('#riepilogo-errori')) ?? '', /Giorni lavorativi per controlli comunali e invio a INPS: Deve essere al massimo 120/);
+  assert.match((await page.textContent('#par-giorniIstruttoria-errore')) ?? '', 'Deve essere al massimo 120.');
   assert.is(await page.inputValue('#par-giorniIstruttoria'), '500');
   await assertAccessible(page, 'parametri (errore)');
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.locator('#par-giorniIstruttoria').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'parametri-errore.png'), fullPage: false });
   const api = await analyst.get(`/api/v1/tenants/${tenant}/parameters/rei`);
   assert.is(api.body.version, 0, 'nothing saved');
 

@@ -66,7 +66,7 @@ export function parameterPages(router: Router, web: WebContext) {
     } catch (err) {
       if (err instanceof ValidationError) {
         const fields = ((err.details as { fields?: Array<{ field: string; message: string }> } | undefined)?.fields ?? []);
-        for (const p of fields) submitted.errors[p.field] = sentence(p.message);
+        for (const p of fields) submitted.errors[p.field] = sentence(plain(p.message));
         if (!fields.length) submitted.general = err.message;
         return render(ctx, s, key, submitted, 422);
       }
@@ -220,6 +220,12 @@ function fieldId(path: string): string {
 
 function fmt(n: number): string {
   return String(n).replace('.', ',');
+}
+
+/** ajv's comparisons in words: "deve essere <= 120" → "deve essere al massimo 120". */
+function plain(message: string): string {
+  const words: Record<string, string> = { '<=': 'al massimo', '>=': 'almeno', '<': 'minore di', '>': 'maggiore di' };
+  return message.replace(/deve essere (<=|>=|<|>) (-?[\d.]+)/, (_, op: string, n: string) => `deve essere ${words[op]} ${n.replace('.', ',')}`);
 }
 
 function sentence(s: string): string {

@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from '../shared/project-root.js';
 
 export const ASSETS_DIR = path.join(PROJECT_ROOT, 'public/assets');
 const CLIENT_DIR = path.join(PROJECT_ROOT, 'src/web/client');
-const ENTRIES = ['task-form.ts', 'case-diagram.ts', 'application-form.ts', 'decision-table.ts', 'form-editor.ts'];
+const ENTRIES = ['task-form.ts', 'case-diagram.ts', 'application-form.ts', 'heatmap.ts', 'decision-table.ts', 'form-editor.ts'];
 
 /** Builds the bundles when missing or older than their sources (or always, with force); returns whether it built. */
 export async function ensureAssets(opts: { force?: boolean } = {}): Promise<boolean> {

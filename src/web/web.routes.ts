@@ -28,6 +28,7 @@ import { slaPages } from './pages/sla.page.js';
 import { heatmapPages } from './pages/heatmap.page.js';
 import { applicationsDashboardPages } from './pages/applications-dashboard.page.js';
 import { incidentPages } from './pages/incidents.page.js';
+import { modelPages } from './pages/models.page.js';
 import { tailoringPages } from './pages/tailoring.js';
 import type { WebContext } from './web-context.js';
 
@@ -125,6 +126,8 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   incidentPages(router, web);
   enableSection('/cruscotti');
   enableSection('/incidenti');
+  modelPages(router, web);
+  enableSection('/modelli');
   tailoringPages(router, web);
 
   const routes = router.routes();

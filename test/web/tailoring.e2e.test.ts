@@ -222,7 +222,7 @@ test('a metropolitan analyst without a chosen comune is asked to choose one (par
   const ctx = await newContext(browser, app.baseUrl);
   const p = await ctx.newPage();
   await signIn(p, metro.username);
-  assert.is(new URL(p.url()).pathname, '/parametri', 'start page: the first section an analyst sees');
+  for (const href of ['/parametri', '/moduli', '/decisioni', '/calendario']) assert.is(await p.locator(`header a[href="${href}"]`).count(), 1, `header link ${href}`);
   for (const url of ['/parametri', '/calendario']) {
     assert.is((await p.goto(url))?.status(), 200, url);
     assert.match((await p.textContent('main')) ?? '', "scegli il comune nell'intestazione", url);

@@ -52,6 +52,8 @@ export interface Services {
   /** Live engines kept between a case's commands (null: ENGINE_CACHE_MB=0). */
   engines: EngineCache | null;
   deployments: DeploymentService;
+  /** Which task form a comune gets (its own, else the shared one). */
+  forms: FormService;
   inbox: InboxService;
   parameters: ParameterService;
   /** Deployed DMN decisions: evaluation by key, listing, sources. */
@@ -134,6 +136,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     processes,
     engines,
     deployments: new DeploymentService(orm.em, { handlerNames: handlers.names(), handlerOutputs: handlers.outputs(), clock, maxBytes: config.maxUploadBytes, forms, parameters: { service: parameters, catalog: parameterCatalog } }),
+    forms,
     inbox: new InboxService(orm.em, store, processes, clock, forms),
     parameters,
     decisions: new DecisionService(orm.em, { service: parameters, catalog: parameterCatalog }),

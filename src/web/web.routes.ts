@@ -35,6 +35,7 @@ import { heatmapPages } from './pages/heatmap.page.js';
 import { applicationsDashboardPages } from './pages/applications-dashboard.page.js';
 import { incidentPages } from './pages/incidents.page.js';
 import { modelPages } from './pages/models.page.js';
+import { tailoringPages } from './pages/tailoring.js';
 import type { WebContext } from './web-context.js';
 
 export type { WebContext } from './web-context.js';
@@ -173,6 +174,7 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   enableSection('/incidenti');
   modelPages(router, web);
   enableSection('/modelli');
+  tailoringPages(router, web);
 
   const routes = router.routes();
   const statics = serveStatic();

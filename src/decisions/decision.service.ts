@@ -23,6 +23,8 @@ export interface EvaluationView {
   /** Whose version was used: the comune's own or the shared default (null). */
   definitionTenant: string | null;
   result: DecisionOutcome['result'];
+  /** The decision's DMN value (what dependent decisions see; what the DMN TCK checks). */
+  value: unknown;
   matchedRules: string[];
   requiredDecisions: DecisionOutcome['required'];
 }
@@ -40,7 +42,7 @@ export class DecisionService {
     const dmn = await compiledDmn(dmnCacheKey(def), () => decisionXml(em, def.id));
     const params = await decisionParams(em, this.parameters, key, tenant);
     const outcome = evaluateDecision(dmn, def.key, { ...variables, params });
-    return { decisionKey: def.key, definitionId: def.id, version: def.version, tenant, definitionTenant: def.tenant, result: outcome.result, matchedRules: outcome.matchedRules, requiredDecisions: outcome.required };
+    return { decisionKey: def.key, definitionId: def.id, version: def.version, tenant, definitionTenant: def.tenant, result: outcome.result, value: outcome.value, matchedRules: outcome.matchedRules, requiredDecisions: outcome.required };
   }
 
   /** Versions visible to `scope` (a comune: its own and the shared ones; null: all), newest first per key. */

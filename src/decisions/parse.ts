@@ -20,21 +20,40 @@ export interface DmnParseResult {
 }
 
 const DMN13_NS = 'https://www.omg.org/spec/DMN/20191111/MODEL/';
+const DMNDI13_NS = 'https://www.omg.org/spec/DMN/20191111/DMNDI/';
+/**
+ * DMN 1.1, 1.2, 1.4 and 1.5 namespaces, read as DMN 1.3 (what dmn-moddle
+ * knows; what Camunda Modeler, Trisotech, KIE and the TCK write): the model
+ * elements used here are the same in all of them.
+ */
+const NAMESPACES: ReadonlyArray<[RegExp, string]> = [
+  [/https?:\/\/www\.omg\.org\/spec\/DMN\/20151101\/dmn(11)?\.xsd/g, DMN13_NS],
+  [/https?:\/\/www\.omg\.org\/spec\/DMN\/(20180521|20211108|20230324)\/MODEL\/?/g, DMN13_NS],
+  [/https?:\/\/www\.omg\.org\/spec\/DMN\/(20180521|20211108|20230324)\/DMNDI\/?/g, DMNDI13_NS],
+  [/https:\/\/www\.omg\.org\/spec\/DMN\/20191111\/MODEL\/?/g, DMN13_NS],
+];
+
+/** The file with DMN 1.1–1.5 namespaces rewritten to DMN 1.3 (in place: lines do not move). */
+export function normaliseDmnNamespaces(xml: string): string {
+  let out = xml;
+  for (const [from, to] of NAMESPACES) out = out.replace(from, to);
+  return out;
+}
 const HIT_POLICIES: readonly HitPolicy[] = ['UNIQUE', 'FIRST', 'ANY', 'PRIORITY', 'COLLECT', 'RULE ORDER', 'OUTPUT ORDER'];
 const AGGREGATIONS: readonly Aggregation[] = ['SUM', 'MIN', 'MAX', 'COUNT'];
 /** Decision ids are the keys decisions are deployed, looked up and referenced by. */
 const KEY = /^[A-Za-z_][\w.-]{0,254}$/;
 
-export async function parseDmn(xml: string, maxBytes?: number): Promise<DmnParseResult> {
+export async function parseDmn(source: string, maxBytes?: number): Promise<DmnParseResult> {
   const warnings: Problem[] = [];
-  const guard = checkXml(xml, maxBytes);
+  const guard = checkXml(source, maxBytes);
   if (guard.length) return { dmn: null, errors: guard, warnings };
+  const xml = normaliseDmnNamespaces(source);
   let parsed;
   try {
     parsed = await new DmnModdle().fromXML(xml, 'dmn:Definitions');
   } catch (err) {
-    const older = /www\.omg\.org\/spec\/DMN\/2015|www\.omg\.org\/spec\/DMN\/2016|www\.omg\.org\/spec\/DMN\/20180521/.test(xml);
-    const hint = older ? ` (il file usa una versione DMN precedente: salvarlo come DMN 1.3, namespace ${DMN13_NS})` : ` (atteso un <definitions> DMN 1.3, namespace ${DMN13_NS})`;
+    const hint = ` (atteso un <definitions> DMN 1.1–1.5, ad esempio namespace ${DMN13_NS})`;
     return { dmn: null, errors: [{ rule: 'dmn-parse', message: `DMN non leggibile: ${(err as Error).message}${hint}` }], warnings };
   }
   const errors: Problem[] = [];

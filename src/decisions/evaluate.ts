@@ -6,7 +6,7 @@
  */
 import { checkResultSize, withinBounds } from './bound.js';
 import { DecisionNotFoundError } from './errors.js';
-import { coerce, feelValue, toPlain, type FeelContext } from './feel.js';
+import { coerce, coerceInput, feelValue, toPlain, type FeelContext } from './feel.js';
 import type { CompiledDecision, CompiledDmn, DecisionOutcome } from './model.js';
 import { evaluateTable, type Row } from './table.js';
 
@@ -29,7 +29,9 @@ export function evaluateDecision(dmn: CompiledDmn, decisionId: string, variables
   });
 }
 
-function evaluateUnbounded(dmn: CompiledDmn, decisionId: string, variables: FeelContext): DecisionOutcome {
+function evaluateUnbounded(dmn: CompiledDmn, decisionId: string, given: FeelContext): DecisionOutcome {
+  const variables: FeelContext = { ...given };
+  for (const [name, type] of Object.entries(dmn.inputs ?? {})) if (name in variables) variables[name] = coerceInput(variables[name], type);
   const done = new Map<string, Evaluated>();
   const run = (id: string): Evaluated => {
     const cached = done.get(id);

@@ -1,0 +1,13 @@
+import { evaluate } from 'feelin';
+const show = (e: string, c: any = {}) => { try { const r = evaluate(e, c); console.log(e, '=>', JSON.stringify(r.value), r.warnings?.length ? r.warnings.map((w:any)=>w.message).slice(0,2) : ''); } catch (err) { console.log(e, 'ERR', (err as Error).message); } };
+show('{"a b": 1, "c": a b + 1}');
+show('{"a b": 1, "c": a b + 1, "__r": c * 2}.__r');
+show('{a: 1, c: a + 1}.c');
+const f = evaluate('function(x, y) x + y', {}).value;
+console.log(typeof f, f && f.constructor && f.constructor.name);
+show('PMT(a: 1, b: 2)', { PMT: f });
+show('PMT(x: 1, y: 2)', { PMT: f });
+show('PMT(1, 2)', { PMT: f });
+show('{f: function(x) x * 2, r: f(3)}.r');
+show('[1..10]');
+show('range("[1..10]")');

@@ -37,6 +37,46 @@ const NAMESPACES: ReadonlyArray<[RegExp, string]> = [
 export function normaliseDmnNamespaces(xml: string): string {
   let out = xml;
   for (const [from, to] of NAMESPACES) out = out.replace(from, to);
+  return boxedExpressions14(out);
+}
+
+const BOXED14 = /<((?:[\w-]+:)?)(conditional|filter|for|some|every)\b([^>]*)>((?:(?!<(?:[\w-]+:)?(?:conditional|filter|for|some|every)\b)[\s\S])*?)<\/\1\2\s*>/g;
+
+/**
+ * DMN 1.4/1.5 boxed conditional, filter and iterators (for, some, every),
+ * which dmn-moddle (DMN 1.3) does not know, rewritten to the literal FEEL
+ * expression they stand for (innermost first) when each part is a literal
+ * expression; lines are kept (the newlines of the original element follow it).
+ */
+function boxedExpressions14(xml: string): string {
+  if (!/<(?:[\w-]+:)?(conditional|filter|for|some|every)\b/.test(xml)) return xml;
+  let out = xml;
+  for (let pass = 0; pass < 50; pass++) {
+    let changed = false;
+    out = out.replace(BOXED14, (whole, prefix: string, kind: string, attrs: string, inner: string) => {
+      const part = (name: string): string | null => {
+        const m = new RegExp(`<${prefix}${name}\\b[^>]*>\\s*<${prefix}literalExpression\\b[^>]*>\\s*<${prefix}text>([\\s\\S]*?)</${prefix}text>\\s*</${prefix}literalExpression>\\s*</${prefix}${name}>`).exec(inner);
+        return m ? `(${m[1]}\n)` : null;
+      };
+      const variable = /iteratorVariable="([^"]*)"/.exec(attrs)?.[1];
+      let feel: string | null = null;
+      if (kind === 'conditional') {
+        const [c, t, e] = [part('if'), part('then'), part('else')];
+        if (c && t && e) feel = `if ${c} then ${t} else ${e}`;
+      } else if (kind === 'filter') {
+        const [list, match] = [part('in'), part('match')];
+        if (list && match) feel = `${list}[${match}]`;
+      } else if (variable) {
+        const [list, body] = [part('in'), part(kind === 'for' ? 'return' : 'satisfies')];
+        if (list && body) feel = `${kind} ${variable} in ${list} ${kind === 'for' ? 'return' : 'satisfies'} ${body}`;
+      }
+      if (feel === null) return whole;
+      changed = true;
+      const lines = '\n'.repeat(Math.max(0, (whole.match(/\n/g) ?? []).length - (feel.match(/\n/g) ?? []).length));
+      return `<${prefix}literalExpression><${prefix}text>${feel}</${prefix}text></${prefix}literalExpression>${lines}`;
+    });
+    if (!changed) break;
+  }
   return out;
 }
 const HIT_POLICIES: readonly HitPolicy[] = ['UNIQUE', 'FIRST', 'ANY', 'PRIORITY', 'COLLECT', 'RULE ORDER', 'OUTPUT ORDER'];

@@ -9,7 +9,11 @@
  * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
  * BENCH_INBOX_TASKS (inbox-page: tasks in the database, default 1000000), BENCH_INBOX_COMUNE_TASKS
  * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
- * BENCH_ONLY=steps|timer-storm|engine-memory|inbox-page runs one benchmark.
+ * BENCH_SIUSS_RECORDS (siuss-flows: records generated, default 1000000);
+ * BENCH_STARTUP_RESTARTS (startup: restarts timed per database, default 5);
+ * BENCH_SLA_ROWS (sla-dashboard: completed tasks, default 1000000), BENCH_SLA_OPEN (open tasks, default 100000),
+ * BENCH_SLA_REQUESTS (default 40);
+ * BENCH_ONLY=<name> runs one benchmark (names in BENCHMARKS below).
  */
 import os from 'node:os';
 import { openBenchDatabase } from './db.js';
@@ -17,6 +21,9 @@ import { runStepsBench } from './steps.bench.js';
 import { runTimerStormBench } from './timer-storm.bench.js';
 import { runEngineMemoryBench } from './engine-memory.bench.js';
 import { runInboxPageBench } from './inbox-page.bench.js';
+import { runSiussFlowsBench } from './siuss-flows.bench.js';
+import { runSlaDashboardBench } from './sla-dashboard.bench.js';
+import { runStartupBench } from './startup.bench.js';
 
 const intFromEnv = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -33,11 +40,19 @@ const jobConcurrency = intFromEnv('BENCH_JOB_CONCURRENCY', 4);
 const inboxTasks = intFromEnv('BENCH_INBOX_TASKS', 1_000_000);
 const inboxComuneTasks = intFromEnv('BENCH_INBOX_COMUNE_TASKS', 100_000);
 const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 200);
+const siussRecords = intFromEnv('BENCH_SIUSS_RECORDS', 1_000_000);
+const startupRestarts = intFromEnv('BENCH_STARTUP_RESTARTS', 5);
 const only = process.env.BENCH_ONLY?.trim() || null;
-if (only && !['steps', 'timer-storm', 'engine-memory', 'inbox-page'].includes(only)) throw new Error(`BENCH_ONLY must be steps, timer-storm, engine-memory or inbox-page, got ${only}`);
+const slaRows = intFromEnv('BENCH_SLA_ROWS', 1_000_000);
+const slaOpen = intFromEnv('BENCH_SLA_OPEN', 100_000);
+const slaRequests = intFromEnv('BENCH_SLA_REQUESTS', 40);
+const BENCHMARKS = ['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'startup', 'siuss-flows', 'sla-dashboard'];
+if (only && !BENCHMARKS.includes(only)) throw new Error(`BENCH_ONLY must be one of ${BENCHMARKS.join(', ')}, got ${only}`);
 const runs = (name: string) => !only || only === name;
 
 const started = Date.now();
+// No database: runs first, so its peak RSS is its own (not the other benchmarks' pools and caches).
+if (runs('siuss-flows')) await runSiussFlowsBench({ records: siussRecords });
 const db = await openBenchDatabase({ poolMax: Math.max(10, concurrency + 2) });
 console.log(`rei-engine bench · node ${process.version} · ${os.cpus().length} CPU · ${db.description}`);
 
@@ -53,6 +68,8 @@ try {
   if (runs('engine-memory')) await runEngineMemoryBench();
   if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
   if (runs('inbox-page')) await runInboxPageBench(db, { totalTasks: inboxTasks, comuneTasks: Math.min(inboxComuneTasks, inboxTasks), requests: inboxRequests });
+  if (runs('startup')) await runStartupBench(db, { restarts: startupRestarts });
+  if (runs('sla-dashboard')) await runSlaDashboardBench(db, { historyRows: slaRows, openTasks: slaOpen, requests: slaRequests });
 } finally {
   process.off('SIGINT', onSigint);
   await db.close();

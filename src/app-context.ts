@@ -37,6 +37,7 @@ import { UnconfiguredInpsGateway, type InpsGateway } from './integrations/inps/g
 import { inpsConnectors } from './integrations/inps/connectors.js';
 import type { EngineStore } from './engine/store.js';
 import { AuditService } from './audit/audit.service.js';
+import { createSiussService, type SiussService } from './siuss/index.js';
 
 /** The services every entry point and route handler reaches, built once by buildServices. */
 export interface Services {
@@ -62,6 +63,8 @@ export interface Services {
   sessions: SessionService;
   /** The audit of reads of personal data (append-only). */
   audit: AuditService;
+  /** SIUSS register, flows and native extraction (issue 13). */
+  siuss: SiussService;
 }
 
 export interface BuildOptions {
@@ -133,6 +136,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     documents,
     sessions: new SessionService(orm.em, clock, config.webSessionIdleMinutes),
     audit: new AuditService(orm, clock),
+    siuss: createSiussService(orm, clock),
   };
 }
 

@@ -44,7 +44,7 @@ const NEW_DIV = `case '/': return (a, b) => { const l = a(context), r = b(contex
 if (source.includes(MARK)) {
   console.log('feelin: patch già applicata');
 } else if (!source.includes(MUL) || !source.includes(DIV) || !source.includes('function duration(opts) {')) {
-  console.warn('feelin: versione diversa da quella attesa, patch non applicata (vedi scripts/patch-feelin.ts)');
+  console.warn('feelin: versione diversa da quella attesa, patch non applicata (vedi scripts/patch-feelin.mjs)');
 } else {
   const patched = source.replace('function duration(opts) {', `${HELPER}function duration(opts) {`).replace(MUL, NEW_MUL).replace(DIV, NEW_DIV);
   const tmp = `${file}.rei-${process.pid}`;

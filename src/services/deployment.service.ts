@@ -18,7 +18,7 @@ import { ValidationError, type Problem } from '../shared/errors.js';
 import type { DeployContext } from '../engine/definitions/compile.js';
 import { compileBpmnOffThread } from '../engine/definitions/compile-off-thread.js';
 import type { CompiledProcess } from '../engine/definitions/model.js';
-import { DecisionDefinition, Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
+import { DecisionDefinition, DecisionFile, Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
 import { mapConcurrencyError } from '../db/engine-store.js';
 import { scheduleTimerStarts } from './timer-start.js';
 import { originOf, versionedRow, type ResourceOrigin, type SkippedResource } from './resource-version.js';
@@ -182,7 +182,7 @@ export class DeploymentService {
         const origin = originOf(req.source);
         const out: DeployResult['definitions'] = [];
         const skipped: SkippedResource[] = [];
-        const fresh: Array<ProcessDefinition | FormDefinition | DecisionDefinition> = [];
+        const fresh: Array<ProcessDefinition | FormDefinition | DecisionDefinition | DecisionFile> = [];
         const decisions = await storeDecisions(em, dmn.prepared, { deploymentId: deployment.id, tenant: req.tenant, now, origin });
         fresh.push(...decisions.fresh);
         skipped.push(...decisions.skipped);

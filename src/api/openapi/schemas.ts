@@ -137,7 +137,7 @@ export const schemas: Record<string, Schema> = {
   MessageRequest: { type: 'object', required: ['name'], properties: { name: str, businessKey: str, processInstanceId: uuid, tenant: belfiore, variables: ref('Variables') } },
   MessageResult: obj({ delivered: { type: 'array', items: obj({ processInstanceId: uuid, businessKey: strN, status: str, activeElements: strings }) } }),
   ApplicationResult: obj({ instanceId: uuid, businessKey: strN, soggettoId: uuid, rinnovo: bool, durataMesi: int, status: str }),
-  Evaluation: obj({ decisionKey: str, definitionId: uuid, version: int, tenant: strN, definitionTenant: strN, result: { type: ['object', 'array', 'null'] }, matchedRules: strings, requiredDecisions: anyObject }, ['requiredDecisions']),
+  Evaluation: obj({ decisionKey: str, definitionId: uuid, version: int, tenant: strN, definitionTenant: strN, result: { type: ['object', 'array', 'null'] }, value: { description: 'Il valore DMN della decisione (come lo vedono le decisioni che la richiedono): numero, testo, data ISO, lista, contesto o null' }, matchedRules: strings, requiredDecisions: anyObject }, ['requiredDecisions', 'value']),
   ParameterVersions: obj({ items: { type: 'array', items: obj({ version: int, values: anyObject, comment: strN, createdBy: str, createdAt: dateTime }) }, total: int }),
   SlaSummary: obj({ from: dateTime, to: dateTime, now: dateTime, tenant: strN, atRiskShare: { type: 'number' }, perTenant: bool, items: { type: 'array', items: anyObject } }),
   Timeline: obj({ processInstanceId: uuid, businessKey: strN, status: str, startedAt: dateTime, endedAt: dateTimeN }),

@@ -385,8 +385,8 @@ export { Job, Incident } from './time.entities.js';
 import { JobSchema, IncidentSchema } from './time.entities.js';
 export { CaseDocument, TenantOffice } from './document.entities.js';
 import { CaseDocumentSchema, TenantOfficeSchema } from './document.entities.js';
-export { DecisionDefinition } from './decisions.entities.js';
-import { DecisionDefinitionSchema } from './decisions.entities.js';
+export { DecisionDefinition, DecisionFile } from './decisions.entities.js';
+import { DecisionDefinitionSchema, DecisionFileSchema } from './decisions.entities.js';
 import { subjectEntities } from './subjects.entities.js';
 
 export const allEntities = [
@@ -407,5 +407,6 @@ export const allEntities = [
   CaseDocumentSchema,
   TenantOfficeSchema,
   DecisionDefinitionSchema,
+  DecisionFileSchema,
   ...subjectEntities,
 ];

@@ -37,6 +37,9 @@ import { UnconfiguredInpsGateway, type InpsGateway } from './integrations/inps/g
 import { inpsConnectors } from './integrations/inps/connectors.js';
 import type { EngineStore } from './engine/store.js';
 import { AuditService } from './audit/audit.service.js';
+import { ImportService, type RecordSink } from './siuss/import/import.service.js';
+import { WaasAuth } from './siuss/waas/auth.js';
+import { emptyFlowSource, type WaasFlowSource } from './siuss/waas/flows.js';
 
 /** The services every entry point and route handler reaches, built once by buildServices. */
 export interface Services {
@@ -62,6 +65,10 @@ export interface Services {
   sessions: SessionService;
   /** The audit of reads of personal data (append-only). */
   audit: AuditService;
+  /** SIUSS imports from other software (files, mappings, progress, row reports). */
+  siussImports: ImportService;
+  /** The WaaS pull API's voucher check, or why it is off (then /waas answers 503). */
+  waas: { auth: WaasAuth | null; reason: string | null; flows: WaasFlowSource };
 }
 
 export interface BuildOptions {
@@ -133,8 +140,15 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     documents,
     sessions: new SessionService(orm.em, clock, config.webSessionIdleMinutes),
     audit: new AuditService(orm, clock),
+    siussImports: new ImportService(orm, clock, unavailableSink),
+    waas: { ...WaasAuth.fromSettings({ jwksFile: config.waasJwksFile, issuer: config.waasIssuer, audience: config.waasAudience }, clock), flows: emptyFlowSource },
   };
 }
+
+/** Until the SIUSS register is wired in, every imported row is refused with this reason. */
+const unavailableSink: RecordSink = {
+  saveBatch: (_tenant, rows) => Promise.resolve(rows.map(() => ({ outcome: 'refused' as const, errors: [{ message: 'Registro SIUSS non disponibile' }] }))),
+};
 
 /** Working calendars by settings (they keep their holidays per year), shared by every comune with the same settings. */
 const calendars = new Map<string, WorkingCalendar>();

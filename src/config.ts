@@ -54,6 +54,14 @@ export interface AppConfig {
   trustProxy: boolean;
   /** Browser sessions end after this many minutes without a request (WEB_SESSION_IDLE_MINUTES, default 30). */
   webSessionIdleMinutes: number;
+  /** WaaS pull API that INPS calls (PDND voucher check): JWKS file, issuer and audience (`{belfiore}` for one per comune); any unset → 503. */
+  waasJwksFile: string | null;
+  waasIssuer: string | null;
+  waasAudience: string | null;
+  /** Largest SIUSS import file (SIUSS_IMPORT_MAX_MB, default 200). */
+  siussImportMaxBytes: number;
+  /** Imports up to this size answer with their report; larger ones 202 and progress (SIUSS_IMPORT_SYNC_KB, default 1024). */
+  siussImportSyncBytes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -105,6 +113,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtPreviousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS?.replace(/\\n/g, '\n') || null,
     trustProxy: /^(true|1|yes)$/i.test(env.TRUST_PROXY ?? 'false'),
     webSessionIdleMinutes: intSetting('WEB_SESSION_IDLE_MINUTES', env.WEB_SESSION_IDLE_MINUTES, 30, 1),
+    waasJwksFile: env.WAAS_JWKS_FILE?.trim() ? path.resolve(env.WAAS_JWKS_FILE.trim()) : null,
+    waasIssuer: env.WAAS_ISSUER?.trim() || null,
+    waasAudience: env.WAAS_AUDIENCE?.trim() || null,
+    siussImportMaxBytes: intSetting('SIUSS_IMPORT_MAX_MB', env.SIUSS_IMPORT_MAX_MB, 200, 1) * 1024 * 1024,
+    siussImportSyncBytes: intSetting('SIUSS_IMPORT_SYNC_KB', env.SIUSS_IMPORT_SYNC_KB, 1024, 0) * 1024,
   });
 }
 

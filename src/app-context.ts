@@ -40,6 +40,7 @@ import { AuditService } from './audit/audit.service.js';
 import { ImportService, type RecordSink } from './siuss/import/import.service.js';
 import { WaasAuth } from './siuss/waas/auth.js';
 import { emptyFlowSource, type WaasFlowSource } from './siuss/waas/flows.js';
+import { createSiussService, type SiussService } from './siuss/index.js';
 
 /** The services every entry point and route handler reaches, built once by buildServices. */
 export interface Services {
@@ -69,6 +70,8 @@ export interface Services {
   siussImports: ImportService;
   /** The WaaS pull API's voucher check, or why it is off (then /waas answers 503). */
   waas: { auth: WaasAuth | null; reason: string | null; flows: WaasFlowSource };
+  /** SIUSS register, flows and native extraction (issue 13). */
+  siuss: SiussService;
 }
 
 export interface BuildOptions {
@@ -142,6 +145,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     audit: new AuditService(orm, clock),
     siussImports: new ImportService(orm, clock, unavailableSink),
     waas: { ...WaasAuth.fromSettings({ jwksFile: config.waasJwksFile, issuer: config.waasIssuer, audience: config.waasAudience }, clock), flows: emptyFlowSource },
+    siuss: createSiussService(orm, clock),
   };
 }
 

@@ -23,6 +23,7 @@ import { Migration20261202221000_office } from './migrations/Migration2026120222
 import { Migration20261202213000_token_revocation } from './migrations/Migration20261202213000_token_revocation.js';
 import { Migration20261202210000_web } from './migrations/Migration20261202210000_web.js';
 import { Migration20261202230537_audit } from './migrations/Migration20261202230537_audit.js';
+import { Migration20261203051000_siuss_core } from './migrations/Migration20261203051000_siuss_core.js';
 import { Migration20261203051500_siuss_io } from './migrations/Migration20261203051500_siuss_io.js';
 
 export type Orm = MikroORM;
@@ -49,6 +50,7 @@ const migrationsList = [
   { name: 'Migration20261202213000_token_revocation', class: Migration20261202213000_token_revocation },
   { name: 'Migration20261202210000_web', class: Migration20261202210000_web },
   { name: 'Migration20261202230537_audit', class: Migration20261202230537_audit },
+  { name: 'Migration20261203051000_siuss_core', class: Migration20261203051000_siuss_core },
   { name: 'Migration20261203051500_siuss_io', class: Migration20261203051500_siuss_io },
 ];
 

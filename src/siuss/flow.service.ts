@@ -1,0 +1,334 @@
+/**
+ * SIUSS flows of a comune: generation from every `pronto` record of a tipo
+ * (one transaction: flows, their records, records → `inviato`), listing,
+ * the XML of one, a zip of many, and the outcome INPS gives each flow.
+ *
+ * Flow ids are EEEE.TIPO.AAAAMMGG.NNNNNNN with a daily progressive per comune
+ * (Rome day of the injected clock; counter row locked while generating).
+ * `createdMs` is strictly increasing per comune so WaaS `since` paging never
+ * skips or repeats a flow.
+ */
+import { randomUUID } from 'node:crypto';
+import { zipSync, strToU8 } from 'fflate';
+import type { Orm } from '../db/orm.js';
+import type { Clock } from '../shared/clock.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../shared/errors.js';
+import { romeDay } from '../engine/calendar/index.js';
+import { validateCodiceFiscale } from '../subjects/codice-fiscale.js';
+import { pendingOperation, sqlOf, toRecord, type SiussRegister } from './register.service.js';
+import { DEFAULT_MAX_BYTES, flowId, writeFlows, type Ente, type FlowEntry } from './xml-writer.js';
+import type { FlowStatus, Modalita, RecordData, SiussFlow, SiussOrigin, SiussTipo } from './types.js';
+
+export interface GenerateRequest {
+  tipo: SiussTipo;
+  modalita: Modalita;
+  /** Codice fiscale of the operator (Ente/@CFOperatore). */
+  cfOperatore: string;
+  /** Ente/@Codice; default: the comune's Belfiore code. */
+  codiceEnte?: string;
+  /** Size limit of one file flow (bytes). */
+  maxBytes?: number;
+}
+
+/** The outcome INPS gives a flow (WaaS POST /esiti, or entered by hand for files). */
+export interface FlowOutcome {
+  /** OK, DATI_NON_TROVATI, RICHIESTA_INVALIDA, ERRORE_GENERICO, … */
+  codice: string;
+  descrizione?: string | null;
+  /** SIUSS acquisition id (only with OK). */
+  idAcquisizione?: string | null;
+  at?: Date;
+}
+
+export interface FlowFilter {
+  tipo?: SiussTipo;
+  status?: FlowStatus;
+  limit?: number;
+  offset?: number;
+}
+
+interface FlowRow {
+  id: string;
+  tenant: string;
+  id_flusso: string;
+  tipo: SiussTipo;
+  modalita: Modalita;
+  status: FlowStatus;
+  size_bytes: number;
+  records: number;
+  esito_codice: string | null;
+  esito_descrizione: string | null;
+  id_acquisizione: string | null;
+  created_at: Date | string;
+  created_ms: string | number;
+  pulled_at: Date | string | null;
+  esito_at: Date | string | null;
+  version: number;
+}
+
+const FLOW_COLUMNS = 'id, tenant, id_flusso, tipo, modalita, status, size_bytes, records, esito_codice, esito_descrizione, id_acquisizione, created_at, created_ms, pulled_at, esito_at, version';
+
+function toFlow(r: FlowRow): SiussFlow {
+  return {
+    id: r.id,
+    tenant: r.tenant,
+    idFlusso: r.id_flusso,
+    tipo: r.tipo,
+    modalita: r.modalita,
+    status: r.status,
+    sizeBytes: Number(r.size_bytes),
+    records: Number(r.records),
+    esitoCodice: r.esito_codice,
+    esitoDescrizione: r.esito_descrizione,
+    idAcquisizione: r.id_acquisizione,
+    createdAt: new Date(r.created_at),
+    createdMs: Number(r.created_ms),
+    pulledAt: r.pulled_at ? new Date(r.pulled_at) : null,
+    esitoAt: r.esito_at ? new Date(r.esito_at) : null,
+    version: Number(r.version),
+  };
+}
+
+export class SiussFlowService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly clock: Clock,
+    private readonly register: SiussRegister,
+  ) {}
+
+  /**
+   * Generates flows from every `pronto` record of the tipo, in one
+   * transaction. Per record: I (new), C (deleted after acquisition), or for
+   * an acquired record that changed, C of the acquired version then I of the
+   * new one (SINBA: the element is sent again). Returns the new flows.
+   */
+  async generate(tenant: string, req: GenerateRequest, origin: SiussOrigin): Promise<SiussFlow[]> {
+    const cf = validateCodiceFiscale(req.cfOperatore);
+    if (!cf.valid) throw new BadRequestError(`cfOperatore: codice fiscale non valido (${cf.message})`, { errors: [{ field: 'cfOperatore', message: cf.message }] }, 'INVALID_CF_OPERATORE');
+    return this.register.transaction(async (sql) => {
+      const [tenantRow] = await sql('select code, name from tenant where code = ?', [tenant]);
+      if (!tenantRow) throw new NotFoundError('Comune', tenant, 'TENANT_NOT_FOUND');
+      const ente: Ente = { codice: req.codiceEnte ?? tenant, denominazione: tenantRow.name as string, indirizzo: tenant, cfOperatore: cf.info.codice };
+      const now = this.clock.now();
+      const day = romeDay(now).replace(/-/g, '');
+      // Lock the comune's counter for the day: concurrent generations wait here.
+      await sql('insert into siuss_flow_counter (tenant, day, last) values (?, ?, 0) on conflict (tenant, day) do nothing', [tenant, day]);
+      const [counter] = await sql('select last from siuss_flow_counter where tenant = ? and day = ? for update', [tenant, day]);
+      let progressive = Number(counter?.last ?? 0);
+      const [lastMs] = await sql('select coalesce(max(created_ms), 0) as ms from siuss_flow where tenant = ?', [tenant]);
+      let createdMs = Math.max(now.getTime(), Number(lastMs?.ms ?? 0) + 1);
+
+      const rows = await sql("select * from siuss_record where tenant = ? and tipo = ? and status = 'pronto' order by codice_fiscale nulls last, id for update", [tenant, req.tipo]);
+      const entries: FlowEntry[] = [];
+      for (const row of rows) {
+        const r = toRecord(row as never);
+        const op = pendingOperation(r);
+        if (!op || (r.errors.length && op !== 'C')) continue;
+        if (req.tipo === 'SINBA') {
+          if (op !== 'C') entries.push({ recordId: r.id, operation: 'I', data: r.data });
+          continue;
+        }
+        if (op === 'C' || op === 'U') entries.push({ recordId: r.id, operation: 'C', data: r.acquired! });
+        if (op === 'I' || op === 'U') entries.push({ recordId: r.id, operation: 'I', data: r.data });
+      }
+      const flows: SiussFlow[] = [];
+      await writeFlows(req.tipo, req.modalita, entries, {
+        ente,
+        maxBytes: req.maxBytes ?? DEFAULT_MAX_BYTES,
+        nextId: () => flowId(tenant, req.tipo, day, ++progressive),
+        emit: async (doc) => {
+          const id = randomUUID();
+          const recordIds = new Set(doc.entries.map((e) => e.recordId));
+          const size = Buffer.byteLength(doc.xml);
+          await sql(`insert into siuss_flow (id, tenant, id_flusso, tipo, modalita, status, xml, size_bytes, records, created_at, created_ms, version) values (?, ?, ?, ?, ?, 'generato', ?, ?, ?, ?, ?, 1)`, [
+            id,
+            tenant,
+            doc.idFlusso,
+            req.tipo,
+            req.modalita,
+            doc.xml,
+            size,
+            recordIds.size,
+            now,
+            createdMs,
+          ]);
+          for (const e of doc.entries) await sql('insert into siuss_flow_record (flow_id, record_id, operation, snapshot) values (?, ?, ?, ?::jsonb)', [id, e.recordId, e.operation, JSON.stringify(e.data)]);
+          flows.push({ id, tenant, idFlusso: doc.idFlusso, tipo: req.tipo, modalita: req.modalita, status: 'generato', sizeBytes: size, records: recordIds.size, esitoCodice: null, esitoDescrizione: null, idAcquisizione: null, createdAt: now, createdMs, pulledAt: null, esitoAt: null, version: 1 });
+          createdMs++;
+        },
+      });
+      await sql('update siuss_flow_counter set last = ? where tenant = ? and day = ?', [progressive, tenant, day]);
+      // Each record points at the last flow that carries it.
+      const lastFlow = new Map<string, string>();
+      for (const f of flows) {
+        const fr = await sql('select record_id from siuss_flow_record where flow_id = ?', [f.id]);
+        for (const x of fr) lastFlow.set(x.record_id as string, f.id);
+      }
+      for (const [recordId, flowId] of lastFlow) {
+        await sql("update siuss_record set status = 'inviato', last_flow_id = ?, esito_codice = null, esito_descrizione = null, updated_at = ?, version = version + 1 where id = ?", [flowId, now, recordId]);
+        const flow = flows.find((f) => f.id === flowId)!;
+        await this.register.history(sql, tenant, recordId, now, 'sent', origin, {}, `flusso ${flow.idFlusso}`);
+      }
+      return flows;
+    });
+  }
+
+  async list(scope: string | null, f: FlowFilter = {}): Promise<{ items: SiussFlow[]; total: number }> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (scope) {
+      where.push('tenant = ?');
+      args.push(scope);
+    }
+    if (f.tipo) {
+      where.push('tipo = ?');
+      args.push(f.tipo);
+    }
+    if (f.status) {
+      where.push('status = ?');
+      args.push(f.status);
+    }
+    const clause = where.length ? `where ${where.join(' and ')}` : '';
+    const sql = sqlOf(this.orm.em.fork());
+    const [count] = await sql(`select count(*)::int as n from siuss_flow ${clause}`, args);
+    const rows = await sql(`select ${FLOW_COLUMNS} from siuss_flow ${clause} order by created_ms desc limit ? offset ?`, [...args, f.limit ?? 50, f.offset ?? 0]);
+    return { items: rows.map((r) => toFlow(r as unknown as FlowRow)), total: Number(count?.n ?? 0) };
+  }
+
+  async get(scope: string | null, id: string): Promise<SiussFlow> {
+    const sql = sqlOf(this.orm.em.fork());
+    const rows = await sql(`select ${FLOW_COLUMNS} from siuss_flow where id = ?${scope ? ' and tenant = ?' : ''}`, scope ? [id, scope] : [id]);
+    if (!rows[0]) throw new NotFoundError('Flusso SIUSS', id, 'SIUSS_FLOW_NOT_FOUND');
+    return toFlow(rows[0] as unknown as FlowRow);
+  }
+
+  /** The flow by its INPS id (EEEE.TIPO.AAAAMMGG.NNNNNNN) within a comune, or null. */
+  async byIdFlusso(tenant: string, idFlusso: string): Promise<SiussFlow | null> {
+    const rows = await sqlOf(this.orm.em.fork())(`select ${FLOW_COLUMNS} from siuss_flow where tenant = ? and id_flusso = ?`, [tenant, idFlusso]);
+    return rows[0] ? toFlow(rows[0] as unknown as FlowRow) : null;
+  }
+
+  async xml(scope: string | null, id: string): Promise<{ flow: SiussFlow; xml: string }> {
+    const flow = await this.get(scope, id);
+    const [row] = await sqlOf(this.orm.em.fork())('select xml from siuss_flow where id = ?', [id]);
+    return { flow, xml: row!.xml as string };
+  }
+
+  /** A zip of the given flows (default: every flow not yet answered), one `<id_flusso>.xml` per flow. */
+  async zip(scope: string | null, filter: { ids?: string[]; tipo?: SiussTipo } = {}): Promise<{ zip: Uint8Array; count: number }> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (scope) {
+      where.push('tenant = ?');
+      args.push(scope);
+    }
+    if (filter.ids?.length) {
+      where.push('id = any(?::uuid[])');
+      args.push(`{${filter.ids.join(',')}}`);
+    }
+    else where.push("status in ('generato', 'prelevato')");
+    if (filter.tipo) {
+      where.push('tipo = ?');
+      args.push(filter.tipo);
+    }
+    const rows = await sqlOf(this.orm.em.fork())(`select id_flusso, xml from siuss_flow where ${where.join(' and ')} order by created_ms`, args);
+    const files: Record<string, Uint8Array> = {};
+    for (const r of rows) files[`${r.id_flusso as string}.xml`] = strToU8(r.xml as string);
+    return { zip: zipSync(files, { level: 6 }), count: rows.length };
+  }
+
+  /** Flows of a comune created after `sinceMs` (epoch ms), oldest first, with their XML (for the WaaS pull API). */
+  async since(tenant: string, sinceMs: number, limit: number): Promise<Array<SiussFlow & { xml: string }>> {
+    const rows = await sqlOf(this.orm.em.fork())(`select ${FLOW_COLUMNS}, xml from siuss_flow where tenant = ? and modalita = 'waas' and created_ms > ? order by created_ms limit ?`, [tenant, sinceMs, limit]);
+    return rows.map((r) => ({ ...toFlow(r as unknown as FlowRow), xml: r.xml as string }));
+  }
+
+  /** Marks flows as pulled by INPS (status generato → prelevato). */
+  async markPulled(tenant: string, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    await sqlOf(this.orm.em.fork())("update siuss_flow set status = 'prelevato', pulled_at = ?, version = version + 1 where tenant = ? and id = any(?::uuid[]) and status = 'generato'", [this.clock.now(), tenant, `{${ids.join(',')}}`]);
+  }
+
+  /** The records (ids, operation) a flow carries. */
+  async records(scope: string | null, id: string): Promise<Array<{ recordId: string; operation: string }>> {
+    await this.get(scope, id);
+    const rows = await sqlOf(this.orm.em.fork())('select record_id, operation from siuss_flow_record where flow_id = ? order by record_id, operation', [id]);
+    return rows.map((r) => ({ recordId: r.record_id as string, operation: r.operation as string }));
+  }
+
+  /**
+   * Applies INPS's outcome to a flow and its records, in one transaction.
+   * `OK` → flow and records `accettato`, with the SIUSS acquisition id; what
+   * INPS now holds is the snapshot sent (I) or nothing (C). Any other code →
+   * `scartato` with INPS's description: the records go back to the work list
+   * for correction (PUT) and re-sending. A record still carried by another
+   * flow awaiting its outcome stays `inviato`. Applying the same outcome
+   * twice changes nothing; another outcome for an answered flow → 409.
+   * Returns null when the comune has no such flow.
+   */
+  async applyOutcome(tenant: string, idFlusso: string, outcome: FlowOutcome, origin: SiussOrigin = { kind: 'import', actor: 'INPS' }): Promise<SiussFlow | null> {
+    return this.register.transaction(async (sql) => {
+      const [row] = await sql(`select ${FLOW_COLUMNS} from siuss_flow where tenant = ? and id_flusso = ? for update`, [tenant, idFlusso]);
+      if (!row) return null;
+      const flow = toFlow(row as unknown as FlowRow);
+      const ok = outcome.codice === 'OK';
+      if (flow.status === 'accettato' || flow.status === 'scartato') {
+        if ((flow.status === 'accettato') === ok) return flow;
+        throw new ConflictError(`Il flusso ${idFlusso} ha già un esito (${flow.esitoCodice ?? ''})`, 'SIUSS_FLOW_ANSWERED');
+      }
+      const at = outcome.at ?? this.clock.now();
+      const status: FlowStatus = ok ? 'accettato' : 'scartato';
+      await sql('update siuss_flow set status = ?, esito_codice = ?, esito_descrizione = ?, id_acquisizione = ?, esito_at = ?, version = version + 1 where id = ?', [
+        status,
+        outcome.codice.slice(0, 32),
+        outcome.descrizione?.slice(0, 1000) ?? null,
+        ok ? (outcome.idAcquisizione?.slice(0, 100) ?? null) : null,
+        at,
+        flow.id,
+      ]);
+      const items = await sql('select record_id, operation, snapshot from siuss_flow_record where flow_id = ? order by record_id, operation', [flow.id]);
+      const byRecord = new Map<string, Array<{ operation: string; snapshot: RecordData }>>();
+      for (const i of items) (byRecord.get(i.record_id as string) ?? byRecord.set(i.record_id as string, []).get(i.record_id as string)!).push({ operation: i.operation as string, snapshot: i.snapshot as RecordData });
+      for (const [recordId, ops] of byRecord) {
+        const [rr] = await sql('select * from siuss_record where id = ? for update', [recordId]);
+        if (!rr) continue;
+        const r = toRecord(rr as never);
+        let acquired = r.acquired;
+        let cancelled = r.cancelled;
+        if (ok) {
+          // C before I: an update is the cancellation of the old version and the insertion of the new one.
+          for (const op of [...ops].sort((a, b) => a.operation.localeCompare(b.operation))) {
+            if (op.operation === 'C') {
+              if (r.deleted) cancelled = true;
+              else acquired = null;
+            } else {
+              acquired = op.snapshot;
+              cancelled = false;
+            }
+          }
+        }
+        const [inFlight] = await sql("select count(*)::int as n from siuss_flow_record fr join siuss_flow f on f.id = fr.flow_id where fr.record_id = ? and f.id <> ? and f.status in ('generato', 'prelevato')", [recordId, flow.id]);
+        let next: string;
+        if (Number(inFlight?.n ?? 0) > 0) next = 'inviato';
+        else if (!ok) next = 'scartato';
+        else {
+          const op = pendingOperation({ deleted: r.deleted, cancelled, acquired, data: r.data });
+          next = !op ? 'accettato' : r.errors.length && op !== 'C' ? 'da_completare' : 'pronto';
+        }
+        await sql('update siuss_record set acquired = ?::jsonb, cancelled = ?, status = ?, esito_codice = ?, esito_descrizione = ?, id_acquisizione = coalesce(?, id_acquisizione), updated_at = ?, version = version + 1 where id = ?', [
+          acquired ? JSON.stringify(acquired) : null,
+          cancelled,
+          next,
+          outcome.codice.slice(0, 32),
+          outcome.descrizione?.slice(0, 1000) ?? null,
+          ok ? (outcome.idAcquisizione?.slice(0, 100) ?? null) : null,
+          at,
+          recordId,
+        ]);
+        await this.register.history(sql, tenant, recordId, at, ok ? 'accepted' : 'rejected', origin, {}, `flusso ${idFlusso}: ${outcome.codice}${outcome.descrizione ? ` — ${outcome.descrizione}` : ''}`.slice(0, 1000));
+      }
+      const [updated] = await sql(`select ${FLOW_COLUMNS} from siuss_flow where id = ?`, [flow.id]);
+      return toFlow(updated as unknown as FlowRow);
+    });
+  }
+}

@@ -37,9 +37,11 @@ import { UnconfiguredInpsGateway, type InpsGateway } from './integrations/inps/g
 import { inpsConnectors } from './integrations/inps/connectors.js';
 import type { EngineStore } from './engine/store.js';
 import { AuditService } from './audit/audit.service.js';
-import { ImportService, type RecordSink } from './siuss/import/import.service.js';
+import { ImportService } from './siuss/import/import.service.js';
+import { registerSink } from './siuss/import/register-sink.js';
 import { WaasAuth } from './siuss/waas/auth.js';
-import { emptyFlowSource, type WaasFlowSource } from './siuss/waas/flows.js';
+import type { WaasFlowSource } from './siuss/waas/flows.js';
+import { registerFlowSource } from './siuss/waas/register-source.js';
 import { createSiussService, type SiussService } from './siuss/index.js';
 
 /** The services every entry point and route handler reaches, built once by buildServices. */
@@ -118,6 +120,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     log: (msg) => console.warn(`[jobs] ${msg}`),
   });
   const inps = opts.inpsGateway ?? (config.inpsUrl ? new HttpInpsGateway({ baseUrl: config.inpsUrl, apiKey: config.inpsApiKey, timeoutMs: config.inpsTimeoutMs }) : new UnconfiguredInpsGateway());
+  const siuss = createSiussService(orm, clock);
   const documents = new DocumentService(orm, TemplateCatalog.load(config.templatesDir), clock);
   // Connectors by topic: append new ones to this list.
   const connectorRegistry = new ConnectorRegistry([...inpsConnectors(inps), ...documentConnectors({ documents })]).override(opts.connectors ?? []);
@@ -143,16 +146,12 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     documents,
     sessions: new SessionService(orm.em, clock, config.webSessionIdleMinutes),
     audit: new AuditService(orm, clock),
-    siussImports: new ImportService(orm, clock, unavailableSink),
-    waas: { ...WaasAuth.fromSettings({ jwksFile: config.waasJwksFile, issuer: config.waasIssuer, audience: config.waasAudience }, clock), flows: emptyFlowSource },
-    siuss: createSiussService(orm, clock),
+    siuss,
+    // Imported rows in 4 lanes on PostgreSQL (rows of one beneficiary share a lane); PGlite is one session.
+    siussImports: new ImportService(orm, clock, registerSink(siuss.register, orm.config.get('driver')?.name?.includes('PGlite') ? 1 : 4)),
+    waas: { ...WaasAuth.fromSettings({ jwksFile: config.waasJwksFile, issuer: config.waasIssuer, audience: config.waasAudience }, clock), flows: registerFlowSource(siuss.flows, (msg) => console.warn(msg)) },
   };
 }
-
-/** Until the SIUSS register is wired in, every imported row is refused with this reason. */
-const unavailableSink: RecordSink = {
-  saveBatch: (_tenant, rows) => Promise.resolve(rows.map(() => ({ outcome: 'refused' as const, errors: [{ message: 'Registro SIUSS non disponibile' }] }))),
-};
 
 /** Working calendars by settings (they keep their holidays per year), shared by every comune with the same settings. */
 const calendars = new Map<string, WorkingCalendar>();

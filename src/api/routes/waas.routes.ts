@@ -71,6 +71,7 @@ export function waasApp(services: Services, log: (msg: string) => void = () => u
     if (limitRaw !== undefined && (typeof limitRaw !== 'string' || !DIGITS.test(limitRaw) || Number(limitRaw) > 100)) throw new WaasProblem('WAAS_BAD_LIMIT', "Parametro 'limit' non valido: intero tra 0 e 100", 400);
     const limit = limitRaw === undefined ? 10 : Number(limitRaw);
     const flows = await flowsPage(services.waas.flows, tenant.code, Number(since), limit);
+    if (flows.length) await services.waas.flows.markServed?.(tenant.code, flows);
     ctx.body = {
       elenco_flussi: flows.map((f) => ({
         codice_ente: tenant.code,

@@ -41,7 +41,7 @@ create table siuss_import_row (
   line int not null,
   outcome varchar(10) not null,
   record_id varchar(64) null,
-  errors jsonb null,
+  detail jsonb null,
   primary key (import_id, line)
 );
 `);

@@ -16,18 +16,23 @@ import { DomainError, NotFoundError } from '../../shared/errors.js';
 import { applyMapping, missingColumns, type ImportMapping } from './mapping.js';
 import { readRows, type ImportFormat } from './readers.js';
 import { MappingStore } from './mapping.store.js';
+import type { SiussTipo } from '../types.js';
 
 export interface RowProblem {
   field?: string;
   message: string;
 }
 
-export type SinkResult = { outcome: 'imported' | 'merged'; recordId: string; warnings?: RowProblem[] } | { outcome: 'refused'; errors: RowProblem[] };
+/**
+ * One row's outcome. Imported or merged: the record's id and status, what it still lacks (`errors`, when
+ * `da_completare`) and what normalisation changed (`notes`). Refused: why (nothing was stored).
+ */
+export type SinkResult = { outcome: 'imported' | 'merged'; recordId: string; status: string; errors: RowProblem[]; notes: RowProblem[] } | { outcome: 'refused'; errors: RowProblem[] };
 
 /** Where imported rows go: the SIUSS register (normalisation, validation, upsert by beneficiary and benefit). */
 export interface RecordSink {
-  /** Saves the rows of one batch, each in its own savepoint or transaction; one result per row, in order. */
-  saveBatch(tenant: string, rows: Array<{ line: number; input: Record<string, unknown> }>, origin: { importId: string; user: string | null }): Promise<SinkResult[]>;
+  /** Saves the rows of one batch, each in its own transaction; one result per row, in order. */
+  saveBatch(tenant: string, tipo: SiussTipo, rows: Array<{ line: number; input: Record<string, string> }>, origin: { importId: string; user: string | null }): Promise<SinkResult[]>;
 }
 
 export type ImportStatus = 'running' | 'completed' | 'failed';
@@ -37,7 +42,18 @@ export interface ImportRowView {
   line: number;
   outcome: RowOutcome;
   recordId: string | null;
-  errors: RowProblem[] | null;
+  /** The record's status after the row (pronto, da_completare, …); null when refused. */
+  status: string | null;
+  /** Refused: why. Imported/merged: what the record still lacks. */
+  errors: RowProblem[];
+  /** What normalisation changed. */
+  notes: RowProblem[];
+}
+
+interface RowDetail {
+  status?: string;
+  errors?: RowProblem[];
+  notes?: RowProblem[];
 }
 
 export interface ImportView {
@@ -45,6 +61,7 @@ export interface ImportView {
   tenant: string;
   fileName: string;
   format: ImportFormat;
+  tipo: SiussTipo;
   mapping: string | null;
   status: ImportStatus;
   progress: { bytesRead: number; bytesTotal: number; rowsRead: number; percent: number };
@@ -74,6 +91,7 @@ interface ImportRow {
   file_name: string;
   format: ImportFormat;
   mapping_name: string | null;
+  mapping: ImportMapping;
   status: ImportStatus;
   bytes_total: string | number;
   bytes_read: string | number;
@@ -134,20 +152,21 @@ export class ImportService {
     let bytesRead = 0;
     let rowsRead = 0;
     const counts = { imported: 0, merged: 0, refused: 0 };
-    let batch: Array<{ line: number; input: Record<string, unknown> }> = [];
+    let batch: Array<{ line: number; input: Record<string, string> }> = [];
     let checkedHeader = false;
     const flush = async () => {
       if (!batch.length) return;
-      const results = await this.sink.saveBatch(p.tenant, batch, { importId: id, user: p.user });
+      const results = await this.sink.saveBatch(p.tenant, p.mapping.tipo ?? 'PS_PSA_SINA', batch, { importId: id, user: p.user });
       const values: string[] = [];
       const args: unknown[] = [];
       batch.forEach((row, i) => {
         const r = results[i] ?? { outcome: 'refused' as const, errors: [{ message: 'riga non elaborata' }] };
         counts[r.outcome]++;
         values.push('(?, ?, ?, ?, ?)');
-        args.push(id, row.line, r.outcome, r.outcome === 'refused' ? null : r.recordId, r.outcome === 'refused' ? JSON.stringify(r.errors) : r.warnings?.length ? JSON.stringify(r.warnings) : null);
+        const detail: RowDetail = r.outcome === 'refused' ? { errors: r.errors } : { status: r.status, ...(r.errors.length ? { errors: r.errors } : {}), ...(r.notes.length ? { notes: r.notes } : {}) };
+        args.push(id, row.line, r.outcome, r.outcome === 'refused' ? null : r.recordId, JSON.stringify(detail));
       });
-      await this.conn().execute(`insert into siuss_import_row (import_id, line, outcome, record_id, errors) values ${values.join(', ')} on conflict do nothing`, args, 'run');
+      await this.conn().execute(`insert into siuss_import_row (import_id, line, outcome, record_id, detail) values ${values.join(', ')} on conflict do nothing`, args, 'run');
       await this.conn().execute(
         'update siuss_import set bytes_read = ?, rows_read = ?, imported = ?, merged = ?, refused = ? where id = ?',
         [bytesRead, rowsRead, counts.imported, counts.merged, counts.refused, id],
@@ -197,11 +216,11 @@ export class ImportService {
     const filter = opts.outcome ? ' and outcome = ?' : '';
     const args: unknown[] = opts.outcome ? [id, opts.outcome] : [id];
     const [count] = (await conn.execute(`select count(*)::int as n from siuss_import_row where import_id = ?${filter}`, args)) as Array<{ n: number }>;
-    const rows = (await conn.execute(`select line, outcome, record_id, errors from siuss_import_row where import_id = ?${filter} order by line limit ? offset ?`, [...args, opts.limit ?? 1000, opts.offset ?? 0])) as Array<{
+    const rows = (await conn.execute(`select line, outcome, record_id, detail from siuss_import_row where import_id = ?${filter} order by line limit ? offset ?`, [...args, opts.limit ?? 1000, opts.offset ?? 0])) as Array<{
       line: number;
       outcome: RowOutcome;
       record_id: string | null;
-      errors: RowProblem[] | null;
+      detail: RowDetail | null;
     }>;
     const bytesTotal = Number(row.bytes_total);
     const bytesRead = Number(row.bytes_read);
@@ -210,6 +229,7 @@ export class ImportService {
       tenant: row.tenant,
       fileName: row.file_name,
       format: row.format,
+      tipo: row.mapping.tipo ?? 'PS_PSA_SINA',
       mapping: row.mapping_name,
       status: row.status,
       progress: { bytesRead, bytesTotal, rowsRead: row.rows_read, percent: bytesTotal > 0 ? Math.min(100, Math.floor((bytesRead / bytesTotal) * 100)) : 100 },
@@ -217,7 +237,7 @@ export class ImportService {
       error: row.error,
       createdAt: new Date(row.created_at).toISOString(),
       finishedAt: row.finished_at ? new Date(row.finished_at).toISOString() : null,
-      rows: rows.map((r) => ({ line: r.line, outcome: r.outcome, recordId: r.record_id, errors: r.errors })),
+      rows: rows.map((r) => ({ line: r.line, outcome: r.outcome, recordId: r.record_id, status: r.detail?.status ?? null, errors: r.detail?.errors ?? [], notes: r.detail?.notes ?? [] })),
       rowsTotal: Number(count?.n ?? 0),
     };
   }

@@ -3,14 +3,18 @@
  * record fields. A comune saves one per source software (PUT
  * /api/v1/siuss/mappings/{name}) and names it on each import.
  *
- * `fields` maps a record field (a dotted path of the register's input, e.g.
- * `codiceFiscale` or `prestazione.codice`) to where its value is in the row:
+ * `tipo` says which records the rows are (PS_PSA_SINA, the default, or
+ * SINBA); `fields` maps a record field (named as the XSD attribute, e.g.
+ * `CodiceFiscale`, `CodicePrestazione`, `DataInizioPrestazione`; see
+ * fieldSpecs in src/siuss/normalize.ts) to where its value is in the row:
  * a column name (CSV/XLSX with a header, compared without case or accents), a
  * 1-based column number, a fixed-width slice `{start, length}` (TXT, start
  * 1-based), or a constant `{value}`.
  */
 import { z } from 'zod';
 import { headerKey, type ImportFormat, type SourceRow } from './readers.js';
+import { fieldSpecs } from '../normalize.js';
+import { SIUSS_TIPI } from '../types.js';
 
 const source = z.union([
   z.string().trim().min(1).max(200),
@@ -21,6 +25,7 @@ const source = z.union([
 
 export const mappingSchema = z
   .object({
+    tipo: z.enum(SIUSS_TIPI).optional(),
     format: z.enum(['csv', 'xlsx', 'txt']).optional(),
     encoding: z.enum(['auto', 'utf-8', 'windows-1252']).optional(),
     delimiter: z.string().min(1).max(1).optional(),
@@ -28,11 +33,13 @@ export const mappingSchema = z
     skipLines: z.number().int().min(0).max(1000).optional(),
     sheet: z.union([z.string().min(1).max(100), z.number().int().min(1).max(1000)]).optional(),
     description: z.string().max(500).optional(),
-    fields: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/, 'campo del record non valido (es. codiceFiscale o prestazione.codice)'), source).refine((f) => Object.keys(f).length > 0, 'almeno un campo'),
+    fields: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'nome di campo non valido'), source).refine((f) => Object.keys(f).length > 0, 'almeno un campo'),
   })
   .strict()
   .superRefine((m, ctx) => {
+    const specs = fieldSpecs(m.tipo ?? 'PS_PSA_SINA');
     for (const [field, src] of Object.entries(m.fields)) {
+      if (!specs.has(field)) ctx.addIssue({ code: 'custom', path: ['fields', field], message: `campo sconosciuto per ${m.tipo ?? 'PS_PSA_SINA'} (es. CodiceFiscale, Cognome, CodicePrestazione, DataInizioPrestazione)` });
       if (typeof src === 'object' && 'start' in src && m.format && m.format !== 'txt') ctx.addIssue({ code: 'custom', path: ['fields', field], message: 'le posizioni {start, length} valgono solo per i file TXT a larghezza fissa' });
       if (m.format === 'txt' && (typeof src === 'string' || typeof src === 'number')) ctx.addIssue({ code: 'custom', path: ['fields', field], message: 'nei file TXT a larghezza fissa ogni campo è {start, length} o {value}' });
     }
@@ -48,9 +55,9 @@ export function usesHeader(m: ImportMapping): boolean {
   return Object.values(m.fields).some((s) => typeof s === 'string');
 }
 
-/** The record input of one row: each mapped field set at its dotted path; empty cells are left out. */
-export function applyMapping(m: ImportMapping, row: SourceRow): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** The record fields of one row (raw: the register normalises them); empty cells are left out. */
+export function applyMapping(m: ImportMapping, row: SourceRow): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [field, src] of Object.entries(m.fields)) {
     let value: string | undefined;
     if (typeof src === 'string') value = row.cells.get(headerKey(src));
@@ -59,20 +66,9 @@ export function applyMapping(m: ImportMapping, row: SourceRow): Record<string, u
     else value = row.raw?.slice(src.start - 1, src.start - 1 + src.length);
     value = value?.trim();
     if (value === undefined || value === '') continue;
-    setPath(out, field, value);
+    out[field] = value;
   }
   return out;
-}
-
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let cur = target;
-  for (const p of parts.slice(0, -1)) {
-    const next = cur[p];
-    if (next && typeof next === 'object') cur = next as Record<string, unknown>;
-    else cur = cur[p] = {};
-  }
-  cur[parts[parts.length - 1]!] = value;
 }
 
 /** The columns a mapping names that the file's header lacks (reported once, before any row). */

@@ -7,6 +7,8 @@
 export type TipoFlusso = 'PS_PSA_SINA' | 'SINBA';
 
 export interface WaasFlow {
+  /** The source's own id of the flow (to mark it served). */
+  ref?: string;
   idFlusso: string;
   tipo: TipoFlusso;
   /** Last change of the flow: `ts_flusso`, compared with `since`. */
@@ -29,8 +31,10 @@ export interface Esito {
 export interface WaasFlowSource {
   /** Up to `limit` WaaS flows of the comune changed after `sinceMs`, oldest change first (ties by flow id). */
   changedSince(tenant: string, sinceMs: number, limit: number): Promise<WaasFlow[]>;
-  /** Applies an outcome to the comune's flow and its records; 'unknown' when the comune has no such flow. */
-  applyOutcome(tenant: string, esito: Esito): Promise<'applied' | 'unknown'>;
+  /** Told which flows a page served (the register marks them pulled). */
+  markServed?(tenant: string, flows: WaasFlow[]): Promise<void>;
+  /** Applies an outcome to the comune's flow and its records; 'unknown' when the comune has no such flow, 'conflict' when it already has another outcome. */
+  applyOutcome(tenant: string, esito: Esito): Promise<'applied' | 'unknown' | 'conflict'>;
 }
 
 /** No register yet: nothing to serve, every outcome unknown. */

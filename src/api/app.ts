@@ -37,6 +37,7 @@ import { inpsRoutes } from './routes/inps.routes.js';
 import { documentRoutes } from './routes/documents.routes.js';
 import { officeRoutes } from './routes/office.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
+import { siussRoutes } from './routes/siuss.routes.js';
 import { webApp } from '../web/web.routes.js';
 import { waasApp } from './routes/waas.routes.js';
 import { siussImportRoutes } from './routes/siuss-imports.routes.js';
@@ -81,6 +82,7 @@ export function createApp(services: Services, logger: Logger = createLogger()): 
   for (const r of [officeRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [auditRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [siussImportRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [siussRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   secured.use(incidentRoutes(services).routes());
   api.use(secured.routes());
 

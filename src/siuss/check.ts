@@ -158,7 +158,7 @@ function psRules(data: RecordData, err: Err, warnings: FieldProblem[]): void {
   }
   const inizio = str(data, 'DataInizioPrestazione');
   const fine = str(data, 'DataFinePrestazione');
-  if (inizio && fine && fine < inizio) err('DataFinePrestazione', 'Data di fine precedente alla data di inizio', 'regola');
+  if (inizio && fine && parseItalianDate(inizio) === inizio && parseItalianDate(fine) === fine && fine < inizio) err('DataFinePrestazione', 'Data di fine precedente alla data di inizio', 'regola');
   for (const f of ['ImportoPrestazione', 'ImportoMensile']) {
     const v = str(data, f);
     if (v && Number(v) < 0) err(f, `${label(f)}: non può essere negativo`, 'regola');

@@ -66,6 +66,9 @@ interface FlowRow {
   version: number;
 }
 
+/** Records read per page while generating. */
+const PAGE = 2000;
+
 const FLOW_COLUMNS = 'id, tenant, id_flusso, tipo, modalita, status, size_bytes, records, esito_codice, esito_descrizione, id_acquisizione, created_at, created_ms, pulled_at, esito_at, version';
 
 function toFlow(r: FlowRow): SiussFlow {
@@ -118,21 +121,33 @@ export class SiussFlowService {
       const [lastMs] = await sql('select coalesce(max(created_ms), 0) as ms from siuss_flow where tenant = ?', [tenant]);
       let createdMs = Math.max(now.getTime(), Number(lastMs?.ms ?? 0) + 1);
 
-      const rows = await sql("select * from siuss_record where tenant = ? and tipo = ? and status = 'pronto' order by codice_fiscale nulls last, id for update", [tenant, req.tipo]);
-      const entries: FlowEntry[] = [];
-      for (const row of rows) {
-        const r = toRecord(row as never);
-        const op = pendingOperation(r);
-        if (!op || (r.errors.length && op !== 'C')) continue;
-        if (req.tipo === 'SINBA') {
-          if (op !== 'C') entries.push({ recordId: r.id, operation: 'I', data: r.data });
-          continue;
+      // Records are read in pages (keyset on codice fiscale, id) and streamed to the writer: memory stays flat.
+      const tipo = req.tipo;
+      async function* entries(): AsyncGenerator<FlowEntry> {
+        let after: [string, string] | null = null;
+        for (;;) {
+          const page: Record<string, unknown>[] = await sql(
+            `select * from siuss_record where tenant = ? and tipo = ? and status = 'pronto'${after ? ' and (coalesce(codice_fiscale, \'\'), id) > (?, ?::uuid)' : ''} order by coalesce(codice_fiscale, ''), id limit ${PAGE} for update`,
+            after ? [tenant, tipo, after[0], after[1]] : [tenant, tipo],
+          );
+          for (const row of page) {
+            const r = toRecord(row as never);
+            const op = pendingOperation(r);
+            if (!op || (r.errors.length && op !== 'C')) continue;
+            if (tipo === 'SINBA') {
+              if (op !== 'C') yield { recordId: r.id, operation: 'I', data: r.data };
+              continue;
+            }
+            if (op === 'C' || op === 'U') yield { recordId: r.id, operation: 'C', data: r.acquired! };
+            if (op === 'I' || op === 'U') yield { recordId: r.id, operation: 'I', data: r.data };
+          }
+          if (page.length < PAGE) return;
+          const last = page[page.length - 1]!;
+          after = [(last.codice_fiscale as string | null) ?? '', last.id as string];
         }
-        if (op === 'C' || op === 'U') entries.push({ recordId: r.id, operation: 'C', data: r.acquired! });
-        if (op === 'I' || op === 'U') entries.push({ recordId: r.id, operation: 'I', data: r.data });
       }
       const flows: SiussFlow[] = [];
-      await writeFlows(req.tipo, req.modalita, entries, {
+      await writeFlows(req.tipo, req.modalita, entries(), {
         ente,
         maxBytes: req.maxBytes ?? DEFAULT_MAX_BYTES,
         nextId: () => flowId(tenant, req.tipo, day, ++progressive),
@@ -152,22 +167,27 @@ export class SiussFlowService {
             now,
             createdMs,
           ]);
-          for (const e of doc.entries) await sql('insert into siuss_flow_record (flow_id, record_id, operation, snapshot) values (?, ?, ?, ?::jsonb)', [id, e.recordId, e.operation, JSON.stringify(e.data)]);
+          for (let i = 0; i < doc.entries.length; i += 500) {
+            const chunk = doc.entries.slice(i, i + 500);
+            await sql(
+              `insert into siuss_flow_record (flow_id, record_id, operation, snapshot) values ${chunk.map(() => '(?, ?, ?, ?::jsonb)').join(', ')}`,
+              chunk.flatMap((e) => [id, e.recordId, e.operation, JSON.stringify(e.data)]),
+            );
+          }
           flows.push({ id, tenant, idFlusso: doc.idFlusso, tipo: req.tipo, modalita: req.modalita, status: 'generato', sizeBytes: size, records: recordIds.size, esitoCodice: null, esitoDescrizione: null, idAcquisizione: null, createdAt: now, createdMs, pulledAt: null, esitoAt: null, version: 1 });
           createdMs++;
         },
       });
       await sql('update siuss_flow_counter set last = ? where tenant = ? and day = ?', [progressive, tenant, day]);
-      // Each record points at the last flow that carries it.
-      const lastFlow = new Map<string, string>();
-      for (const f of flows) {
-        const fr = await sql('select record_id from siuss_flow_record where flow_id = ?', [f.id]);
-        for (const x of fr) lastFlow.set(x.record_id as string, f.id);
-      }
-      for (const [recordId, flowId] of lastFlow) {
-        await sql("update siuss_record set status = 'inviato', last_flow_id = ?, esito_codice = null, esito_descrizione = null, updated_at = ?, version = version + 1 where id = ?", [flowId, now, recordId]);
-        const flow = flows.find((f) => f.id === flowId)!;
-        await this.register.history(sql, tenant, recordId, now, 'sent', origin, {}, `flusso ${flow.idFlusso}`);
+      if (flows.length) {
+        // Set-based: each record carried points at the last flow carrying it, is `inviato`, and gets a history row.
+        const ids = `{${flows.map((f) => f.id).join(',')}}`;
+        const carried = `select distinct on (fr.record_id) fr.record_id, f.id as flow_id, f.id_flusso from siuss_flow_record fr join siuss_flow f on f.id = fr.flow_id where fr.flow_id = any(?::uuid[]) order by fr.record_id, f.created_ms desc`;
+        await sql(`update siuss_record r set status = 'inviato', last_flow_id = c.flow_id, esito_codice = null, esito_descrizione = null, updated_at = ?, version = r.version + 1 from (${carried}) c where r.id = c.record_id`, [now, ids]);
+        await sql(
+          `insert into siuss_record_history (id, record_id, tenant, at, actor, action, origin, origin_ref, changes, note) select gen_random_uuid(), c.record_id, ?, ?, ?, 'sent', ?, ?, '{}'::jsonb, 'flusso ' || c.id_flusso from (${carried}) c`,
+          [tenant, now, origin.actor ?? null, origin.kind, origin.ref ?? null, ids],
+        );
       }
       return flows;
     });

@@ -345,7 +345,7 @@ export class SiussRegister {
 
   async historyOf(scope: string | null, id: string): Promise<HistoryEntry[]> {
     await this.mustGet(scope, id);
-    const rows = await sqlOf(this.orm.em.fork())('select * from siuss_record_history where record_id = ? order by at, id', [id]);
+    const rows = await sqlOf(this.orm.em.fork())('select * from siuss_record_history where record_id = ? order by seq', [id]);
     return rows.map((r) => ({
       id: r.id as string,
       at: new Date(r.at as string),

@@ -118,6 +118,7 @@ export async function writeFlows(
   let idFlusso = '';
   let pending: FlowEntry[] = [];
   let pendingCf: string | null = null;
+  let pendingBytes = 0;
 
   const open = async () => {
     idFlusso = await opts.nextId();
@@ -149,6 +150,7 @@ export async function writeFlows(
     if (!pending.length) return;
     await add(beneficiarioXml(pending), pending);
     pending = [];
+    pendingBytes = 0;
   };
 
   for await (const entry of entries) {
@@ -161,11 +163,14 @@ export async function writeFlows(
       continue;
     }
     const cf = typeof entry.data.CodiceFiscale === 'string' ? entry.data.CodiceFiscale : '';
-    if (pendingCf !== cf || pending.length >= 100) {
+    const bytes = Buffer.byteLength(prestazioneXml(entry));
+    // One beneficiary's benefits stay together unless they alone would pass half the size limit.
+    if (pendingCf !== cf || pending.length >= 100 || pendingBytes + bytes > maxBytes / 2) {
       await flushBeneficiary();
       pendingCf = cf;
     }
     pending.push(entry);
+    pendingBytes += bytes;
   }
   await flushBeneficiary();
   await close();

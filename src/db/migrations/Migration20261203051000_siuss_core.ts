@@ -47,9 +47,10 @@ create table siuss_record_history (
   origin varchar(8) null,
   origin_ref varchar(100) null,
   changes jsonb not null default '{}',
-  note varchar(1000) null
+  note varchar(1000) null,
+  seq bigserial not null
 );
-create index siuss_record_history_record on siuss_record_history (record_id, at);
+create index siuss_record_history_record on siuss_record_history (record_id, seq);
 
 create table siuss_flow (
   id uuid primary key,

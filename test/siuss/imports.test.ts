@@ -7,6 +7,7 @@
  * 202 and is followed with GET /siuss/imports/{id}. Another comune sees
  * neither the import nor the mapping.
  */
+import http from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import iconv from 'iconv-lite';
@@ -246,6 +247,32 @@ test('bad requests: missing columns, unknown mapping, unknown format, no file; w
   const mine = await app.services.siuss.register.list(comune, {});
   assert.ok(mine.items.every((x) => x.tenant === comune));
   assert.is((await app.services.siuss.register.list(other, {})).total, 0, 'nothing reached the other comune');
+});
+
+/** Sends the headers of a `declared`-byte upload and only its first kilobyte: an answer can only come from a server that decided without the body. */
+function partialUpload(token: string | null, declared: number): Promise<number> {
+  const url = new URL(`${app.baseUrl}/api/v1/siuss/imports`);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=XyZ', 'content-length': String(declared), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error('no answer before the body was sent'));
+    }, 5000);
+    req.on('response', (res) => {
+      clearTimeout(timer);
+      res.resume();
+      req.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => undefined);
+    req.write(`--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n${'x'.repeat(1024)}`);
+  });
+}
+
+test('the upload gate decides before the body: wrong role 403, no credentials 401, declared size over SIUSS_IMPORT_MAX_MB 413', async () => {
+  assert.is(await partialUpload(social.token, 100_000), 403);
+  assert.is(await partialUpload(null, 100_000), 401);
+  assert.is(await partialUpload(op.token, 50 * 1024 * 1024), 413);
 });
 
 test.run();

@@ -9,7 +9,8 @@
  * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
  * BENCH_INBOX_TASKS (inbox-page: tasks in the database, default 1000000), BENCH_INBOX_COMUNE_TASKS
  * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
- * BENCH_ONLY=steps|timer-storm|engine-memory|inbox-page runs one benchmark.
+ * BENCH_SIUSS_ROWS (siuss-import: rows of the CSV, default 1000000);
+ * BENCH_ONLY=steps|timer-storm|engine-memory|inbox-page|siuss-import runs one benchmark.
  */
 import os from 'node:os';
 import { openBenchDatabase } from './db.js';
@@ -17,6 +18,7 @@ import { runStepsBench } from './steps.bench.js';
 import { runTimerStormBench } from './timer-storm.bench.js';
 import { runEngineMemoryBench } from './engine-memory.bench.js';
 import { runInboxPageBench } from './inbox-page.bench.js';
+import { runSiussImportBench } from './siuss-import.bench.js';
 
 const intFromEnv = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -33,8 +35,9 @@ const jobConcurrency = intFromEnv('BENCH_JOB_CONCURRENCY', 4);
 const inboxTasks = intFromEnv('BENCH_INBOX_TASKS', 1_000_000);
 const inboxComuneTasks = intFromEnv('BENCH_INBOX_COMUNE_TASKS', 100_000);
 const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 200);
+const siussRows = intFromEnv('BENCH_SIUSS_ROWS', 1_000_000);
 const only = process.env.BENCH_ONLY?.trim() || null;
-if (only && !['steps', 'timer-storm', 'engine-memory', 'inbox-page'].includes(only)) throw new Error(`BENCH_ONLY must be steps, timer-storm, engine-memory or inbox-page, got ${only}`);
+if (only && !['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'siuss-import'].includes(only)) throw new Error(`BENCH_ONLY must be steps, timer-storm, engine-memory, inbox-page or siuss-import, got ${only}`);
 const runs = (name: string) => !only || only === name;
 
 const started = Date.now();
@@ -53,6 +56,7 @@ try {
   if (runs('engine-memory')) await runEngineMemoryBench();
   if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
   if (runs('inbox-page')) await runInboxPageBench(db, { totalTasks: inboxTasks, comuneTasks: Math.min(inboxComuneTasks, inboxTasks), requests: inboxRequests });
+  if (runs('siuss-import')) await runSiussImportBench(db, { rows: siussRows });
 } finally {
   process.off('SIGINT', onSigint);
   await db.close();

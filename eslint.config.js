@@ -3,9 +3,10 @@
 // promise where a callback expects void, no unsafe `any` flowing into typed code.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'bench/_scratch/', 'data/', 'docs/', 'test/fixtures/', 'public/'] },
+  { ignores: ['node_modules/', 'bench/_scratch/', 'data/', 'docs/', 'test/fixtures/', 'public/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -43,4 +44,10 @@ export default tseslint.config(
   { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
   // Plain scripts served to the browser as they are.
   { files: ['static/**/*.js'], languageOptions: { globals: { window: 'readonly', document: 'readonly' } } },
+  {
+    // Plain Node scripts that run before anything is compiled (scripts/start.mjs): no type information.
+    files: ['**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: globals.node },
+  },
 );

@@ -23,6 +23,8 @@ export interface BenchDatabase {
   kind: 'postgresql' | 'pglite';
   /** Human-readable description for the report header. */
   description: string;
+  /** Connection string of the PostgreSQL database (null for PGlite). */
+  url: string | null;
   orm: Orm;
   sql: SqlClient;
   close(): Promise<void>;
@@ -68,6 +70,7 @@ async function openPostgres(url: string, description: string, poolMax: number, d
   return {
     kind: 'postgresql',
     description,
+    url,
     orm,
     sql: {
       async query<R>(sql: string, params: unknown[] = []) {
@@ -88,6 +91,7 @@ async function openPglite(): Promise<BenchDatabase> {
   const connection = orm.em.fork().getConnection();
   return {
     kind: 'pglite',
+    url: null,
     description: 'PGlite in memory (PostgreSQL unreachable; naive loop shares the ORM connection instead of a pg Pool)',
     orm,
     sql: {

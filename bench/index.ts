@@ -9,8 +9,9 @@
  * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
  * BENCH_INBOX_TASKS (inbox-page: tasks in the database, default 1000000), BENCH_INBOX_COMUNE_TASKS
  * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
- * BENCH_SIUSS_ROWS (siuss-import: rows of the CSV, default 1000000);
- * BENCH_ONLY=steps|timer-storm|engine-memory|inbox-page|siuss-import runs one benchmark.
+ * BENCH_SIUSS_RECORDS (siuss-flows: records generated, default 1000000); BENCH_SIUSS_ROWS (siuss-import: rows of the CSV, default 1000000);
+ * BENCH_STARTUP_RESTARTS (startup: restarts timed per database, default 5);
+ * BENCH_ONLY=steps|timer-storm|engine-memory|inbox-page|startup|siuss-flows|siuss-import runs one benchmark.
  */
 import os from 'node:os';
 import { openBenchDatabase } from './db.js';
@@ -19,6 +20,8 @@ import { runTimerStormBench } from './timer-storm.bench.js';
 import { runEngineMemoryBench } from './engine-memory.bench.js';
 import { runInboxPageBench } from './inbox-page.bench.js';
 import { runSiussImportBench } from './siuss-import.bench.js';
+import { runSiussFlowsBench } from './siuss-flows.bench.js';
+import { runStartupBench } from './startup.bench.js';
 
 const intFromEnv = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -35,12 +38,17 @@ const jobConcurrency = intFromEnv('BENCH_JOB_CONCURRENCY', 4);
 const inboxTasks = intFromEnv('BENCH_INBOX_TASKS', 1_000_000);
 const inboxComuneTasks = intFromEnv('BENCH_INBOX_COMUNE_TASKS', 100_000);
 const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 200);
+const siussRecords = intFromEnv('BENCH_SIUSS_RECORDS', 1_000_000);
 const siussRows = intFromEnv('BENCH_SIUSS_ROWS', 1_000_000);
+const startupRestarts = intFromEnv('BENCH_STARTUP_RESTARTS', 5);
 const only = process.env.BENCH_ONLY?.trim() || null;
-if (only && !['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'siuss-import'].includes(only)) throw new Error(`BENCH_ONLY must be steps, timer-storm, engine-memory, inbox-page or siuss-import, got ${only}`);
+const BENCHMARKS = ['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'startup', 'siuss-flows', 'siuss-import'];
+if (only && !BENCHMARKS.includes(only)) throw new Error(`BENCH_ONLY must be one of ${BENCHMARKS.join(', ')}, got ${only}`);
 const runs = (name: string) => !only || only === name;
 
 const started = Date.now();
+// No database: runs first, so its peak RSS is its own (not the other benchmarks' pools and caches).
+if (runs('siuss-flows')) await runSiussFlowsBench({ records: siussRecords });
 const db = await openBenchDatabase({ poolMax: Math.max(10, concurrency + 2) });
 console.log(`rei-engine bench · node ${process.version} · ${os.cpus().length} CPU · ${db.description}`);
 
@@ -52,11 +60,12 @@ const onSigint = () => {
 process.once('SIGINT', onSigint);
 
 try {
+  if (runs('siuss-import')) await runSiussImportBench(db, { rows: siussRows }); // first on the database: its RSS is sampled while it runs
   if (runs('steps')) await runStepsBench(db, { cases, warmupCases, concurrency });
   if (runs('engine-memory')) await runEngineMemoryBench();
   if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
   if (runs('inbox-page')) await runInboxPageBench(db, { totalTasks: inboxTasks, comuneTasks: Math.min(inboxComuneTasks, inboxTasks), requests: inboxRequests });
-  if (runs('siuss-import')) await runSiussImportBench(db, { rows: siussRows });
+  if (runs('startup')) await runStartupBench(db, { restarts: startupRestarts });
 } finally {
   process.off('SIGINT', onSigint);
   await db.close();

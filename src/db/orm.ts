@@ -8,8 +8,6 @@ import path from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { PGliteDriver } from 'mikro-orm-pglite';
-import { PGlite } from '@electric-sql/pglite';
 import { allEntities } from './entities/index.js';
 import { Migration20261127000000_core } from './migrations/Migration20261127000000_core.js';
 import { Migration20261127010000_parameters } from './migrations/Migration20261127010000_parameters.js';
@@ -25,6 +23,7 @@ import { Migration20261202210000_web } from './migrations/Migration2026120221000
 import { Migration20261202230537_audit } from './migrations/Migration20261202230537_audit.js';
 import { Migration20261203051000_siuss_core } from './migrations/Migration20261203051000_siuss_core.js';
 import { Migration20261203051500_siuss_io } from './migrations/Migration20261203051500_siuss_io.js';
+import { Migration20261203053000_startup_digest } from './migrations/Migration20261203053000_startup_digest.js';
 
 export type Orm = MikroORM;
 
@@ -52,6 +51,7 @@ const migrationsList = [
   { name: 'Migration20261202230537_audit', class: Migration20261202230537_audit },
   { name: 'Migration20261203051000_siuss_core', class: Migration20261203051000_siuss_core },
   { name: 'Migration20261203051500_siuss_io', class: Migration20261203051500_siuss_io },
+  { name: 'Migration20261203053000_startup_digest', class: Migration20261203053000_startup_digest },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {
@@ -71,6 +71,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {
   } else {
     const dir = pgliteDir(opts.dataDir);
     if (!dir.startsWith('memory://')) fs.mkdirSync(dir, { recursive: true });
+    // Loaded only for the embedded database: a PostgreSQL server never pays for the WASM build.
+    const [{ PGlite }, { PGliteDriver }] = await Promise.all([import('@electric-sql/pglite'), import('mikro-orm-pglite')]);
     const pglite = new PGlite(dir);
     orm = await MikroORM.init({ ...common, driver: PGliteDriver, dbName: 'postgres', driverOptions: { connection: { pglite: () => pglite } } } as Options);
     const close = orm.close.bind(orm);

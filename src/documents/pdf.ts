@@ -6,7 +6,7 @@
  * writes an A4 PDF with the Roboto fonts bundled in pdfmake/build/vfs_fonts.js.
  */
 import { createRequire } from 'node:module';
-import { JSDOM } from 'jsdom';
+import type { JSDOM as JSDOMClass } from 'jsdom';
 import type { Content, TDocumentDefinitions, StyleDictionary } from 'pdfmake/interfaces.js';
 
 const require = createRequire(import.meta.url);
@@ -28,16 +28,27 @@ interface ConvertedNode {
 }
 type HtmlToPdfmake = (html: string, options: Record<string, unknown>) => Content;
 
-/** pdfmake 0.2's Node entry point (src/printer.js); its published types describe 0.3's browser API. */
-const PdfPrinter = require('pdfmake') as PdfPrinterClass;
-const htmlToPdfmake = require('html-to-pdfmake') as HtmlToPdfmake;
+/**
+ * pdfmake 0.2's Node entry point (src/printer.js; its published types describe
+ * 0.3's browser API), html-to-pdfmake and jsdom: loaded on the first PDF, not
+ * at start-up (together they are most of the server's import time).
+ */
+let libs: { PdfPrinter: PdfPrinterClass; htmlToPdfmake: HtmlToPdfmake; JSDOM: typeof JSDOMClass } | null = null;
+function pdfLibs() {
+  libs ??= {
+    PdfPrinter: require('pdfmake') as PdfPrinterClass,
+    htmlToPdfmake: require('html-to-pdfmake') as HtmlToPdfmake,
+    JSDOM: (require('jsdom') as { JSDOM: typeof JSDOMClass }).JSDOM,
+  };
+  return libs;
+}
 
 let printer: InstanceType<PdfPrinterClass> | null = null;
 function getPrinter(): InstanceType<PdfPrinterClass> {
   if (!printer) {
     const vfs = require('pdfmake/build/vfs_fonts.js') as Record<string, string>;
     const font = (file: string) => Buffer.from(vfs[file]!, 'base64');
-    printer = new PdfPrinter({ Roboto: { normal: font('Roboto-Regular.ttf'), bold: font('Roboto-Medium.ttf'), italics: font('Roboto-Italic.ttf'), bolditalics: font('Roboto-MediumItalic.ttf') } });
+    printer = new (pdfLibs().PdfPrinter)({ Roboto: { normal: font('Roboto-Regular.ttf'), bold: font('Roboto-Medium.ttf'), italics: font('Roboto-Italic.ttf'), bolditalics: font('Roboto-MediumItalic.ttf') } });
   }
   return printer;
 }
@@ -128,12 +139,12 @@ export async function htmlToPdf(html: string, meta: PdfMeta): Promise<Buffer> {
 
 /** The pdfmake document definition of a rendered document (exported for tests of the layout). */
 export function pdfDefinition(html: string, meta: PdfMeta): TDocumentDefinitions {
-  const dom = new JSDOM(html);
+  const dom = new (pdfLibs().JSDOM)(html);
   try {
     const { document } = dom.window;
     document.querySelectorAll('style, script, head, link, meta, title').forEach((el) => el.remove());
     const root = document.querySelector('.pagina') ?? document.body;
-    const content = keepHeadingsWithNext(htmlToPdfmake(root.innerHTML, { window: dom.window, removeExtraBlanks: true, defaultStyles: ELEMENT_DEFAULTS, customTag: layoutTag }));
+    const content = keepHeadingsWithNext(pdfLibs().htmlToPdfmake(root.innerHTML, { window: dom.window, removeExtraBlanks: true, defaultStyles: ELEMENT_DEFAULTS, customTag: layoutTag }));
     return {
       pageSize: 'A4',
       pageMargins: [51, 48, 51, 56],

@@ -5,13 +5,17 @@
  * A file is deployed only when it changed since it was last deployed from the
  * file, and never on top of a newer version deployed through the API or
  * Camunda Modeler: that one is reported as skipped, with the reason.
+ * A layer (the shared folder, a comune's folder) whose files and whose comune's
+ * deployments are the same as at the last start is not parsed again
+ * (table startup_layer): a restart does not pay for validating every model.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword } from '../auth/passwords.js';
 import { Tenant, User } from '../db/entities/index.js';
 import type { Services } from '../app-context.js';
+import { PROJECT_ROOT } from '../shared/project-root.js';
 
 export async function ensureAdmin(services: Services, password: string | null): Promise<{ created: boolean; password?: string }> {
   const em = services.orm.em.fork();
@@ -31,6 +35,8 @@ export interface ModelDeployReport {
   skipped: string | null;
 }
 
+const APP_VERSION = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0';
+
 const THROUGH: Record<string, string> = { api: 'the API', modeler: 'Camunda Modeler', file: 'a file' };
 
 export async function deployProcessesDir(services: Services, dir: string): Promise<ModelDeployReport[]> {
@@ -49,6 +55,12 @@ export async function deployProcessesDir(services: Services, dir: string): Promi
       .sort()
       .map((f) => ({ name: f, content: fs.readFileSync(path.join(folder, f), 'utf8') }));
     if (!files.length) continue;
+    const layer = tenant ?? '';
+    const digest = layerDigest(files);
+    const conn = em.getConnection();
+    const [{ n }] = (await conn.execute('select count(*)::int as n from deployment where tenant is not distinct from ?', [tenant])) as Array<{ n: number }>;
+    const [last] = (await conn.execute('select digest, deployments from startup_layer where layer = ?', [layer])) as Array<{ digest: string; deployments: number }>;
+    if (last && last.digest === digest && last.deployments === n) continue;
     const result = await services.deployments.deploy({ name: `processes/${tenant ? `${tenant}/` : ''}`, tenant, files, source: 'startup', createdBy: null });
     const where = `processes/${tenant ? `${tenant}/` : ''}`;
     for (const d of result.definitions) report.push({ tenant, key: d.key, version: d.version, created: d.created, skipped: null });
@@ -58,6 +70,18 @@ export async function deployProcessesDir(services: Services, dir: string): Promi
       const line = `Skipped ${where}${s.resourceName}: ${key} v${s.latest.version} (${tenant ?? 'default condiviso'}) deployed through ${THROUGH[s.latest.origin]} is newer than the file`;
       report.push({ tenant, key, version: s.latest.version, created: false, skipped: line });
     }
+    const [{ n: after }] = (await conn.execute('select count(*)::int as n from deployment where tenant is not distinct from ?', [tenant])) as Array<{ n: number }>;
+    await conn.execute(
+      'insert into startup_layer (layer, digest, deployments, recorded_at) values (?, ?, ?, ?) on conflict (layer) do update set digest = excluded.digest, deployments = excluded.deployments, recorded_at = excluded.recorded_at',
+      [layer, digest, after, services.clock.now()],
+    );
   }
   return report;
+}
+
+/** The files of a layer (names and contents) and the application's version: a new release validates its models again. */
+function layerDigest(files: Array<{ name: string; content: string }>): string {
+  const h = createHash('sha256').update(APP_VERSION);
+  for (const f of files) h.update('\0').update(f.name).update('\0').update(f.content);
+  return h.digest('hex');
 }

@@ -38,8 +38,9 @@ export interface FlowDocument {
 export const DEFAULT_MAX_BYTES = 7_000_000;
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' };
+const NEEDS_ESCAPE = /[&<>"'\n\r\t]/;
 export function escapeXml(v: string): string {
-  return v.replace(/[&<>"'\n\r\t]/g, (c) => ESC[c]!);
+  return NEEDS_ESCAPE.test(v) ? v.replace(/[&<>"'\n\r\t]/g, (c) => ESC[c]!) : v;
 }
 
 function attrs(pairs: Array<[string, string | undefined | null]>): string {
@@ -48,17 +49,25 @@ function attrs(pairs: Array<[string, string | undefined | null]>): string {
   return out;
 }
 
-interface Groups {
-  [group: string]: Array<[string, string]>;
+/** Per tipo: the scalar fields written as attributes, in XML order, with their element. */
+const layoutCache = new Map<SiussTipo, Array<[string, string]>>();
+function layout(tipo: SiussTipo): Array<[string, string]> {
+  let l = layoutCache.get(tipo);
+  if (!l) {
+    l = [];
+    for (const spec of fieldSpecs(tipo).values()) if (!spec.list && spec.group !== 'extra') l.push([spec.field, spec.group]);
+    layoutCache.set(tipo, l);
+  }
+  return l;
 }
 
-function groupsOf(tipo: SiussTipo, data: RecordData): Groups {
-  const out: Groups = {};
-  for (const spec of fieldSpecs(tipo).values()) {
-    if (spec.list || spec.group === 'extra') continue;
-    const v = data[spec.field];
+/** The attribute string of each element (group) of a record, e.g. {Anagrafica: ' Cognome="ROSSI" Nome="MARIO"'}. */
+function groupsOf(tipo: SiussTipo, data: RecordData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, group] of layout(tipo)) {
+    const v = data[field];
     if (typeof v !== 'string' || v === '') continue;
-    (out[spec.group] ??= []).push([spec.field, v]);
+    out[group] = (out[group] ?? '') + ` ${field}="${escapeXml(v)}"`;
   }
   return out;
 }
@@ -71,21 +80,24 @@ function listXml(wrapper: string, element: string, items: unknown): string {
 /** One PrestazioniSociali element (with its SINA block when present). */
 export function prestazioneXml(entry: FlowEntry): string {
   const g = groupsOf('PS_PSA_SINA', entry.data);
-  const head = `<PrestazioniSociali${attrs([['TipoOperazione', entry.operation], ...(g.PrestazioniSociali ?? [])])}`;
+  const head = `<PrestazioniSociali TipoOperazione="${entry.operation}"${g.PrestazioniSociali ?? ''}`;
   if (!hasSina(entry.data)) return `${head}/>`;
-  const sina = `<SINA${attrs(g.SINA ?? [])}>${listXml('NecessitaInterventiSociali', 'CodicePrestazione', entry.data.NecessitaInterventiSociali)}${listXml('InvaliditaCivile', 'InvCiv', entry.data.InvaliditaCivile)}</SINA>`;
+  const sina = `<SINA${g.SINA ?? ''}>${listXml('NecessitaInterventiSociali', 'CodicePrestazione', entry.data.NecessitaInterventiSociali)}${listXml('InvaliditaCivile', 'InvCiv', entry.data.InvaliditaCivile)}</SINA>`;
   return `${head}>${sina}</PrestazioniSociali>`;
 }
 
 /** A Beneficiario element: anagrafica and address from the first entry, one PrestazioniSociali per entry. */
-export function beneficiarioXml(entries: FlowEntry[]): string {
+export function beneficiarioXml(entries: FlowEntry[], prestazioni?: string[]): string {
   const g = groupsOf('PS_PSA_SINA', entries[0]!.data);
-  return `<Beneficiario${attrs(g.Beneficiario ?? [])}><Anagrafica${attrs(g.Anagrafica ?? [])}/><Indirizzo${attrs(g.Indirizzo ?? [])}/>${entries.map(prestazioneXml).join('')}</Beneficiario>`;
+  let out = `<Beneficiario${g.Beneficiario ?? ''}><Anagrafica${g.Anagrafica ?? ''}/><Indirizzo${g.Indirizzo ?? ''}/>`;
+  if (prestazioni) for (const x of prestazioni) out += x;
+  else for (const e of entries) out += prestazioneXml(e);
+  return `${out}</Beneficiario>`;
 }
 
 export function sinbaXml(entry: FlowEntry): string {
   const g = groupsOf('SINBA', entry.data);
-  return `<SINBA${attrs(g.SINBA ?? [])}>${listXml('Prestazioni', 'CodicePrestazione', entry.data.Prestazioni)}${listXml('Famiglia', 'ComposizioneFamiglia', entry.data.ComposizioneFamiglia)}</SINBA>`;
+  return `<SINBA${g.SINBA ?? ''}>${listXml('Prestazioni', 'CodicePrestazione', entry.data.Prestazioni)}${listXml('Famiglia', 'ComposizioneFamiglia', entry.data.ComposizioneFamiglia)}</SINBA>`;
 }
 
 export function flowHead(idFlusso: string, ente: Ente): string {
@@ -119,6 +131,7 @@ export async function writeFlows(
   let pending: FlowEntry[] = [];
   let pendingCf: string | null = null;
   let pendingBytes = 0;
+  let pendingXml: string[] = [];
 
   const open = async () => {
     idFlusso = await opts.nextId();
@@ -148,8 +161,9 @@ export async function writeFlows(
   };
   const flushBeneficiary = async () => {
     if (!pending.length) return;
-    await add(beneficiarioXml(pending), pending);
+    await add(beneficiarioXml(pending, pendingXml), pending);
     pending = [];
+    pendingXml = [];
     pendingBytes = 0;
   };
 
@@ -163,13 +177,15 @@ export async function writeFlows(
       continue;
     }
     const cf = typeof entry.data.CodiceFiscale === 'string' ? entry.data.CodiceFiscale : '';
-    const bytes = Buffer.byteLength(prestazioneXml(entry));
+    const chunk = prestazioneXml(entry);
+    const bytes = Buffer.byteLength(chunk);
     // One beneficiary's benefits stay together unless they alone would pass half the size limit.
     if (pendingCf !== cf || pending.length >= 100 || pendingBytes + bytes > maxBytes / 2) {
       await flushBeneficiary();
       pendingCf = cf;
     }
     pending.push(entry);
+    pendingXml.push(chunk);
     pendingBytes += bytes;
   }
   await flushBeneficiary();

@@ -6,11 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../shared/project-root.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const ASSETS_DIR = path.resolve(HERE, '../../public/assets');
-const CLIENT_DIR = path.join(HERE, 'client');
+export const ASSETS_DIR = path.join(PROJECT_ROOT, 'public/assets');
+const CLIENT_DIR = path.join(PROJECT_ROOT, 'src/web/client');
 const ENTRIES = ['task-form.ts', 'case-diagram.ts', 'application-form.ts'];
 
 /** Builds the bundles when missing or older than their sources (or always, with force); returns whether it built. */
@@ -39,7 +38,7 @@ function stale(): boolean {
     if (!fs.existsSync(o)) return true;
     oldest = Math.min(oldest, fs.statSync(o).mtimeMs);
   }
-  const lock = path.resolve(HERE, '../../package-lock.json');
+  const lock = path.join(PROJECT_ROOT, 'package-lock.json');
   const inputs = [...fs.readdirSync(CLIENT_DIR).map((f) => path.join(CLIENT_DIR, f)), ...(fs.existsSync(lock) ? [lock] : [])];
   return inputs.some((f) => fs.statSync(f).mtimeMs > oldest);
 }

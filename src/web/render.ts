@@ -6,12 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../shared/project-root.js';
 import Handlebars from 'handlebars';
 import { formatDate, formatDateTime, formatMoney } from './format.js';
 import type { Role } from '../auth/principal.js';
 
-export const WEB_TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/web');
+export const WEB_TEMPLATES_DIR = path.join(PROJECT_ROOT, 'templates/web');
 
 export interface NavLink {
   href: string;

@@ -9,9 +9,10 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Context, Next } from 'koa';
 import { ASSETS_DIR } from './assets.js';
+import { PROJECT_ROOT } from '../shared/project-root.js';
 
 const require = createRequire(import.meta.url);
-const ROOT = path.resolve(ASSETS_DIR, '../..');
+const ROOT = PROJECT_ROOT;
 const MOUNTS: Array<[string, string]> = [
   ['/static/bi/', path.join(path.dirname(require.resolve('bootstrap-italia/package.json')), 'dist')],
   ['/static/web/', path.join(ROOT, 'static', 'web')],

@@ -115,4 +115,29 @@ test('a file changed since it was last deployed from the file is deployed again 
   }
 });
 
+
+
+test('a restart with the same files and no deployment since does not parse the layer again; a deployment in between makes it look again', async () => {
+  const tenant = await app.tenant();
+  await app.user({ tenant, roles: ['operatore'], groups: ['g1'] });
+  const key = `restart_fast_${tenant.toLowerCase()}`;
+  const sub = fs.mkdtempSync(path.join(os.tmpdir(), 'restart-fast-'));
+  try {
+    fs.mkdirSync(path.join(sub, tenant));
+    fs.writeFileSync(path.join(sub, tenant, 'm.bpmn'), twoTasks(key));
+    const first = await deployProcessesDir(app.services, sub);
+    assert.ok(first.some((r) => r.tenant === tenant && r.key === key && r.created), JSON.stringify(first));
+    // nothing changed: the layer is not deployed (no report line at all, not even "unchanged")
+    const again = await deployProcessesDir(app.services, sub);
+    assert.equal(again.filter((r) => r.tenant === tenant), []);
+    // a deployment for the comune in between: the layer is looked at again (and found unchanged)
+    const api = await deploy(admin, { 'other.bpmn': twoTasks(`${key}_api`) }, tenant);
+    assert.is(api.status, 201, JSON.stringify(api.body));
+    const afterApi = await deployProcessesDir(app.services, sub);
+    assert.ok(afterApi.some((r) => r.tenant === tenant && r.key === key && !r.created && !r.skipped), JSON.stringify(afterApi));
+    assert.equal((await deployProcessesDir(app.services, sub)).filter((r) => r.tenant === tenant), []);
+  } finally {
+    fs.rmSync(sub, { recursive: true, force: true });
+  }
+});
 test.run();

@@ -2,7 +2,8 @@
  * The parameter files shipped with the models: processes/<key>.params.json
  * (defaults), processes/<key>.params.schema.json (JSON Schema) and
  * processes/<belfiore>/<key>.params.json (a comune's file overrides).
- * Read once at start; schemas compiled once with ajv.
+ * Read once at start; each schema compiled with ajv on its first use (compiling
+ * them all at start was the largest part of a restart's CPU).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,8 +25,14 @@ export class ParameterCatalog {
   static load(processesDir: string): ParameterCatalog {
     const catalog = new ParameterCatalog();
     if (!fs.existsSync(processesDir)) return catalog;
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    (addFormats as unknown as (a: Ajv) => void)(ajv);
+    let ajv: Ajv | null = null;
+    const compile = (schema: JsonObject): ValidateFunction => {
+      if (!ajv) {
+        ajv = new Ajv({ allErrors: true, strict: false });
+        (addFormats as unknown as (a: Ajv) => void)(ajv);
+      }
+      return ajv.compile(schema);
+    };
     const readJson = (file: string): JsonObject => {
       const value = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
       if (!isPlainObject(value)) throw new Error(`${file}: atteso un oggetto JSON`);
@@ -37,7 +44,17 @@ export class ParameterCatalog {
       const key = m[1];
       const schemaFile = path.join(processesDir, `${key}.params.schema.json`);
       const schema = fs.existsSync(schemaFile) ? readJson(schemaFile) : null;
-      const model: ParameterModel = { key, schema, defaults: readJson(path.join(processesDir, file)), tenantFiles: {}, validate: schema ? ajv.compile(schema) : null };
+      let validate: ValidateFunction | null = null;
+      const model: ParameterModel = {
+        key,
+        schema,
+        defaults: readJson(path.join(processesDir, file)),
+        tenantFiles: {},
+        get validate() {
+          if (!validate && schema) validate = compile(schema);
+          return validate;
+        },
+      };
       for (const dir of fs.readdirSync(processesDir, { withFileTypes: true })) {
         const own = path.join(processesDir, dir.name, file);
         if (dir.isDirectory() && /^[A-Z]\d{3}$/.test(dir.name) && fs.existsSync(own)) model.tenantFiles[dir.name] = readJson(own);

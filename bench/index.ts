@@ -11,7 +11,9 @@
  * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
  * BENCH_SIUSS_RECORDS (siuss-flows: records generated, default 1000000); BENCH_SIUSS_ROWS (siuss-import: rows of the CSV, default 1000000);
  * BENCH_STARTUP_RESTARTS (startup: restarts timed per database, default 5);
- * BENCH_ONLY=steps|timer-storm|engine-memory|inbox-page|startup|siuss-flows|siuss-import runs one benchmark.
+ * BENCH_SLA_ROWS (sla-dashboard: completed tasks, default 1000000), BENCH_SLA_OPEN (open tasks, default 100000),
+ * BENCH_SLA_REQUESTS (default 40);
+ * BENCH_ONLY=<name> runs one benchmark (names in BENCHMARKS below).
  */
 import os from 'node:os';
 import { openBenchDatabase } from './db.js';
@@ -21,6 +23,7 @@ import { runEngineMemoryBench } from './engine-memory.bench.js';
 import { runInboxPageBench } from './inbox-page.bench.js';
 import { runSiussImportBench } from './siuss-import.bench.js';
 import { runSiussFlowsBench } from './siuss-flows.bench.js';
+import { runSlaDashboardBench } from './sla-dashboard.bench.js';
 import { runStartupBench } from './startup.bench.js';
 
 const intFromEnv = (name: string, fallback: number) => {
@@ -42,7 +45,10 @@ const siussRecords = intFromEnv('BENCH_SIUSS_RECORDS', 1_000_000);
 const siussRows = intFromEnv('BENCH_SIUSS_ROWS', 1_000_000);
 const startupRestarts = intFromEnv('BENCH_STARTUP_RESTARTS', 5);
 const only = process.env.BENCH_ONLY?.trim() || null;
-const BENCHMARKS = ['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'startup', 'siuss-flows', 'siuss-import'];
+const slaRows = intFromEnv('BENCH_SLA_ROWS', 1_000_000);
+const slaOpen = intFromEnv('BENCH_SLA_OPEN', 100_000);
+const slaRequests = intFromEnv('BENCH_SLA_REQUESTS', 40);
+const BENCHMARKS = ['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'startup', 'siuss-flows', 'sla-dashboard', 'siuss-import'];
 if (only && !BENCHMARKS.includes(only)) throw new Error(`BENCH_ONLY must be one of ${BENCHMARKS.join(', ')}, got ${only}`);
 const runs = (name: string) => !only || only === name;
 
@@ -66,6 +72,7 @@ try {
   if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
   if (runs('inbox-page')) await runInboxPageBench(db, { totalTasks: inboxTasks, comuneTasks: Math.min(inboxComuneTasks, inboxTasks), requests: inboxRequests });
   if (runs('startup')) await runStartupBench(db, { restarts: startupRestarts });
+  if (runs('sla-dashboard')) await runSlaDashboardBench(db, { historyRows: slaRows, openTasks: slaOpen, requests: slaRequests });
 } finally {
   process.off('SIGINT', onSigint);
   await db.close();

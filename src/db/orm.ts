@@ -23,6 +23,7 @@ import { Migration20261202210000_web } from './migrations/Migration2026120221000
 import { Migration20261202230537_audit } from './migrations/Migration20261202230537_audit.js';
 import { Migration20261203051000_siuss_core } from './migrations/Migration20261203051000_siuss_core.js';
 import { Migration20261203051500_siuss_io } from './migrations/Migration20261203051500_siuss_io.js';
+import { Migration20261203051000_sla_dashboard } from './migrations/Migration20261203051000_sla_dashboard.js';
 import { Migration20261203053000_startup_digest } from './migrations/Migration20261203053000_startup_digest.js';
 
 export type Orm = MikroORM;
@@ -51,6 +52,7 @@ const migrationsList = [
   { name: 'Migration20261202230537_audit', class: Migration20261202230537_audit },
   { name: 'Migration20261203051000_siuss_core', class: Migration20261203051000_siuss_core },
   { name: 'Migration20261203051500_siuss_io', class: Migration20261203051500_siuss_io },
+  { name: 'Migration20261203051000_sla_dashboard', class: Migration20261203051000_sla_dashboard },
   { name: 'Migration20261203053000_startup_digest', class: Migration20261203053000_startup_digest },
 ];
 

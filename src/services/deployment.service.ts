@@ -77,6 +77,13 @@ export interface DeployResult {
   skipped: SkippedResource[];
 }
 
+/** The outcome of a validation without deployment. */
+export interface ValidationReport {
+  valid: boolean;
+  errors: Problem[];
+  warnings: Problem[];
+}
+
 export interface DeploymentOptions {
   handlerNames: ReadonlySet<string>;
   /** Declared outputs of the handlers (HandlerRegistry.outputs()), for the deploy-time variable checks. */
@@ -98,7 +105,24 @@ export class DeploymentService {
     private readonly opts: DeploymentOptions,
   ) {}
 
+  /**
+   * The deploy-time validation alone (same checks, same target comune), nothing stored:
+   * what *Verifica* in the browser modeler and POST /deployments/validate report.
+   */
+  async validate(req: Omit<DeployRequest, 'source' | 'createdBy'>): Promise<ValidationReport> {
+    const { errors, warnings } = await this.prepare(req);
+    return { valid: errors.length === 0, errors, warnings };
+  }
+
   async deploy(req: DeployRequest): Promise<DeployResult> {
+    const { errors, warnings, compiled, forms, dmn } = await this.prepare(req);
+    if (errors.length && errors.every((e) => e.file && DMN_FILE.test(e.file))) throw new ValidationError('Deployment rifiutata: la decisione DMN non è valida', { errors, warnings }, 'DECISION_INVALID');
+    if (errors.length) throw new ValidationError('Deployment rifiutata: il modello non è valido', { errors, warnings }, 'DEPLOYMENT_INVALID');
+    return this.store(req, compiled, forms, dmn, warnings);
+  }
+
+  /** Reads, validates and compiles every file of a deployment; stores nothing. */
+  private async prepare(req: Omit<DeployRequest, 'source' | 'createdBy'>) {
     if (!req.files.length) throw new ValidationError('La deployment non contiene file', { errors: [{ message: 'Nessun file' }] }, 'DEPLOYMENT_EMPTY');
     if (req.tenant && !(await this.em.fork().findOne(Tenant, { code: req.tenant }))) {
       throw new ValidationError(`Comune ${req.tenant} inesistente`, { field: 'tenant' }, 'UNKNOWN_TENANT');
@@ -140,9 +164,16 @@ export class DeploymentService {
     const keys = compiled.map((c) => c.process.key);
     for (const dup of keys.filter((k, i) => keys.indexOf(k) !== i)) errors.push({ rule: 'duplicate-key', message: `Il processo "${dup}" compare in più file della stessa deployment` });
     if (!compiled.length && !forms.length && !dmn.prepared.length && !errors.length) errors.push({ rule: 'no-bpmn', message: 'Nessun modello BPMN eseguibile nella deployment' });
-    if (errors.length && errors.every((e) => e.file && DMN_FILE.test(e.file))) throw new ValidationError('Deployment rifiutata: la decisione DMN non è valida', { errors, warnings }, 'DECISION_INVALID');
-    if (errors.length) throw new ValidationError('Deployment rifiutata: il modello non è valido', { errors, warnings }, 'DEPLOYMENT_INVALID');
+    return { errors, warnings, compiled, forms, dmn };
+  }
 
+  private async store(
+    req: DeployRequest,
+    compiled: Array<{ file: DeployFile; process: CompiledProcess }>,
+    forms: Array<{ file: DeployFile; formId: string; schema: FormSchema }>,
+    dmn: Awaited<ReturnType<typeof prepareDmnFiles>>,
+    warnings: Problem[],
+  ): Promise<DeployResult> {
     try {
       return await this.em.fork().transactional(async (em) => {
         const now = this.opts.clock.now();

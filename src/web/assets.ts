@@ -10,7 +10,15 @@ import { PROJECT_ROOT } from '../shared/project-root.js';
 
 export const ASSETS_DIR = path.join(PROJECT_ROOT, 'public/assets');
 const CLIENT_DIR = path.join(PROJECT_ROOT, 'src/web/client');
-const ENTRIES = ['task-form.ts', 'case-diagram.ts', 'application-form.ts'];
+const ENTRIES = [
+  'task-form.ts',
+  'case-diagram.ts',
+  'application-form.ts',
+  'heatmap.ts',
+  'model-viewer.ts',
+  'model-editor.ts',
+  'model-migration.ts',
+];
 
 /** Builds the bundles when missing or older than their sources (or always, with force); returns whether it built. */
 export async function ensureAssets(opts: { force?: boolean } = {}): Promise<boolean> {
@@ -26,7 +34,9 @@ export async function ensureAssets(opts: { force?: boolean } = {}): Promise<bool
     target: ['es2022'],
     sourcemap: false,
     logLevel: 'warning',
-    loader: { '.css': 'css' },
+    // The bpmn font's fallback formats (the embedded CSS carries the woff inline) are copied beside the bundles.
+    loader: { '.css': 'css', '.eot': 'file', '.svg': 'file', '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
+    assetNames: '[name]-[hash]',
   });
   return true;
 }

@@ -55,6 +55,7 @@ export const OPERATIONS: Record<string, Op> = {
   'PATCH /users/:username': { tag: 'Utenti', summary: 'Cambia ruoli, gruppi, attivo/disattivato (admin)', body: ref('UserChange'), ok: [200, ref('User')] },
   'POST /users/:username/reset-password': { tag: 'Utenti', summary: 'Reimposta la password (admin): scelta o generata e mostrata una volta', body: { type: 'object', properties: { password: { type: 'string', minLength: 8 } } }, ok: [200, ref('PasswordReset')] },
 
+  'POST /deployments/validate': { tag: 'Modelli', summary: 'Verifica una deployment senza distribuirla: errori e avvisi per elemento', body: ref('DeployRequest'), ok: [200, ref('ValidationReport')] },
   'POST /deployments': { tag: 'Modelli', summary: 'Distribuisce modelli BPMN, decisioni DMN e moduli (JSON o multipart)', body: ref('DeployRequest'), ok: [201, ref('DeployResult')] },
   'GET /process-definitions': { tag: 'Modelli', summary: 'Definizioni di processo', query: { key: { type: 'string' }, tenant: { type: 'string' }, latest: q(['true', 'false']) }, ok: [200, page(ref('Definition'), false)] },
   'GET /process-definitions/:id': { tag: 'Modelli', summary: 'Una definizione con i suoi elementi', ok: [200, { allOf: [ref('Definition'), { type: 'object', required: ['elements'], properties: { elements: { type: 'array' } } }] }] },

@@ -114,6 +114,8 @@ export const schemas: Record<string, Schema> = {
   DeployFile: obj({ name: str, content: str }),
   DeployRequest: obj({ name: str, tenant: { ...belfiore, type: ['string', 'null'] }, files: { type: 'array', items: ref('DeployFile') } }, ['name', 'tenant']),
   DeployResult: obj({ deploymentId: { type: ['string', 'null'] }, definitions: { type: 'array', items: anyObject }, forms: { type: 'array', items: anyObject }, decisions: { type: 'array', items: anyObject }, warnings: { type: 'array', items: anyObject } }, ['forms', 'decisions']),
+  Problem: obj({ message: str, elementId: str, line: { type: 'integer' }, column: { type: 'integer' }, file: str, field: str, rule: str }, ['elementId', 'line', 'column', 'file', 'field', 'rule']),
+  ValidationReport: obj({ valid: { type: 'boolean' }, errors: { type: 'array', items: ref('Problem') }, warnings: { type: 'array', items: ref('Problem') } }),
   Incident: obj({
     id: uuid,
     tenant: str,

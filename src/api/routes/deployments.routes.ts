@@ -1,6 +1,7 @@
 /**
  * POST /deployments (multipart files or JSON {name, tenant?, files[]}) and
- * GET /process-definitions. Analysts deploy for their own comune; metropolitan
+ * GET /process-definitions; POST /deployments/validate runs the same checks
+ * without storing anything. Analysts deploy for their own comune; metropolitan
  * analysts and admins deploy the shared default or for any comune.
  */
 import Router from '@koa/router';
@@ -53,6 +54,15 @@ export function deploymentRoutes(services: Services) {
     const result = await services.deployments.deploy({ name, tenant: target, files, source: 'api', createdBy: p.username });
     ctx.status = 201;
     ctx.body = result;
+  });
+
+  // The deploy-time validation without deploying (the browser modeler's *Verifica*): 200 with errors and warnings.
+  router.post('/deployments/validate', async (ctx) => {
+    const p = ctx.state.user;
+    requireRole(p, 'admin', 'analista');
+    const input = parseBody(jsonDeploySchema, ctx.request.body);
+    const tenant = deployTenant(p, input.tenant ?? null);
+    ctx.body = await services.deployments.validate({ name: input.name, tenant, files: input.files });
   });
 
   router.get('/process-definitions', async (ctx) => {

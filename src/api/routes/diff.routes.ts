@@ -28,23 +28,27 @@ export function diffRoutes(services: Services) {
   const router = new Router();
 
   router.get('/process-definitions/:id/diff', async (ctx) => {
-    const p = ctx.state.user as Principal;
     const { against } = parseQuery(querySchema, ctx.query);
-    const em = services.orm.em.fork();
-    const def = await visible(em, p, ctx.params.id);
-    const base = against === 'default' ? await latestDefault(em, def.key) : await visible(em, p, against);
-
-    const [mine, theirs] = await Promise.all([describeModel(def), describeModel(base)]);
-    const elements = diffModels(theirs, mine);
-    const [paramsMine, paramsTheirs] = [await parametersOf(services, em, def), await parametersOf(services, em, base)];
-    ctx.body = {
-      definition: summary(def),
-      against: summary(base),
-      ...elements,
-      parameters: diffParameters(paramsTheirs, paramsMine),
-    };
+    ctx.body = await definitionDiff(services, ctx.state.user as Principal, ctx.params.id, against);
   });
   return router;
+}
+
+/** The diff of definition `id` against another visible one or the latest shared default (also used by the web pages). */
+export async function definitionDiff(services: Services, p: Principal, id: string, against: string) {
+  const em = services.orm.em.fork();
+  const def = await visible(em, p, id);
+  const base = against === 'default' ? await latestDefault(em, def.key) : await visible(em, p, against);
+
+  const [mine, theirs] = await Promise.all([describeModel(def), describeModel(base)]);
+  const elements = diffModels(theirs, mine);
+  const [paramsMine, paramsTheirs] = [await parametersOf(services, em, def), await parametersOf(services, em, base)];
+  return {
+    definition: summary(def),
+    against: summary(base),
+    ...elements,
+    parameters: diffParameters(paramsTheirs, paramsMine),
+  };
 }
 
 async function visible(em: EntityManager, p: Principal, id: string): Promise<ProcessDefinition> {

@@ -243,7 +243,7 @@ const LAID_OUT = new Map<string, Promise<string | null>>();
 const LAID_OUT_MAX = 100;
 
 /** The definition's BPMN with its diagram: as deployed, or laid out by bpmn-auto-layout when it has none (null if that fails). */
-function diagramOf(def: ProcessDefinition): Promise<string | null> {
+export function diagramOf(def: ProcessDefinition): Promise<string | null> {
   if (typeof def.source !== 'string') return Promise.resolve(null);
   if (/<(\w+:)?BPMNShape\b/.test(def.source)) return Promise.resolve(def.source);
   let xml = LAID_OUT.get(def.id);

@@ -11,6 +11,7 @@
  * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
  * BENCH_SIUSS_RECORDS (siuss-flows: records generated, default 1000000); BENCH_SIUSS_ROWS (siuss-import: rows of the CSV, default 1000000);
  * BENCH_STARTUP_RESTARTS (startup: restarts timed per database, default 5);
+ * BENCH_NODES_CASES (nodes: cases per round, default 300), BENCH_NODES_TIMERS (nodes: timers per round, default 1000);
  * BENCH_SLA_ROWS (sla-dashboard: completed tasks, default 1000000), BENCH_SLA_OPEN (open tasks, default 100000),
  * BENCH_SLA_REQUESTS (default 40);
  * BENCH_ONLY=<name> runs one benchmark (names in BENCHMARKS below).
@@ -25,6 +26,7 @@ import { runSiussImportBench } from './siuss-import.bench.js';
 import { runSiussFlowsBench } from './siuss-flows.bench.js';
 import { runSlaDashboardBench } from './sla-dashboard.bench.js';
 import { runStartupBench } from './startup.bench.js';
+import { runNodesBench } from './nodes.bench.js';
 
 const intFromEnv = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -44,11 +46,13 @@ const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 200);
 const siussRecords = intFromEnv('BENCH_SIUSS_RECORDS', 1_000_000);
 const siussRows = intFromEnv('BENCH_SIUSS_ROWS', 1_000_000);
 const startupRestarts = intFromEnv('BENCH_STARTUP_RESTARTS', 5);
+const nodesCases = intFromEnv('BENCH_NODES_CASES', 300);
+const nodesTimers = intFromEnv('BENCH_NODES_TIMERS', 1000);
 const only = process.env.BENCH_ONLY?.trim() || null;
 const slaRows = intFromEnv('BENCH_SLA_ROWS', 1_000_000);
 const slaOpen = intFromEnv('BENCH_SLA_OPEN', 100_000);
 const slaRequests = intFromEnv('BENCH_SLA_REQUESTS', 40);
-const BENCHMARKS = ['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'startup', 'siuss-flows', 'sla-dashboard', 'siuss-import'];
+const BENCHMARKS = ['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'startup', 'siuss-flows', 'sla-dashboard', 'nodes', 'siuss-import'];
 if (only && !BENCHMARKS.includes(only)) throw new Error(`BENCH_ONLY must be one of ${BENCHMARKS.join(', ')}, got ${only}`);
 const runs = (name: string) => !only || only === name;
 
@@ -72,6 +76,7 @@ try {
   if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
   if (runs('inbox-page')) await runInboxPageBench(db, { totalTasks: inboxTasks, comuneTasks: Math.min(inboxComuneTasks, inboxTasks), requests: inboxRequests });
   if (runs('startup')) await runStartupBench(db, { restarts: startupRestarts });
+  if (runs('nodes')) await runNodesBench(db, { cases: nodesCases, timers: nodesTimers, concurrency });
   if (runs('sla-dashboard')) await runSlaDashboardBench(db, { historyRows: slaRows, openTasks: slaOpen, requests: slaRequests });
 } finally {
   process.off('SIGINT', onSigint);

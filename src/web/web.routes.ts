@@ -13,6 +13,8 @@ import { checkPassword, loginGuardFor } from '../auth/credentials.js';
 import { isServiceAccount } from '../auth/principal.js';
 import { DomainError } from '../shared/errors.js';
 import { toPrincipal } from '../api/auth-middleware.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../api/error-middleware.js';
+import { isDatabaseUnavailable } from '../shared/db-errors.js';
 import type { Services } from '../api/context.js';
 import { Renderer, enableSection, type LayoutModel } from './render.js';
 import { serveStatic } from './static.js';
@@ -24,6 +26,7 @@ import { taskPages } from './pages/task.page.js';
 import { casePages } from './pages/case.page.js';
 import { applicationPages } from './pages/application.page.js';
 import { subjectPages } from './pages/subjects.page.js';
+import { adminPages } from './pages/admin.page.js';
 import { slaPages } from './pages/sla.page.js';
 import { heatmapPages } from './pages/heatmap.page.js';
 import { applicationsDashboardPages } from './pages/applications-dashboard.page.js';
@@ -119,6 +122,8 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   casePages(router, web);
   applicationPages(router, web);
   subjectPages(router, web);
+  adminPages(router, web);
+  enableSection('/amministrazione');
   heatmapPages(router, web);
   slaPages(router, web);
   applicationsDashboardPages(router, web);
@@ -171,6 +176,11 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
       }
       if (err instanceof DomainError && err.status < 500) {
         return renderError(ctx, err.status === 404 || err.status === 403 ? err.status : 400, err.status === 403 ? err.message : undefined);
+      }
+      if (isDatabaseUnavailable(err)) {
+        if (ctx.state.readRetryPending) throw err; // a page read is run once more (src/api/read-retry.ts)
+        ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+        return renderError(ctx, 503);
       }
       log(`${ctx.method} ${ctx.path} failed`, err);
       return renderError(ctx, 500);

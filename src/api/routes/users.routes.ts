@@ -21,16 +21,17 @@ export const usernameSchema = z
   .regex(/^[A-Za-z0-9._@-]+$/, 'solo lettere, cifre e . _ @ -')
   .refine((u) => u.toLowerCase() !== 'me', 'nome riservato');
 
-const createSchema = z
+/** Bodies and query of the user routes (also checked by the administration pages: the same rules). */
+export const createSchema = z
   .object({ username: usernameSchema, password, tenant: belfiore.nullable(), roles: z.array(z.enum(ROLES)).min(1), groups: groups.default([]) })
   .strict();
-const updateSchema = z
+export const updateSchema = z
   .object({ roles: z.array(z.enum(ROLES)).min(1).optional(), groups: groups.optional(), active: z.boolean().optional() })
   .strict()
   .refine((c) => c.roles !== undefined || c.groups !== undefined || c.active !== undefined, 'indicare almeno uno tra roles, groups, active');
-const listSchema = z.object({ tenant: belfiore.optional(), role: z.enum(ROLES).optional(), group: z.string().min(1).max(100).optional(), active: z.enum(['true', 'false']).optional() });
+export const listSchema = z.object({ tenant: belfiore.optional(), role: z.enum(ROLES).optional(), group: z.string().min(1).max(100).optional(), active: z.enum(['true', 'false']).optional() });
 const ownPasswordSchema = z.object({ currentPassword: z.string().min(1).max(200), newPassword: password }).strict();
-const resetSchema = z.object({ password: password.optional() }).strict();
+export const resetSchema = z.object({ password: password.optional() }).strict();
 
 export function userRoutes(services: Services) {
   const router = new Router();

@@ -29,6 +29,7 @@ import { heatmapPages } from './pages/heatmap.page.js';
 import { applicationsDashboardPages } from './pages/applications-dashboard.page.js';
 import { incidentPages } from './pages/incidents.page.js';
 import { modelPages } from './pages/models.page.js';
+import { siussPages } from './pages/siuss.page.js';
 import type { WebContext } from './web-context.js';
 
 export type { WebContext } from './web-context.js';
@@ -127,6 +128,8 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   enableSection('/incidenti');
   modelPages(router, web);
   enableSection('/modelli');
+  siussPages(router, web);
+  enableSection('/siuss');
 
   const routes = router.routes();
   const statics = serveStatic();

@@ -274,8 +274,9 @@ export function siussPages(router: Router, web: WebContext) {
       const details = err.details as { errors?: FieldError[] } | undefined;
       const errors = err.status === 422 || err.status === 400 ? details?.errors ?? [] : [];
       const message = err.status === 409 ? `Modifica non salvata: ${err.message}.` : errors.length ? 'Il record non è stato salvato: correggere i campi indicati.' : `Il record non è stato salvato: ${err.message}.`;
+      // A conflict shows the record as it is now (the user re-applies the correction); otherwise the posted values.
       const current = err.status === 409 ? await recordOf(tenant, r.id) : r;
-      await renderRecord(ctx, s, current, values, errors, message, err.status);
+      await renderRecord(ctx, s, current, err.status === 409 ? formValues(current.data) : values, err.status === 409 ? current.errors : errors, message, err.status);
     }
   });
 

@@ -22,6 +22,8 @@ let page: Page;
 let A: string;
 let opName: string;
 let analystName: string;
+let respName: string;
+let metroName: string;
 let incompleteId: string;
 let otherId: string;
 
@@ -34,6 +36,10 @@ test.before(async () => {
   analystName = `an-siuss-${A.toLowerCase()}`;
   await app.user({ tenant: A, username: opName, roles: ['operatore'] });
   await app.user({ tenant: A, username: analystName, roles: ['analista'] });
+  respName = `resp-siuss-${A.toLowerCase()}`;
+  metroName = `metro-siuss-${A.toLowerCase()}`;
+  await app.user({ tenant: A, username: respName, roles: ['responsabile'] });
+  await app.user({ tenant: null, username: metroName, roles: ['responsabile'] });
   const { register } = app.services.siuss;
   const incomplete = await register.upsert(A, { tipo: 'PS_PSA_SINA', fields: withSina({ AreaSupporto: '' }) }, { kind: 'import', ref: 'lotto-1', actor: null });
   assert.is(incomplete.record?.status, 'da_completare');
@@ -118,6 +124,30 @@ test('register, check, in-place correction (409 on a stale form), manual entry, 
   assert.is(missing?.status(), 404);
   await assertAccessible(page, 'other comune record');
   assert.is((await page.request.get(`/siuss/flussi/${otherId}/xml`)).status(), 404);
+});
+
+test('a responsabile enters the INPS outcome of the file flow: flow and records accettato; a metropolitan user picks a comune first', async () => {
+  const other = await newContext(browser, app.baseUrl);
+  const p = await other.newPage();
+  await signIn(p, respName);
+  await p.goto('/siuss/flussi');
+  await p.locator('#tabella-flussi summary').first().click();
+  await p.locator('#tabella-flussi input[name="idAcquisizione"]').first().fill('ACQ-77');
+  await submit(p, p.locator('#tabella-flussi form button').first());
+  assert.match(await p.locator('.alert-success').innerText(), /record accettati/);
+  assert.match(await p.locator('#tabella-flussi tbody tr').first().innerText(), /Accettato[\s\S]*ACQ-77/);
+  await assertAccessible(p, 'flows after outcome');
+  await p.goto('/siuss');
+  assert.match(await p.locator('#conteggio-accettato').innerText(), /2/);
+  await other.close();
+
+  const metro = await newContext(browser, app.baseUrl);
+  const m = await metro.newPage();
+  await signIn(m, metroName);
+  await m.goto('/siuss');
+  assert.match(await m.locator('main').innerText(), /scegli nell'intestazione il comune/i);
+  await assertAccessible(m, 'metropolitan without comune');
+  await metro.close();
 });
 
 test('an analista gets the 403 page', async () => {

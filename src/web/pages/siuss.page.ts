@@ -325,6 +325,7 @@ export function siussPages(router: Router, web: WebContext) {
     const tipo = SIUSS_TIPI.find((t) => t === ctx.query.tipo);
     const status = FLOW_STATUSES.find((t) => t === ctx.query.stato);
     const list = await flows.list(tenant, { tipo, status, limit: 200 });
+    const canEnterOutcome = s.principal.roles.includes('responsabile');
     const layout = await layoutFor(services, ctx, s, { title, breadcrumbs: [{ href: '/siuss', label: 'Debito informativo' }, { label: 'Flussi' }] });
     ctx.type = 'html';
     ctx.body = renderer.render('siuss-flussi', layout, {
@@ -343,8 +344,34 @@ export function siussPages(router: Router, web: WebContext) {
         esito: f.esitoCodice ? `${f.esitoCodice}${f.esitoDescrizione ? ` — ${f.esitoDescrizione}` : ''}${f.idAcquisizione ? ` (acquisizione ${f.idAcquisizione})` : ''}` : null,
         created: formatDateTime(f.createdAt),
         xmlHref: `/siuss/flussi/${f.id}/xml`,
+        // The outcome of a file flow uploaded by hand on the INPS portal (WaaS outcomes arrive on their own endpoint).
+        esitoForm: canEnterOutcome && f.modalita === 'file' && !f.esitoCodice ? { action: `/siuss/flussi/${f.id}/esito`, idPrefix: `esito-${f.id.slice(0, 8)}` } : null,
       })),
+      csrf: s.session.csrfToken,
+      canEnterOutcome,
     });
+  });
+
+  router.post('/siuss/flussi/:id/esito', async (ctx) => {
+    const { s, tenant } = await enter(ctx);
+    requirePageRole(s.principal, ['responsabile']);
+    const form = await web.formPost(ctx);
+    if (!tenant) return ctx.redirect('/siuss/flussi');
+    if (!isUuid(ctx.params.id)) throw new NotFoundError('Flusso SIUSS', ctx.params.id, 'SIUSS_FLOW_NOT_FOUND');
+    const f = await flows.get(tenant, ctx.params.id);
+    const codice = (form.codice ?? '').trim().slice(0, 32);
+    if (!codice) {
+      await flash(s, 'danger', `Esito del flusso ${f.idFlusso} non registrato: indicare il codice dell'esito (OK se accettato).`);
+      return ctx.redirect('/siuss/flussi');
+    }
+    try {
+      await flows.applyOutcome(tenant, f.idFlusso, { codice, descrizione: (form.descrizione ?? '').trim().slice(0, 1000) || undefined, idAcquisizione: (form.idAcquisizione ?? '').trim().slice(0, 100) || undefined }, origin(s));
+      await flash(s, 'success', `Esito del flusso ${f.idFlusso} registrato: ${codice === 'OK' ? 'record accettati' : 'record scartati, tornano da correggere'}.`);
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.status >= 500) throw err;
+      await flash(s, 'danger', `Esito del flusso ${f.idFlusso} non registrato: ${err.message}.`);
+    }
+    ctx.redirect('/siuss/flussi');
   });
 
   router.get('/siuss/flussi.zip', async (ctx) => {

@@ -37,6 +37,7 @@ import { UnconfiguredInpsGateway, type InpsGateway } from './integrations/inps/g
 import { inpsConnectors } from './integrations/inps/connectors.js';
 import type { EngineStore } from './engine/store.js';
 import { AuditService } from './audit/audit.service.js';
+import { OidcSignIn } from './auth/oidc.js';
 import { createSiussService, type SiussService } from './siuss/index.js';
 
 /** The services every entry point and route handler reaches, built once by buildServices. */
@@ -51,6 +52,8 @@ export interface Services {
   /** Live engines kept between a case's commands (null: ENGINE_CACHE_MB=0). */
   engines: EngineCache | null;
   deployments: DeploymentService;
+  /** Which task form a comune gets (its own, else the shared one). */
+  forms: FormService;
   inbox: InboxService;
   parameters: ParameterService;
   /** Deployed DMN decisions: evaluation by key, listing, sources. */
@@ -63,6 +66,8 @@ export interface Services {
   sessions: SessionService;
   /** The audit of reads of personal data (append-only). */
   audit: AuditService;
+  /** Sign-in with SPID/CIE through OpenID Connect (null: OIDC_* not set, passwords only). */
+  oidc: OidcSignIn | null;
   /** SIUSS register, flows and native extraction (issue 13). */
   siuss: SiussService;
 }
@@ -75,6 +80,8 @@ export interface BuildOptions {
   inpsGateway?: InpsGateway;
   /** Connectors replacing (by topic) or adding to the default ones (tests). */
   connectors?: Connector[];
+  /** The clock the OIDC provider's tokens are checked against (default: the wall clock, whatever CLOCK_OFFSET says; tests move theirs). */
+  oidcClock?: Clock;
 }
 
 export async function buildServices(config: AppConfig, opts: BuildOptions = {}): Promise<Services> {
@@ -129,6 +136,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     processes,
     engines,
     deployments: new DeploymentService(orm.em, { handlerNames: handlers.names(), handlerOutputs: handlers.outputs(), clock, maxBytes: config.maxUploadBytes, forms, parameters: { service: parameters, catalog: parameterCatalog } }),
+    forms,
     inbox: new InboxService(orm.em, store, processes, clock, forms),
     parameters,
     decisions: new DecisionService(orm.em, { service: parameters, catalog: parameterCatalog }),
@@ -136,6 +144,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     documents,
     sessions: new SessionService(orm.em, clock, config.webSessionIdleMinutes),
     audit: new AuditService(orm, clock),
+    oidc: config.oidc ? new OidcSignIn(config.oidc, orm, opts.oidcClock ?? systemClock()) : null,
     siuss: createSiussService(orm, clock),
   };
 }

@@ -54,6 +54,27 @@ export interface AppConfig {
   trustProxy: boolean;
   /** Browser sessions end after this many minutes without a request (WEB_SESSION_IDLE_MINUTES, default 30). */
   webSessionIdleMinutes: number;
+  /** Sign-in with SPID/CIE through an OpenID Connect provider (OIDC_*); null: passwords only. */
+  oidc: OidcSettings | null;
+}
+
+/** OpenID Connect settings (src/auth/oidc.ts; README "Sign-in with SPID/CIE (OIDC)"). */
+export interface OidcSettings {
+  /** OIDC_ISSUER: the provider's issuer URL (discovery at <issuer>/.well-known/openid-configuration). */
+  issuer: string;
+  /** OIDC_CLIENT_ID, OIDC_CLIENT_SECRET (none: a public client, PKCE only). */
+  clientId: string;
+  clientSecret: string | null;
+  /** OIDC_REDIRECT_URI: this server's callback as registered at the provider, e.g. https://rei.comune.example.it/accesso/oidc/callback. */
+  redirectUri: string;
+  /** OIDC_FISCAL_CLAIM (default fiscal_number): the claim carrying the codice fiscale (SPID's `TINIT-` prefix accepted). */
+  fiscalClaim: string;
+  /** OIDC_SCOPES (default "openid profile"). */
+  scopes: string;
+  /** OIDC_API_AUDIENCES: client ids whose ID tokens POST /api/v1/auth/oidc/token accepts (default: OIDC_CLIENT_ID). */
+  apiAudiences: string[];
+  /** OIDC_BUTTON_LABEL (default "Entra con SPID / CIE"): the sign-in page's button. */
+  buttonLabel: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -105,7 +126,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtPreviousPublicKeys: env.JWT_PREVIOUS_PUBLIC_KEYS?.replace(/\\n/g, '\n') || null,
     trustProxy: /^(true|1|yes)$/i.test(env.TRUST_PROXY ?? 'false'),
     webSessionIdleMinutes: intSetting('WEB_SESSION_IDLE_MINUTES', env.WEB_SESSION_IDLE_MINUTES, 30, 1),
+    oidc: oidcSettings(env),
   });
+}
+
+/**
+ * OIDC_* settings: all of OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI,
+ * or none (passwords only). Plain http is accepted for a provider on this
+ * machine only (development, tests).
+ */
+export function oidcSettings(env: NodeJS.ProcessEnv): OidcSettings | null {
+  const get = (name: string) => env[name]?.trim() || null;
+  const issuer = get('OIDC_ISSUER');
+  const clientId = get('OIDC_CLIENT_ID');
+  const redirectUri = get('OIDC_REDIRECT_URI');
+  const anySet = Object.keys(env).some((k) => k.startsWith('OIDC_') && env[k]?.trim());
+  if (!anySet) return null;
+  const missing = [['OIDC_ISSUER', issuer], ['OIDC_CLIENT_ID', clientId], ['OIDC_REDIRECT_URI', redirectUri]].filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length || !issuer || !clientId || !redirectUri) throw new Error(`Accesso OIDC (SPID/CIE) configurato a metà: mancano ${missing.join(', ')} (impostarle tutte, o nessuna variabile OIDC_* per usare solo le password)`);
+  for (const [name, value] of [['OIDC_ISSUER', issuer], ['OIDC_REDIRECT_URI', redirectUri]] as const) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new Error(`${name} non è un URL: ${value}`);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) throw new Error(`${name} deve essere https (http solo su questa macchina, per sviluppo): ${value}`);
+  }
+  const redirectPath = new URL(redirectUri).pathname;
+  if (/^\/(api|engine-rest|health)(\/|$)/.test(redirectPath) || redirectPath === '/accesso') throw new Error(`OIDC_REDIRECT_URI: il percorso ${redirectPath} è già usato dal server (suggerito: /accesso/oidc/callback)`);
+  const fiscalClaim = get('OIDC_FISCAL_CLAIM') ?? 'fiscal_number';
+  const scopes = get('OIDC_SCOPES') ?? 'openid profile';
+  if (!scopes.split(/\s+/).includes('openid')) throw new Error(`OIDC_SCOPES deve contenere openid: ${scopes}`);
+  const apiAudiences = (get('OIDC_API_AUDIENCES') ?? clientId).split(/[\s,]+/).filter(Boolean);
+  return Object.freeze({ issuer, clientId, clientSecret: env.OIDC_CLIENT_SECRET || null, redirectUri, fiscalClaim, scopes, apiAudiences, buttonLabel: get('OIDC_BUTTON_LABEL') ?? 'Entra con SPID / CIE' });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 
@@ -122,6 +180,8 @@ export function productionProblems(config: AppConfig): string[] {
     out.push(`JWT_PRIVATE_KEY non impostata e nessuna chiave in ${signingKeyFile(config.dataDir)}: in produzione la chiave di firma dei token non può essere generata dal server (crearla con \`openssl genpkey -algorithm ed25519 -out ${signingKeyFile(config.dataDir)} && chmod 600 ${signingKeyFile(config.dataDir)}\` o impostare JWT_PRIVATE_KEY)`);
   }
   if (!config.trustProxy) out.push('TRUST_PROXY non impostato: il server parla HTTP in chiaro e in produzione deve stare dietro un reverse proxy HTTPS (impostare TRUST_PROXY=true)');
+  if (config.oidc && config.oidc.issuer.startsWith('http:')) out.push(`OIDC_ISSUER in http (${config.oidc.issuer}): in produzione il provider SPID/CIE va raggiunto in https`);
+  if (config.oidc && config.oidc.redirectUri.startsWith('http:')) out.push(`OIDC_REDIRECT_URI in http (${config.oidc.redirectUri}): in produzione serve https`);
   if (config.inpsSim) out.push('INPS_SIM attivo: il simulatore INPS integrato non è ammesso in produzione (impostare INPS_URL e INPS_SIM=false)');
   return out;
 }

@@ -33,6 +33,18 @@ async function main() {
   if (await ensureAssets()) console.log('Bundle delle pagine ricostruiti (public/assets/)');
   const clock = new MovableSystemClock(config.clockOffsetMs);
   const services = await buildServices(config, { clock });
+  if (services.oidc) {
+    // Discovery at start: a wrong OIDC_ISSUER stops the server here, with the reason.
+    try {
+      await services.oidc.discover();
+      console.log(`Accesso SPID/CIE: provider OIDC ${services.oidc.settings.issuer}`);
+    } catch (err) {
+      await services.orm.close().catch(() => undefined);
+      await inpsSim?.close();
+      console.error(`Avvio fallito: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(78);
+    }
+  }
   if (config.production) {
     const demoUsers = await demoUsersWithDemoPassword(services);
     if (demoUsers.length) {

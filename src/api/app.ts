@@ -1,13 +1,17 @@
 /**
  * The HTTP application: error middleware (request id, structured log) first,
  * security headers, input guards around JSON body parsing with a size limit,
- * /health, then /api/v1 with authentication on everything but login.
+ * /health, then /api/v1 with authentication on everything but login. A
+ * GET/HEAD that fails because the database is unreachable runs once more
+ * (src/api/read-retry.ts) before the error middleware answers 503.
  */
 import Koa from 'koa';
+import compose from 'koa-compose';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { databaseStatus } from '../db/orm.js';
 import { errorMiddleware } from './error-middleware.js';
+import { retryIdempotentReads } from './read-retry.js';
 import { bodyGuard, urlGuard } from './input-guard.js';
 import { securityHeaders } from './security-headers.js';
 import { uploadGate } from './upload-gate.js';
@@ -46,13 +50,16 @@ export function createApp(services: Services, logger: Logger = createLogger()): 
   app.proxy = services.config.trustProxy;
   app.silent = true;
   app.use(errorMiddleware(logger));
-  app.use(securityHeaders());
-  app.use(urlGuard());
+  // Everything after the error middleware, composed on its own so that a failed read can be dispatched again.
+  const downstream: Koa.Middleware[] = [];
+  const use = <S, C>(m: Koa.Middleware<S, C>) => downstream.push(m as unknown as Koa.Middleware);
+  use(securityHeaders());
+  use(urlGuard());
   const auth = authenticate(services);
-  app.use(uploadGate(auth, services.config.maxUploadBytes)); // role check before any upload is read
-  app.use(webApp(services, (msg, err) => logger.error(safeErrorFields(err), msg))); // the browser application (pages at /, static files); API paths pass through
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: `${Math.ceil(services.config.maxUploadBytes / 1024)}kb`, encoding: 'utf-8' }));
-  app.use(bodyGuard());
+  use(uploadGate(auth, services.config.maxUploadBytes)); // role check before any upload is read
+  use(webApp(services, (msg, err) => logger.error(safeErrorFields(err), msg))); // the browser application (pages at /, static files); API paths pass through
+  use(bodyParser({ enableTypes: ['json'], jsonLimit: `${Math.ceil(services.config.maxUploadBytes / 1024)}kb`, encoding: 'utf-8' }));
+  use(bodyGuard());
 
   const root = new Router();
   // Anonymous callers learn only up/down; an admin also sees the driver and the server's time.
@@ -82,11 +89,12 @@ export function createApp(services: Services, logger: Logger = createLogger()): 
   secured.use(incidentRoutes(services).routes());
   api.use(secured.routes());
 
-  app.use(root.routes());
-  app.use(engineRestRoutes(services, auth).routes()); // Camunda 7 REST subset for Camunda Modeler (not under /api/v1)
-  app.use(externalTaskRoutes(services, auth).routes()); // Camunda 7 external-task REST for workers (camunda-external-task-client-js)
-  app.use(api.routes());
-  app.use(api.allowedMethods({ throw: false }));
+  use(root.routes());
+  use(engineRestRoutes(services, auth).routes()); // Camunda 7 REST subset for Camunda Modeler (not under /api/v1)
+  use(externalTaskRoutes(services, auth).routes()); // Camunda 7 external-task REST for workers (camunda-external-task-client-js)
+  use(api.routes());
+  use(api.allowedMethods({ throw: false }));
+  app.use(retryIdempotentReads(compose(downstream), { logger, middleware: downstream }));
   return app;
 }
 

@@ -25,6 +25,8 @@ function parseWith<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T
 
 export { belfiore } from '../shared/belfiore.js';
 export const variablesSchema = z.record(z.string().regex(/^[A-Za-z_][\w]*$/, 'nome di variabile non valido'), z.unknown());
+/** Inputs of a DMN decision: FEEL names may hold spaces and other characters (`Full Name`, `Monthly Salary`). */
+export const decisionVariablesSchema = z.record(z.string().min(1).max(255).refine((k) => ![...k].some((ch) => ch.charCodeAt(0) < 32), 'nome di input non valido'), z.unknown());
 export const uuid = z.string().uuid('identificativo non valido');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -6,13 +6,16 @@
  *   reset-password <user> [--stdin]   sets a new password and re-enables the user.
  *     The password is read from the first line of stdin with --stdin, else from
  *     NEW_PASSWORD, else generated and printed once.
+ *   set-codice-fiscale <user> <codice fiscale | ->   the codice fiscale a SPID/CIE
+ *     sign-in (OpenID Connect) finds the user by; `-` removes it.
  */
 import { pathToFileURL } from 'node:url';
 import { hashPassword } from '../auth/passwords.js';
 import { loadConfig } from '../config.js';
 import { openDatabase, type Orm } from '../db/orm.js';
 import { User } from '../db/entities/index.js';
-import { generatePassword, MIN_PASSWORD } from '../users/user.service.js';
+import { generatePassword, MIN_PASSWORD, userCodiceFiscale } from '../users/user.service.js';
+import { DomainError } from '../shared/errors.js';
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -21,11 +24,15 @@ export interface CliIo {
   err(line: string): void;
 }
 
-const USAGE = 'Uso: npm run admin -- reset-password <utente> [--stdin]   (password da stdin con --stdin, da NEW_PASSWORD, altrimenti generata)';
+const USAGE = [
+  'Uso: npm run admin -- reset-password <utente> [--stdin]   (password da stdin con --stdin, da NEW_PASSWORD, altrimenti generata)',
+  '     npm run admin -- set-codice-fiscale <utente> <codice fiscale | ->   (accesso con SPID/CIE; - lo toglie)',
+].join('\n');
 
 /** Runs one command on an open database; returns the exit code. */
 export async function runAdminCommand(orm: Orm, argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'set-codice-fiscale') return setCodiceFiscale(orm, rest, io);
   if (command !== 'reset-password') {
     io.err(command ? `Comando sconosciuto: ${command}` : 'Comando mancante');
     io.err(USAGE);
@@ -58,6 +65,38 @@ export async function runAdminCommand(orm: Orm, argv: readonly string[], io: Cli
   }
   io.out(`Password di ${username} reimpostata${found.wasActive ? '' : ' e utente riattivato'}.`);
   if (chosen === null) io.out(`Nuova password: ${plain}`);
+  return 0;
+}
+
+async function setCodiceFiscale(orm: Orm, args: readonly string[], io: CliIo): Promise<number> {
+  const [username, raw] = args;
+  if (!username || !raw) {
+    io.err(USAGE);
+    return 2;
+  }
+  let codiceFiscale: string | null = null;
+  try {
+    codiceFiscale = raw === '-' ? null : userCodiceFiscale(raw);
+  } catch (err) {
+    io.err(err instanceof DomainError ? err.message : String(err));
+    return 2;
+  }
+  const outcome = await orm.em.fork().transactional(async (em) => {
+    const user = await em.findOne(User, { username });
+    if (!user) return 'missing' as const;
+    if (codiceFiscale && (await em.findOne(User, { codiceFiscale, id: { $ne: user.id } }))) return 'taken' as const;
+    user.codiceFiscale = codiceFiscale;
+    return 'done' as const;
+  });
+  if (outcome === 'missing') {
+    io.err(`Utente ${username} non trovato`);
+    return 1;
+  }
+  if (outcome === 'taken') {
+    io.err('Il codice fiscale è già di un altro utente');
+    return 1;
+  }
+  io.out(codiceFiscale ? `Codice fiscale di ${username} impostato: potrà accedere con SPID/CIE.` : `Codice fiscale di ${username} tolto: potrà accedere solo con la password.`);
   return 0;
 }
 

@@ -168,7 +168,7 @@ class OrmEngineTx implements EngineTx {
 
   async latestDecision(key: string, tenant: string) {
     const row = await latestDecision(this.em, key, tenant);
-    return row ? { id: row.id, key: row.key, version: row.version, tenant: row.tenant, name: row.name } : null;
+    return row ? { id: row.id, key: row.key, version: row.version, tenant: row.tenant, name: row.name, fileHash: row.fileHash } : null;
   }
 
   decisionSource(id: string) {

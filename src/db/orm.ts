@@ -21,6 +21,8 @@ import { Migration20261202221000_office } from './migrations/Migration2026120222
 import { Migration20261202213000_token_revocation } from './migrations/Migration20261202213000_token_revocation.js';
 import { Migration20261202210000_web } from './migrations/Migration20261202210000_web.js';
 import { Migration20261202230537_audit } from './migrations/Migration20261202230537_audit.js';
+import { Migration20261203050000_oidc } from './migrations/Migration20261203050000_oidc.js';
+import { Migration20261203050500_dmn_tck } from './migrations/Migration20261203050500_dmn_tck.js';
 import { Migration20261203051000_siuss_core } from './migrations/Migration20261203051000_siuss_core.js';
 import { Migration20261203051000_sla_dashboard } from './migrations/Migration20261203051000_sla_dashboard.js';
 import { Migration20261203053000_startup_digest } from './migrations/Migration20261203053000_startup_digest.js';
@@ -49,6 +51,8 @@ const migrationsList = [
   { name: 'Migration20261202213000_token_revocation', class: Migration20261202213000_token_revocation },
   { name: 'Migration20261202210000_web', class: Migration20261202210000_web },
   { name: 'Migration20261202230537_audit', class: Migration20261202230537_audit },
+  { name: 'Migration20261203050000_oidc', class: Migration20261203050000_oidc },
+  { name: 'Migration20261203050500_dmn_tck', class: Migration20261203050500_dmn_tck },
   { name: 'Migration20261203051000_siuss_core', class: Migration20261203051000_siuss_core },
   { name: 'Migration20261203051000_sla_dashboard', class: Migration20261203051000_sla_dashboard },
   { name: 'Migration20261203053000_startup_digest', class: Migration20261203053000_startup_digest },

@@ -8,7 +8,7 @@
  */
 import type { EngineTx } from '../engine/store.js';
 import type { DecisionTaskSpec } from '../engine/definitions/model.js';
-import { compiledDmn } from './cache.js';
+import { compiledDmn, dmnCacheKey } from './cache.js';
 import { DecisionNotFoundError } from './errors.js';
 import { evaluateDecision } from './evaluate.js';
 import { mapDecisionResult, type MapDecisionResult } from './map-result.js';
@@ -31,7 +31,7 @@ export function decisionRunner(tx: EngineTx, instance: { id: string; tenant: str
     async run({ spec, elementId, variables, params, now }) {
       const def = await tx.latestDecision(spec.decisionRef, instance.tenant);
       if (!def) throw new DecisionNotFoundError(spec.decisionRef, instance.tenant);
-      const dmn = await compiledDmn(def.id, () => tx.decisionSource(def.id));
+      const dmn = await compiledDmn(dmnCacheKey({ id: def.id, fileHash: def.fileHash ?? null, tenant: def.tenant }), () => tx.decisionSource(def.id));
       const outcome = evaluateDecision(dmn, def.key, { ...variables, params });
       const value = mapDecisionResult((spec.mapDecisionResult ?? 'resultList') as MapDecisionResult, outcome.rows, def.key);
       tx.addHistory({

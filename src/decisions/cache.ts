@@ -1,7 +1,8 @@
 /**
- * Compiled DMN files by decision-definition id. A deployed version never
- * changes (a new version is a new row), so its compiled form is kept for the
- * life of the process; the map is bounded and simply cleared when full.
+ * Compiled DMN files by file (comune + content hash; see dmnCacheKey), so the
+ * 1,087 decisions of one file share one compile. A deployed file never changes,
+ * so its compiled form is kept for the life of the process; the map is bounded
+ * and simply cleared when full.
  */
 import { DecisionEvaluationError } from './errors.js';
 import type { CompiledDmn } from './model.js';
@@ -10,13 +11,18 @@ import { parseDmn } from './parse.js';
 const MAX_ENTRIES = 500;
 const compiled = new Map<string, Promise<CompiledDmn>>();
 
-export function compiledDmn(definitionId: string, loadXml: () => Promise<string | null>): Promise<CompiledDmn> {
-  let entry = compiled.get(definitionId);
+/** Compiled DMN is cached per file (its content hash and comune), not per decision: one compile serves all its decisions. */
+export function dmnCacheKey(def: { id: string; fileHash: string | null; tenant: string | null }): string {
+  return def.fileHash ? `${def.tenant ?? '-'}:${def.fileHash}` : def.id;
+}
+
+export function compiledDmn(cacheKey: string, loadXml: () => Promise<string | null>): Promise<CompiledDmn> {
+  let entry = compiled.get(cacheKey);
   if (!entry) {
     if (compiled.size >= MAX_ENTRIES) compiled.clear();
-    entry = compile(definitionId, loadXml);
-    compiled.set(definitionId, entry);
-    entry.catch(() => compiled.delete(definitionId));
+    entry = compile(cacheKey, loadXml);
+    compiled.set(cacheKey, entry);
+    entry.catch(() => compiled.delete(cacheKey));
   }
   return entry;
 }

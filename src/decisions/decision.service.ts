@@ -5,9 +5,9 @@
  * routes' job; here `tenant` is the comune the work is for (null = shared default).
  */
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
-import { DecisionDefinition } from '../db/entities/index.js';
+import { DecisionDefinition, DecisionFile } from '../db/entities/index.js';
 import { NotFoundError } from '../shared/errors.js';
-import { compiledDmn } from './cache.js';
+import { compiledDmn, dmnCacheKey } from './cache.js';
 import { decisionView, type DecisionView } from './deploy.js';
 import { DecisionNotFoundError } from './errors.js';
 import { evaluateDecision } from './evaluate.js';
@@ -23,6 +23,8 @@ export interface EvaluationView {
   /** Whose version was used: the comune's own or the shared default (null). */
   definitionTenant: string | null;
   result: DecisionOutcome['result'];
+  /** The decision's DMN value (what dependent decisions see; what the DMN TCK checks). */
+  value: unknown;
   matchedRules: string[];
   requiredDecisions: DecisionOutcome['required'];
 }
@@ -37,10 +39,10 @@ export class DecisionService {
     const em = this.em.fork();
     const def = await latestDecision(em, key, tenant);
     if (!def) throw new DecisionNotFoundError(key, tenant);
-    const dmn = await compiledDmn(def.id, () => decisionXml(em, def.id));
+    const dmn = await compiledDmn(dmnCacheKey(def), () => decisionXml(em, def.id));
     const params = await decisionParams(em, this.parameters, key, tenant);
     const outcome = evaluateDecision(dmn, def.key, { ...variables, params });
-    return { decisionKey: def.key, definitionId: def.id, version: def.version, tenant, definitionTenant: def.tenant, result: outcome.result, matchedRules: outcome.matchedRules, requiredDecisions: outcome.required };
+    return { decisionKey: def.key, definitionId: def.id, version: def.version, tenant, definitionTenant: def.tenant, result: outcome.result, value: outcome.value, matchedRules: outcome.matchedRules, requiredDecisions: outcome.required };
   }
 
   /** Versions visible to `scope` (a comune: its own and the shared ones; null: all), newest first per key. */
@@ -57,9 +59,9 @@ export class DecisionService {
   /** The DMN file of a version visible to `scope`; another comune's version is not found. */
   async source(id: string, scope: string | null): Promise<{ view: DecisionView; xml: string }> {
     const em = this.em.fork();
-    const def = await em.findOne(DecisionDefinition, { id }, { populate: ['xml'] });
+    const def = await em.findOne(DecisionDefinition, { id });
     if (!def || (scope && def.tenant && def.tenant !== scope)) throw new NotFoundError('Definizione di decisione', id, 'DECISION_NOT_FOUND', 'f');
-    return { view: decisionView(def), xml: def.xml };
+    return { view: decisionView(def), xml: (await decisionXml(em, id)) ?? '' };
   }
 }
 
@@ -72,7 +74,13 @@ export async function latestDecision(em: EntityManager, key: string, tenant: str
   return row ?? null;
 }
 
+/** The DMN file of a decision version: its own copy (older versions) or the stored file it points at. */
 export async function decisionXml(em: EntityManager, id: string): Promise<string | null> {
   const row = await em.findOne(DecisionDefinition, { id }, { populate: ['xml'] });
-  return row?.xml ?? null;
+  if (!row) return null;
+  if (row.xml !== null) return row.xml;
+  if (!row.fileId) return null;
+  const file = await em.findOne(DecisionFile, { id: row.fileId }, { populate: ['xml'] });
+  return file?.xml ?? null;
 }
+

@@ -2,14 +2,14 @@
  * The DMN part of a deployment (called by DeploymentService): compile the
  * `.dmn` files first (nothing is stored if one is refused), then, inside the
  * deployment's transaction, store a new version of each decision whose file
- * changed. Every decision of a file is stored with the whole file, which is
- * its requirements graph; an unchanged redeploy creates no version.
+ * changed. The file (the decisions' requirements graph) is stored once, in
+ * decision_file; an unchanged redeploy creates no version.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Problem } from '../shared/errors.js';
-import { DecisionDefinition } from '../db/entities/index.js';
-import { versionedRow, type ResourceOrigin, type SkippedResource } from '../services/resource-version.js';
+import { DecisionDefinition, DecisionFile } from '../db/entities/index.js';
+import type { ResourceOrigin, SkippedResource } from '../services/resource-version.js';
 import type { CompiledDmn } from './model.js';
 import { parseDmn } from './parse.js';
 
@@ -62,36 +62,65 @@ export function decisionKeysOf(prepared: readonly PreparedDmn[]): string[] {
   return prepared.flatMap((p) => Object.keys(p.dmn.decisions));
 }
 
-/** Stores new versions (inside the caller's transaction); `fresh` are the rows to persist. */
+/**
+ * Stores new versions (inside the caller's transaction); `fresh` are the rows to persist.
+ * Linear in the file: the file is hashed and stored once (decision_file, per comune and
+ * content), the latest versions of all its keys are read in one query, and each decision
+ * row only points at the file. Versioning as versionedRow: same key and content → no new
+ * version; a start-up file does not go on top of an API/Modeler version.
+ */
 export async function storeDecisions(
   em: EntityManager,
   prepared: readonly PreparedDmn[],
   target: { deploymentId: string; tenant: string | null; now: Date; origin: ResourceOrigin },
-): Promise<{ views: Array<DecisionView & { created: boolean }>; fresh: DecisionDefinition[]; skipped: SkippedResource[] }> {
+): Promise<{ views: Array<DecisionView & { created: boolean }>; fresh: Array<DecisionDefinition | DecisionFile>; skipped: SkippedResource[] }> {
   const views: Array<DecisionView & { created: boolean }> = [];
-  const fresh: DecisionDefinition[] = [];
+  const fresh: Array<DecisionDefinition | DecisionFile> = [];
   const skipped: SkippedResource[] = [];
   for (const { file, dmn } of prepared) {
+    const fileHash = createHash('sha256').update(file.content).digest('hex');
+    const keys = Object.keys(dmn.decisions);
+    const latest = new Map<string, DecisionDefinition>();
+    for (let i = 0; i < keys.length; i += 1000) {
+      const rows = await em.find(DecisionDefinition, { key: { $in: keys.slice(i, i + 1000) }, tenant: target.tenant }, { orderBy: { key: 'asc', version: 'desc' } });
+      for (const row of rows) if (!latest.has(row.key)) latest.set(row.key, row);
+    }
+    let stored: DecisionFile | null = null;
+    const fileRow = async (): Promise<DecisionFile> => {
+      stored ??= await em.findOne(DecisionFile, { fileHash, tenant: target.tenant });
+      if (!stored) {
+        stored = Object.assign(new DecisionFile(), { id: randomUUID(), tenant: target.tenant, fileHash, xml: file.content, createdAt: target.now });
+        fresh.push(stored);
+      }
+      return stored;
+    };
     for (const decision of Object.values(dmn.decisions)) {
-      const { row, created, skipped: skip } = await versionedRow(em, DecisionDefinition, { key: decision.id, tenant: target.tenant }, decision.id, file.content, target.origin, (v) =>
-        Object.assign(new DecisionDefinition(), {
-          id: randomUUID(),
-          key: decision.id,
-          ...v,
-          tenant: target.tenant,
-          name: decision.name ?? null,
-          deploymentId: target.deploymentId,
-          resourceName: file.name,
-          xml: file.content,
-          createdAt: target.now,
-        }),
-      );
-      if (skip) {
-        skipped.push({ kind: 'decision', key: decision.id, tenant: target.tenant, resourceName: file.name, latest: { version: row.version, origin: row.origin } });
+      const last = latest.get(decision.id);
+      if (last && last.fileHash === fileHash) {
+        views.push({ ...decisionView(last), created: false });
         continue;
       }
-      if (created) fresh.push(row);
-      views.push({ ...decisionView(row), created });
+      if (last && target.origin === 'file' && last.origin !== 'file') {
+        skipped.push({ kind: 'decision', key: decision.id, tenant: target.tenant, resourceName: file.name, latest: { version: last.version, origin: last.origin } });
+        continue;
+      }
+      const row = Object.assign(new DecisionDefinition(), {
+        id: randomUUID(),
+        key: decision.id,
+        version: (last?.version ?? 0) + 1,
+        sourceHash: createHash('sha256').update(decision.id).update('\0').update(fileHash).digest('hex'),
+        origin: target.origin,
+        fileHash,
+        tenant: target.tenant,
+        name: decision.name ?? null,
+        deploymentId: target.deploymentId,
+        resourceName: file.name,
+        xml: null,
+        fileId: (await fileRow()).id,
+        createdAt: target.now,
+      });
+      fresh.push(row);
+      views.push({ ...decisionView(row), created: true });
     }
   }
   return { views, fresh, skipped };

@@ -4,8 +4,9 @@
  * variable name; then its own table or literal expression. The context holds
  * the caller's variables (missing ones read as null) and `params`.
  */
+import { checkResultSize, withinBounds } from './bound.js';
 import { DecisionNotFoundError } from './errors.js';
-import { coerce, feelValue, toPlain, type FeelContext } from './feel.js';
+import { coerce, coerceInput, feelValue, toPlain, type FeelContext } from './feel.js';
 import type { CompiledDecision, CompiledDmn, DecisionOutcome } from './model.js';
 import { evaluateTable, type Row } from './table.js';
 
@@ -18,8 +19,19 @@ interface Evaluated {
   matchedRules: string[];
 }
 
+/** Evaluates within the time and size bounds of ./bound.ts (422 beyond them). */
 export function evaluateDecision(dmn: CompiledDmn, decisionId: string, variables: FeelContext): DecisionOutcome {
   if (!dmn.decisions[decisionId]) throw new DecisionNotFoundError(decisionId, null);
+  return withinBounds(decisionId, () => {
+    const outcome = evaluateUnbounded(dmn, decisionId, variables);
+    checkResultSize(decisionId, outcome.rows);
+    return outcome;
+  });
+}
+
+function evaluateUnbounded(dmn: CompiledDmn, decisionId: string, given: FeelContext): DecisionOutcome {
+  const variables: FeelContext = { ...given };
+  for (const [name, type] of Object.entries(dmn.inputs ?? {})) if (name in variables) variables[name] = coerceInput(variables[name], type);
   const done = new Map<string, Evaluated>();
   const run = (id: string): Evaluated => {
     const cached = done.get(id);

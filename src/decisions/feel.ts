@@ -3,7 +3,8 @@
  * unary-test evaluation, typeRef coercion of values entering or leaving a
  * decision, and conversion of FEEL values (dates, ranges…) to plain JSON.
  */
-import { FeelDate, FeelDateTime, FeelDuration, FeelTime, evaluate, parseDate, parseDateTime, parseExpression, parseUnaryTests, unaryTest } from 'feelin';
+import { FeelDate, FeelDateTime, FeelDuration, FeelTime, duration, evaluate, parseDate, parseDateTime, parseExpression, parseTime, parseUnaryTests, unaryTest } from 'feelin';
+import type { DmnType } from './model.js';
 import { DecisionEvaluationError } from './errors.js';
 
 export type FeelContext = Record<string, unknown>;
@@ -60,6 +61,7 @@ export function feelTest(text: string, input: unknown, context: FeelContext, whe
 }
 
 const NUMBER_TYPES = new Set(['number', 'integer', 'long', 'double', 'decimal']);
+const BUILTIN = new Set([...NUMBER_TYPES, 'string', 'boolean', 'date', 'datetime', 'date and time', 'time']);
 
 /**
  * Converts a value to the declared typeRef where that is simple (numeric
@@ -74,6 +76,8 @@ export function coerce(value: unknown, typeRef: string | undefined, where: strin
     throw new DecisionEvaluationError(`Valore ${describe(value)} non compatibile con il tipo "${typeRef}" in ${where}`, { where, typeRef, value: toPlain(value) });
   };
   if (!type || type === 'any') return value;
+  // A singleton list where a single value is declared is its element (DMN 1.3 §10.3.2.9.4).
+  if (Array.isArray(value) && value.length === 1 && BUILTIN.has(type)) return coerce(value[0], typeRef, where);
   if (type === 'string') return typeof value === 'string' ? value : fail();
   if (NUMBER_TYPES.has(type)) {
     const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : typeof value === 'bigint' ? Number(value) : NaN;
@@ -95,6 +99,37 @@ export function coerce(value: unknown, typeRef: string | undefined, where: strin
     if (value instanceof FeelDateTime) return value;
     const d = value instanceof Date ? parseDateTime(value.toISOString()) : typeof value === 'string' ? parseDateTime(value.trim()) : null;
     return d ?? fail();
+  }
+  return value;
+}
+
+/**
+ * An input value as its declared DMN type (issue 15, item 4): ISO strings to
+ * FEEL dates, times and durations, numeric strings to numbers, lists and
+ * contexts element by element. A value that does not fit is null, as the DMN
+ * specification says for input data.
+ */
+export function coerceInput(value: unknown, type: DmnType): unknown {
+  if (value === undefined || value === null) return null;
+  if (type.kind === 'collection') return Array.isArray(value) ? value.map((v) => coerceInput(v, type.of)) : null;
+  if (type.kind === 'context') {
+    if (typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) return null;
+    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    for (const [k, t] of Object.entries(type.fields)) if (k in out) out[k] = coerceInput(out[k], t);
+    return out;
+  }
+  const name = type.name;
+  if (name === 'time') return value instanceof FeelTime ? value : typeof value === 'string' ? parseTime(value.trim()) : null;
+  if (name.includes('duration')) return value instanceof FeelDuration ? value : typeof value === 'string' ? duration(value.trim()) : null;
+  if (name === 'string') return typeof value === 'string' ? value : null;
+  if (NUMBER_TYPES.has(name)) return typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : null;
+  if (name === 'boolean') return typeof value === 'boolean' ? value : null;
+  if (name === 'date' || name === 'datetime' || name === 'date and time') {
+    try {
+      return coerce(value, name, 'input');
+    } catch {
+      return null;
+    }
   }
   return value;
 }

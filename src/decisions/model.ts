@@ -63,11 +63,16 @@ export interface CompiledDecision {
   logic: DecisionTable | LiteralExpression;
 }
 
+/** A DMN type (typeRef, resolved through the file's itemDefinitions): what input values are coerced to. */
+export type DmnType = { kind: 'builtin'; name: string } | { kind: 'collection'; of: DmnType } | { kind: 'context'; fields: Record<string, DmnType> };
+
 export interface CompiledDmn {
   /** The definitions' id and name. */
   id: string;
   name?: string;
   decisions: Record<string, CompiledDecision>;
+  /** Typed input data (by FEEL name): values given for them are coerced to the type (a value that does not fit is null). */
+  inputs?: Record<string, DmnType>;
 }
 
 /**

@@ -11,7 +11,7 @@ import { DmnModdle, type DmnElement } from 'dmn-moddle';
 import type { Problem } from '../shared/errors.js';
 import { checkXml, lineOfId } from '../engine/definitions/xml-guard.js';
 import { feelSyntaxError } from './feel.js';
-import type { Aggregation, CompiledDecision, CompiledDmn, DecisionTable, HitPolicy, LiteralExpression, TableOutput } from './model.js';
+import type { Aggregation, CompiledDecision, DmnType, CompiledDmn, DecisionTable, HitPolicy, LiteralExpression, TableOutput } from './model.js';
 
 export interface DmnParseResult {
   dmn: CompiledDmn | null;
@@ -20,21 +20,80 @@ export interface DmnParseResult {
 }
 
 const DMN13_NS = 'https://www.omg.org/spec/DMN/20191111/MODEL/';
+const DMNDI13_NS = 'https://www.omg.org/spec/DMN/20191111/DMNDI/';
+/**
+ * DMN 1.1, 1.2, 1.4 and 1.5 namespaces, read as DMN 1.3 (what dmn-moddle
+ * knows; what Camunda Modeler, Trisotech, KIE and the TCK write): the model
+ * elements used here are the same in all of them.
+ */
+const NAMESPACES: ReadonlyArray<[RegExp, string]> = [
+  [/https?:\/\/www\.omg\.org\/spec\/DMN\/20151101\/dmn(11)?\.xsd/g, DMN13_NS],
+  [/https?:\/\/www\.omg\.org\/spec\/DMN\/(20180521|20211108|20230324)\/MODEL\/?/g, DMN13_NS],
+  [/https?:\/\/www\.omg\.org\/spec\/DMN\/(20180521|20211108|20230324)\/DMNDI\/?/g, DMNDI13_NS],
+  [/https:\/\/www\.omg\.org\/spec\/DMN\/20191111\/MODEL\/?/g, DMN13_NS],
+];
+
+/** The file with DMN 1.1–1.5 namespaces rewritten to DMN 1.3 (in place: lines do not move). */
+export function normaliseDmnNamespaces(xml: string): string {
+  let out = xml;
+  for (const [from, to] of NAMESPACES) out = out.replace(from, to);
+  return boxedExpressions14(out);
+}
+
+const BOXED14 = /<((?:[\w-]+:)?)(conditional|filter|for|some|every)\b([^>]*)>((?:(?!<(?:[\w-]+:)?(?:conditional|filter|for|some|every)\b)[\s\S])*?)<\/\1\2\s*>/g;
+
+/**
+ * DMN 1.4/1.5 boxed conditional, filter and iterators (for, some, every),
+ * which dmn-moddle (DMN 1.3) does not know, rewritten to the literal FEEL
+ * expression they stand for (innermost first) when each part is a literal
+ * expression; lines are kept (the newlines of the original element follow it).
+ */
+function boxedExpressions14(xml: string): string {
+  if (!/<(?:[\w-]+:)?(conditional|filter|for|some|every)\b/.test(xml)) return xml;
+  let out = xml;
+  for (let pass = 0; pass < 50; pass++) {
+    let changed = false;
+    out = out.replace(BOXED14, (whole, prefix: string, kind: string, attrs: string, inner: string) => {
+      const part = (name: string): string | null => {
+        const m = new RegExp(`<${prefix}${name}\\b[^>]*>\\s*<${prefix}literalExpression\\b[^>]*>\\s*<${prefix}text>([\\s\\S]*?)</${prefix}text>\\s*</${prefix}literalExpression>\\s*</${prefix}${name}>`).exec(inner);
+        return m ? `(${m[1]}\n)` : null;
+      };
+      const variable = /iteratorVariable="([^"]*)"/.exec(attrs)?.[1];
+      let feel: string | null = null;
+      if (kind === 'conditional') {
+        const [c, t, e] = [part('if'), part('then'), part('else')];
+        if (c && t && e) feel = `if ${c} then ${t} else ${e}`;
+      } else if (kind === 'filter') {
+        const [list, match] = [part('in'), part('match')];
+        if (list && match) feel = `${list}[${match}]`;
+      } else if (variable) {
+        const [list, body] = [part('in'), part(kind === 'for' ? 'return' : 'satisfies')];
+        if (list && body) feel = `${kind} ${variable} in ${list} ${kind === 'for' ? 'return' : 'satisfies'} ${body}`;
+      }
+      if (feel === null) return whole;
+      changed = true;
+      const lines = '\n'.repeat(Math.max(0, (whole.match(/\n/g) ?? []).length - (feel.match(/\n/g) ?? []).length));
+      return `<${prefix}literalExpression><${prefix}text>${feel}</${prefix}text></${prefix}literalExpression>${lines}`;
+    });
+    if (!changed) break;
+  }
+  return out;
+}
 const HIT_POLICIES: readonly HitPolicy[] = ['UNIQUE', 'FIRST', 'ANY', 'PRIORITY', 'COLLECT', 'RULE ORDER', 'OUTPUT ORDER'];
 const AGGREGATIONS: readonly Aggregation[] = ['SUM', 'MIN', 'MAX', 'COUNT'];
 /** Decision ids are the keys decisions are deployed, looked up and referenced by. */
 const KEY = /^[A-Za-z_][\w.-]{0,254}$/;
 
-export async function parseDmn(xml: string, maxBytes?: number): Promise<DmnParseResult> {
+export async function parseDmn(source: string, maxBytes?: number): Promise<DmnParseResult> {
   const warnings: Problem[] = [];
-  const guard = checkXml(xml, maxBytes);
+  const guard = checkXml(source, maxBytes);
   if (guard.length) return { dmn: null, errors: guard, warnings };
+  const xml = normaliseDmnNamespaces(source);
   let parsed;
   try {
     parsed = await new DmnModdle().fromXML(xml, 'dmn:Definitions');
   } catch (err) {
-    const older = /www\.omg\.org\/spec\/DMN\/2015|www\.omg\.org\/spec\/DMN\/2016|www\.omg\.org\/spec\/DMN\/20180521/.test(xml);
-    const hint = older ? ` (il file usa una versione DMN precedente: salvarlo come DMN 1.3, namespace ${DMN13_NS})` : ` (atteso un <definitions> DMN 1.3, namespace ${DMN13_NS})`;
+    const hint = ` (atteso un <definitions> DMN 1.1–1.5, ad esempio namespace ${DMN13_NS})`;
     return { dmn: null, errors: [{ rule: 'dmn-parse', message: `DMN non leggibile: ${(err as Error).message}${hint}` }], warnings };
   }
   const errors: Problem[] = [];
@@ -52,12 +111,19 @@ export async function parseDmn(xml: string, maxBytes?: number): Promise<DmnParse
   // The names each decision is known by in FEEL (id, name, variable name), so expressions parse them as names.
   const feelNames = new Map<string, string[]>();
   for (const el of list(definitions.drgElement)) {
-    const id = text(el.id);
+    const id = text(el.id) ?? text(el.name);
     if (el.$type === 'dmn:Decision' && id) feelNames.set(id, [id, text(el.name), text((el.variable as DmnElement | undefined)?.name)].filter((n): n is string => Boolean(n)));
   }
+  // Input data and business knowledge models are known by name in every expression (for the syntax check).
+  const globalNames = list(definitions.drgElement)
+    .filter((el) => el.$type === 'dmn:InputData' || el.$type === 'dmn:BusinessKnowledgeModel')
+    .map((el) => text((el.variable as DmnElement | undefined)?.name) ?? text(el.name))
+    .filter((n): n is string => Boolean(n));
+  const bkms = businessKnowledgeModels(definitions);
   for (const el of list(definitions.drgElement)) {
     if (el.$type !== 'dmn:Decision') continue;
-    const id = text(el.id);
+    // A decision without an id (allowed by DMN) is deployed under its name.
+    const id = text(el.id) ?? text(el.name);
     if (!id || !KEY.test(id)) {
       errors.push(problem('decision-id', id, `Decisione con id non valido "${id ?? ''}": servono lettere, cifre, _ . - (l'id è la chiave con cui la decisione si valuta)`));
       continue;
@@ -66,7 +132,7 @@ export async function parseDmn(xml: string, maxBytes?: number): Promise<DmnParse
       errors.push(problem('decision-duplicate', id, `La decisione "${id}" compare due volte nel file`));
       continue;
     }
-    const compiled = compileDecision(el, id, feelNames, (rule, elementId, message) => errors.push(problem(rule, elementId, message)));
+    const compiled = compileDecision(el, id, feelNames, globalNames, bkms, (rule, elementId, message) => errors.push(problem(rule, elementId, message)));
     if (compiled) decisions[id] = compiled;
   }
   if (!Object.keys(decisions).length && !errors.length) errors.push(problem('no-decision', undefined, 'Il file DMN non contiene decisioni (tabelle decisionali o espressioni letterali)'));
@@ -78,7 +144,7 @@ export async function parseDmn(xml: string, maxBytes?: number): Promise<DmnParse
   const cycle = findCycle(decisions);
   if (cycle) errors.push(problem('decision-cycle', cycle[0], `Dipendenze circolari tra decisioni: ${cycle.join(' → ')}`));
   if (errors.length) return { dmn: null, errors, warnings };
-  return { dmn: { id: text(definitions.id) ?? 'definitions', name: text(definitions.name), decisions }, errors, warnings };
+  return { dmn: { id: text(definitions.id) ?? 'definitions', name: text(definitions.name), decisions, inputs: inputTypes(definitions) }, errors, warnings };
 }
 
 type Report = (rule: string, elementId: string | undefined, message: string) => void;
@@ -89,7 +155,7 @@ interface Check {
   syntax: (text: string, kind: 'expression' | 'unaryTests') => string | null;
 }
 
-function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, report: Report): CompiledDecision | null {
+function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, globalNames: readonly string[], bkms: ReadonlyMap<string, Bkm>, report: Report): CompiledDecision | null {
   const name = text(el.name);
   const variableName = text((el.variable as DmnElement | undefined)?.name);
   const requires: string[] = [];
@@ -102,11 +168,22 @@ function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<stri
     }
     requires.push(href.slice(1));
   }
-  if (list(el.knowledgeRequirement).length) {
-    report('decision-bkm', id, `La decisione "${id}" usa un business knowledge model: non supportato, scrivere la logica nella decisione`);
+  // Business knowledge models it invokes (and those they invoke), as FEEL functions around its expression.
+  const used: Bkm[] = [];
+  const addBkm = (href: string | undefined, seen: Set<string>) => {
+    const bkm = href?.startsWith('#') ? bkms.get(href.slice(1)) : undefined;
+    if (!bkm || seen.has(bkm.id)) return;
+    seen.add(bkm.id);
+    for (const dep of bkm.requires) addBkm(dep, seen);
+    if (!used.includes(bkm)) used.push(bkm);
+  };
+  for (const req of list(el.knowledgeRequirement)) {
+    const href = text((req.requiredKnowledge as DmnElement | undefined)?.href);
+    if (!href || !bkms.has(href.replace(/^#/, ''))) report('decision-bkm', id, `La decisione "${id}" richiede il business knowledge model "${href ?? ''}", che non è nel file o non è supportato (serve una funzione con espressione FEEL)`);
+    else addBkm(href, new Set());
   }
   const logic = el.decisionLogic as DmnElement | undefined;
-  const names = requires.flatMap((r) => feelNames.get(r) ?? []);
+  const names = [...requires.flatMap((r) => feelNames.get(r) ?? []), ...globalNames];
   let failed = false;
   const check: Check = {
     report(rule, elementId, message) {
@@ -117,7 +194,13 @@ function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<stri
   };
   let compiled: DecisionTable | LiteralExpression | null = null;
   if (logic?.$type === 'dmn:DecisionTable') compiled = compileTable(logic, id, check);
-  else if (logic?.$type === 'dmn:LiteralExpression') compiled = compileLiteral(logic, id, variableName ?? name ?? id, text((el.variable as DmnElement | undefined)?.typeRef) ?? text(logic.typeRef), check);
+  else if (logic?.$type === 'dmn:LiteralExpression' && !used.length) compiled = compileLiteral(logic, id, variableName ?? name ?? id, text((el.variable as DmnElement | undefined)?.typeRef) ?? text(logic.typeRef), check);
+  else if (logic && boxedFeel(logic) !== null) {
+    // Boxed expressions (context, invocation, list, relation, function definition) are written as the FEEL they stand for.
+    const body = boxedFeel(logic)!;
+    const expression = used.length ? `{${used.map((b) => `${JSON.stringify(b.name)}: ${b.feel}`).join(', ')}, "__result": ${body}}.__result` : body;
+    compiled = compileLiteral({ ...logic, text: expression, id: text(logic.id) ?? id } as DmnElement, id, variableName ?? name ?? id, text((el.variable as DmnElement | undefined)?.typeRef) ?? text(logic.typeRef), check);
+  }
   else check.report('decision-logic', id, logic ? `La decisione "${id}" usa ${logic.$type.replace('dmn:', '')}: sono supportate solo tabelle decisionali ed espressioni letterali` : `La decisione "${id}" non ha logica (né tabella decisionale né espressione letterale)`);
   if (!compiled || failed) return null;
   return { id, name, variableName, requires, logic: compiled };
@@ -214,6 +297,138 @@ function findCycle(decisions: Record<string, CompiledDecision>): string[] | null
     if (found) return found;
   }
   return null;
+}
+
+interface Bkm {
+  id: string;
+  name: string;
+  /** `function(a, b) body` */
+  feel: string;
+  /** hrefs of the business knowledge models it invokes. */
+  requires: string[];
+}
+
+/** The file's business knowledge models whose logic is a FEEL function (boxed expressions included). */
+function businessKnowledgeModels(definitions: DmnElement): Map<string, Bkm> {
+  const out = new Map<string, Bkm>();
+  for (const el of list(definitions.drgElement)) {
+    if (el.$type !== 'dmn:BusinessKnowledgeModel') continue;
+    const id = text(el.id) ?? text(el.name);
+    const name = text((el.variable as DmnElement | undefined)?.name) ?? text(el.name);
+    const logic = el.encapsulatedLogic as DmnElement | undefined;
+    const feel = logic ? boxedFeel({ ...logic, $type: 'dmn:FunctionDefinition' } as DmnElement) : null;
+    if (!id || !name || feel === null) continue;
+    const requires = list(el.knowledgeRequirement)
+      .map((r) => text((r.requiredKnowledge as DmnElement | undefined)?.href))
+      .filter((h): h is string => Boolean(h));
+    out.set(id, { id, name, feel, requires });
+  }
+  return out;
+}
+
+/**
+ * A boxed expression as the FEEL text it stands for (DMN 1.3 ch. 10 / 12):
+ * literal expression, context (entries in order; the entry without a name is
+ * the result), invocation (named parameters), list, relation and FEEL
+ * function definition. null when a part is not expressible this way (a
+ * decision table inside a context, a Java/PMML function…).
+ */
+export function boxedFeel(el: DmnElement): string | null {
+  switch (el.$type) {
+    case 'dmn:LiteralExpression': {
+      const t = text(el.text);
+      return t === undefined ? 'null' : `(${t}\n)`;
+    }
+    case 'dmn:Context': {
+      const entries: string[] = [];
+      let result: string | null = null;
+      for (const entry of list(el.contextEntry)) {
+        const value = entry.value as DmnElement | undefined;
+        const feel = value ? boxedFeel(value) : 'null';
+        if (feel === null) return null;
+        const name = text((entry.variable as DmnElement | undefined)?.name);
+        if (name) entries.push(`${JSON.stringify(name)}: ${feel}`);
+        else result = feel;
+      }
+      if (result === null) return `{${entries.join(', ')}}`;
+      return `{${[...entries, `"__result": ${result}`].join(', ')}}.__result`;
+    }
+    case 'dmn:Invocation': {
+      const callee = el.calledFunction as DmnElement | undefined;
+      const fn = callee ? boxedFeel(callee) : null;
+      if (fn === null) return null;
+      const args: string[] = [];
+      for (const b of list(el.binding)) {
+        const param = text((b.parameter as DmnElement | undefined)?.name);
+        const value = b.bindingFormula as DmnElement | undefined;
+        const feel = value ? boxedFeel(value) : 'null';
+        if (!param || feel === null) return null;
+        args.push(`${param}: ${feel}`);
+      }
+      return `${fn.replace(/^\((.*)\n\)$/s, '$1').trim()}(${args.join(', ')})`;
+    }
+    case 'dmn:List': {
+      const items = list(el.elements).map(boxedFeel);
+      return items.some((i) => i === null) ? null : `[${items.join(', ')}]`;
+    }
+    case 'dmn:Relation': {
+      const columns = list(el.column).map((c) => text(c.name) ?? '');
+      const rows: string[] = [];
+      for (const row of list(el.row)) {
+        const cells = list(row.elements).map(boxedFeel);
+        if (cells.some((c) => c === null)) return null;
+        rows.push(`{${columns.map((c, i) => `${JSON.stringify(c)}: ${cells[i] ?? 'null'}`).join(', ')}}`);
+      }
+      return `[${rows.join(', ')}]`;
+    }
+    case 'dmn:FunctionDefinition': {
+      const kind = text(el.kind);
+      if (kind && kind.toUpperCase() !== 'FEEL') return null;
+      const body = el.body as DmnElement | undefined;
+      const feel = body ? boxedFeel(body) : 'null';
+      if (feel === null) return null;
+      const params = list(el.formalParameter).map((p) => text(p.name) ?? '');
+      return `(function(${params.join(', ')}) ${feel})`;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The types of the file's input data, resolved through its itemDefinitions (unknown or untyped inputs are left out). */
+function inputTypes(definitions: DmnElement): Record<string, DmnType> {
+  const items = new Map(list(definitions.itemDefinition).map((d) => [text(d.name) ?? '', d]));
+  const resolve = (typeRef: string | undefined, seen: Set<string>): DmnType | null => {
+    if (!typeRef) return null;
+    const name = typeRef.replace(/^(feel|FEEL):/, '');
+    const item = items.get(name) ?? items.get(name.replace(/^[^:]*:/, ''));
+    if (!item) return { kind: 'builtin', name: name.toLowerCase() };
+    if (seen.has(name)) return null;
+    const next = new Set(seen).add(name);
+    return itemType(item, next);
+  };
+  const itemType = (item: DmnElement, seen: Set<string>): DmnType | null => {
+    let type: DmnType | null;
+    const components = list(item.itemComponent);
+    if (components.length) {
+      const fields: Record<string, DmnType> = {};
+      for (const c of components) {
+        const t = itemType(c, seen);
+        if (t && text(c.name)) fields[text(c.name)!] = t;
+      }
+      type = { kind: 'context', fields };
+    } else type = resolve(text(item.typeRef), seen);
+    return type && item.isCollection === true ? { kind: 'collection', of: type } : type;
+  };
+  const out: Record<string, DmnType> = {};
+  for (const el of list(definitions.drgElement)) {
+    if (el.$type !== 'dmn:InputData') continue;
+    const variable = el.variable as DmnElement | undefined;
+    const name = text(variable?.name) ?? text(el.name);
+    const type = resolve(text(variable?.typeRef), new Set());
+    if (name && type) out[name] = type;
+  }
+  return out;
 }
 
 function list(v: unknown): DmnElement[] {

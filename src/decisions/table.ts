@@ -35,7 +35,7 @@ export function evaluateTable(table: DecisionTable, context: FeelContext, decisi
   const ids = matched.map((r) => r.id);
   const single = SINGLE.has(table.hitPolicy) || Boolean(table.aggregation);
 
-  if (!matched.length && single && !table.aggregation && table.outputs.some((o) => o.defaultOutput)) {
+  if (!matched.length && single && table.outputs.some((o) => o.defaultOutput)) {
     const defaults = table.outputs.map((o) => o.defaultOutput ?? '');
     return { rows: [outputRow(table.outputs, defaults, context, `valori predefiniti di "${decisionId}"`)], matchedRules: [], multiple: false };
   }

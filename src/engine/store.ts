@@ -22,6 +22,8 @@ export interface DecisionRecord {
   version: number;
   tenant: string | null;
   name: string | null;
+  /** SHA-256 of the DMN file (the compiled-DMN cache key with the tenant); null for very old versions. */
+  fileHash?: string | null;
 }
 
 export interface InstanceRecord {

@@ -15,9 +15,10 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Clock } from '../shared/clock.js';
 import { ValidationError, type Problem } from '../shared/errors.js';
-import { compileBpmn, type DeployContext } from '../engine/definitions/compile.js';
+import type { DeployContext } from '../engine/definitions/compile.js';
+import { compileBpmnOffThread } from '../engine/definitions/compile-off-thread.js';
 import type { CompiledProcess } from '../engine/definitions/model.js';
-import { DecisionDefinition, Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
+import { DecisionDefinition, DecisionFile, Deployment, FormDefinition, ProcessDefinition, Tenant, User } from '../db/entities/index.js';
 import { mapConcurrencyError } from '../db/engine-store.js';
 import { scheduleTimerStarts } from './timer-start.js';
 import { originOf, versionedRow, type ResourceOrigin, type SkippedResource } from './resource-version.js';
@@ -156,7 +157,7 @@ export class DeploymentService {
     const compiled: Array<{ file: DeployFile; process: CompiledProcess }> = [];
     const context = models.length ? await this.deployContext(req.tenant, formIds, decisionKeysOf(dmn.prepared), forms) : undefined;
     for (const file of models) {
-      const result = await compileBpmn(file.content, { handlerNames: this.opts.handlerNames, handlerOutputs: this.opts.handlerOutputs, maxBytes: this.opts.maxBytes, context });
+      const result = await compileBpmnOffThread(file.content, { handlerNames: this.opts.handlerNames, handlerOutputs: this.opts.handlerOutputs, maxBytes: this.opts.maxBytes, context });
       errors.push(...result.errors.map((e) => ({ ...e, file: file.name })));
       warnings.push(...result.warnings.map((w) => ({ ...w, file: file.name })));
       for (const process of result.processes) compiled.push({ file, process });
@@ -181,7 +182,7 @@ export class DeploymentService {
         const origin = originOf(req.source);
         const out: DeployResult['definitions'] = [];
         const skipped: SkippedResource[] = [];
-        const fresh: Array<ProcessDefinition | FormDefinition | DecisionDefinition> = [];
+        const fresh: Array<ProcessDefinition | FormDefinition | DecisionDefinition | DecisionFile> = [];
         const decisions = await storeDecisions(em, dmn.prepared, { deploymentId: deployment.id, tenant: req.tenant, now, origin });
         fresh.push(...decisions.fresh);
         skipped.push(...decisions.skipped);

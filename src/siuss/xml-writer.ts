@@ -87,10 +87,11 @@ export function prestazioneXml(entry: FlowEntry): string {
 }
 
 /** A Beneficiario element: anagrafica and address from the first entry, one PrestazioniSociali per entry. */
-export function beneficiarioXml(entries: FlowEntry[]): string {
+export function beneficiarioXml(entries: FlowEntry[], prestazioni?: string[]): string {
   const g = groupsOf('PS_PSA_SINA', entries[0]!.data);
   let out = `<Beneficiario${g.Beneficiario ?? ''}><Anagrafica${g.Anagrafica ?? ''}/><Indirizzo${g.Indirizzo ?? ''}/>`;
-  for (const e of entries) out += prestazioneXml(e);
+  if (prestazioni) for (const x of prestazioni) out += x;
+  else for (const e of entries) out += prestazioneXml(e);
   return `${out}</Beneficiario>`;
 }
 
@@ -130,6 +131,7 @@ export async function writeFlows(
   let pending: FlowEntry[] = [];
   let pendingCf: string | null = null;
   let pendingBytes = 0;
+  let pendingXml: string[] = [];
 
   const open = async () => {
     idFlusso = await opts.nextId();
@@ -159,8 +161,9 @@ export async function writeFlows(
   };
   const flushBeneficiary = async () => {
     if (!pending.length) return;
-    await add(beneficiarioXml(pending), pending);
+    await add(beneficiarioXml(pending, pendingXml), pending);
     pending = [];
+    pendingXml = [];
     pendingBytes = 0;
   };
 
@@ -174,13 +177,15 @@ export async function writeFlows(
       continue;
     }
     const cf = typeof entry.data.CodiceFiscale === 'string' ? entry.data.CodiceFiscale : '';
-    const bytes = Buffer.byteLength(prestazioneXml(entry));
+    const chunk = prestazioneXml(entry);
+    const bytes = Buffer.byteLength(chunk);
     // One beneficiary's benefits stay together unless they alone would pass half the size limit.
     if (pendingCf !== cf || pending.length >= 100 || pendingBytes + bytes > maxBytes / 2) {
       await flushBeneficiary();
       pendingCf = cf;
     }
     pending.push(entry);
+    pendingXml.push(chunk);
     pendingBytes += bytes;
   }
   await flushBeneficiary();

@@ -2,7 +2,8 @@
  * User administration: list (a responsabile sees the users of their comune,
  * an admin all), change roles and groups, disable and re-enable, change one's
  * own password (the current one is required) and reset another's (admin; a
- * generated password is shown once). An admin cannot disable themselves or
+ * generated password is shown once), set the codice fiscale a SPID/CIE
+ * sign-in finds the user by (admin). An admin cannot disable themselves or
  * drop their own admin role, so an active admin always remains.
  * Each change is one transaction on the user's row, locked.
  */
@@ -14,6 +15,7 @@ import { hasRole, requireRole, tenantScope, type Principal, type Role } from '..
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { Tenant, User } from '../db/entities/index.js';
 import { revokeUserTokens } from '../auth/revocation.js';
+import { validateCodiceFiscale } from '../subjects/codice-fiscale.js';
 
 export const MIN_PASSWORD = 8;
 
@@ -24,6 +26,8 @@ export interface UserView {
   roles: string[];
   groups: string[];
   active: boolean;
+  /** How a SPID/CIE sign-in (OpenID Connect) finds the user; null: password only. */
+  codiceFiscale: string | null;
   createdAt: Date;
 }
 
@@ -38,6 +42,8 @@ export interface UserChange {
   roles?: Role[];
   groups?: string[];
   active?: boolean;
+  /** null removes it (the user can then sign in with a password only). */
+  codiceFiscale?: string | null;
 }
 
 export interface NewUser {
@@ -46,10 +52,29 @@ export interface NewUser {
   tenant: string | null;
   roles: Role[];
   groups: string[];
+  codiceFiscale?: string | null;
 }
 
 export function userView(u: User): UserView {
-  return { id: u.id, username: u.username, tenant: u.tenant, roles: u.roles, groups: u.groups, active: u.active, createdAt: u.createdAt };
+  return { id: u.id, username: u.username, tenant: u.tenant, roles: u.roles, groups: u.groups, active: u.active, codiceFiscale: u.codiceFiscale ?? null, createdAt: u.createdAt };
+}
+
+/**
+ * A user's codice fiscale: the 16-character personal code (upper-cased,
+ * check character verified), as SPID and CIE assert it; anything else 422.
+ */
+export function userCodiceFiscale(input: string): string {
+  const check = validateCodiceFiscale(input);
+  if (!check.valid || check.info.kind !== 'persona') {
+    const message = check.valid ? "Codice fiscale non valido: serve quello di una persona (16 caratteri)" : check.message;
+    throw new ValidationError(message, { fields: [{ field: 'codiceFiscale', message }] }, 'INVALID_CODICE_FISCALE');
+  }
+  return check.info.codice;
+}
+
+/** 409 when another user already has this codice fiscale (one person, one user). */
+function codiceFiscaleTaken(): ConflictError {
+  return new ConflictError('Il codice fiscale è già di un altro utente', 'CODICE_FISCALE_IN_USE');
 }
 
 /** A random password of 16 URL-safe characters. */
@@ -98,17 +123,20 @@ export class UserService {
     const em = this.em.fork();
     if (input.tenant && !(await em.findOne(Tenant, { code: input.tenant }))) throw new ValidationError(`Comune ${input.tenant} inesistente`, { fields: [{ field: 'tenant', message: 'comune inesistente' }] }, 'UNKNOWN_TENANT');
     if (await em.findOne(User, { username: input.username })) throw new ConflictError(`L'utente ${input.username} esiste già`, 'USER_EXISTS');
-    const user = Object.assign(new User(), { id: randomUUID(), username: input.username, passwordHash: await hashPassword(input.password), tenant: input.tenant, roles: input.roles, groups: input.groups, createdAt: this.clock.now() });
+    const codiceFiscale = input.codiceFiscale ? userCodiceFiscale(input.codiceFiscale) : null;
+    if (codiceFiscale && (await em.findOne(User, { codiceFiscale }))) throw codiceFiscaleTaken();
+    const user = Object.assign(new User(), { id: randomUUID(), username: input.username, passwordHash: await hashPassword(input.password), tenant: input.tenant, roles: input.roles, groups: input.groups, codiceFiscale, createdAt: this.clock.now() });
     await em.persist(user).flush().catch((err: unknown) => {
-      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`L'utente ${input.username} esiste già`, 'USER_EXISTS');
+      if (err instanceof UniqueConstraintViolationException) throw codiceFiscale && String((err as Error).message).includes('codice_fiscale') ? codiceFiscaleTaken() : new ConflictError(`L'utente ${input.username} esiste già`, 'USER_EXISTS');
       throw err;
     });
     return user;
   }
 
-  /** Admin: roles, groups, active. */
+  /** Admin: roles, groups, active, codice fiscale. */
   async update(p: Principal, username: string, change: UserChange): Promise<User> {
     requireRole(p, 'admin');
+    const codiceFiscale = change.codiceFiscale ? userCodiceFiscale(change.codiceFiscale) : change.codiceFiscale;
     return this.onUser(p, username, async (em, user) => {
       const losesAdmin = user.roles.includes('admin') && ((change.roles && !change.roles.includes('admin')) || change.active === false);
       if (losesAdmin && user.username === p.username) {
@@ -117,6 +145,10 @@ export class UserService {
       if (change.roles) user.roles = [...new Set(change.roles)];
       if (change.groups) user.groups = [...new Set(change.groups)];
       if (change.active !== undefined) user.active = change.active;
+      if (codiceFiscale !== undefined && codiceFiscale !== user.codiceFiscale) {
+        if (codiceFiscale && (await em.findOne(User, { codiceFiscale, id: { $ne: user.id } }))) throw codiceFiscaleTaken();
+        user.codiceFiscale = codiceFiscale;
+      }
       if (change.roles || change.active === false) await revokeUserTokens(em, user.id); // the old tokens carried the old rights
       return user;
     });

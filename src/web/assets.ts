@@ -18,6 +18,8 @@ const ENTRIES = [
   'model-viewer.ts',
   'model-editor.ts',
   'model-migration.ts',
+  'decision-table.ts',
+  'form-editor.ts',
 ];
 
 /** Builds the bundles when missing or older than their sources (or always, with force); returns whether it built. */

@@ -39,7 +39,7 @@ export const NAV_LINKS: NavLink[] = [
   { href: '/calendario', label: 'Calendario', section: '/calendario', roles: [...TAILORING, 'responsabile'] },
   { href: '/cruscotti/sla', label: 'Cruscotti', section: '/cruscotti', roles: MANAGEMENT },
   { href: '/incidenti', label: 'Incidenti', section: '/incidenti', roles: MANAGEMENT },
-  { href: '/amministrazione', label: 'Amministrazione', section: '/amministrazione', roles: ['admin'] },
+  { href: '/amministrazione', label: 'Amministrazione', section: '/amministrazione', roles: ['admin', 'responsabile'] },
 ];
 
 /**

@@ -1,5 +1,7 @@
 /**
- * The browser application at `/`: sign-in (/accesso), sign-out (/uscita), the
+ * The browser application at `/`: sign-in (/accesso; with SPID/CIE through
+ * OpenID Connect at /accesso/oidc and the OIDC_REDIRECT_URI callback when
+ * configured), sign-out (/uscita), the
  * comune switch of metropolitan users, the inbox and task pages, static files;
  * HTML pages for 403/404/500 and a redirect to /accesso when the session is
  * missing or over. Paths of the API (/api, /engine-rest, /health) pass through.
@@ -13,10 +15,13 @@ import { checkPassword, loginGuardFor } from '../auth/credentials.js';
 import { isServiceAccount } from '../auth/principal.js';
 import { DomainError } from '../shared/errors.js';
 import { toPrincipal } from '../api/auth-middleware.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../api/error-middleware.js';
+import { isDatabaseUnavailable } from '../shared/db-errors.js';
 import type { Services } from '../api/context.js';
 import { Renderer, enableSection, type LayoutModel } from './render.js';
 import { serveStatic } from './static.js';
 import { SESSION_COOKIE } from './session.service.js';
+import { PENDING_LOGIN_MINUTES, type PendingLogin } from '../auth/oidc.js';
 import { checkCsrf, sessionUser } from './web-auth.js';
 import { SignInRequired, layoutFor, requireUser, startPage } from './shell.js';
 import { inboxPages } from './pages/inbox.page.js';
@@ -24,17 +29,21 @@ import { taskPages } from './pages/task.page.js';
 import { casePages } from './pages/case.page.js';
 import { applicationPages } from './pages/application.page.js';
 import { subjectPages } from './pages/subjects.page.js';
+import { adminPages } from './pages/admin.page.js';
 import { slaPages } from './pages/sla.page.js';
 import { heatmapPages } from './pages/heatmap.page.js';
 import { applicationsDashboardPages } from './pages/applications-dashboard.page.js';
 import { incidentPages } from './pages/incidents.page.js';
 import { modelPages } from './pages/models.page.js';
 import { siussPages } from './pages/siuss.page.js';
+import { tailoringPages } from './pages/tailoring.js';
 import type { WebContext } from './web-context.js';
 
 export type { WebContext } from './web-context.js';
 
 const LOGIN_CSRF_COOKIE = 'rei_accesso';
+/** State, nonce and PKCE verifier of a SPID/CIE sign-in under way (httpOnly, SameSite=Lax: the provider sends the browser back with a top-level GET). */
+const OIDC_COOKIE = 'rei_oidc';
 const API_PATHS = /^\/(api|engine-rest|health)(\/|$)/;
 
 export function webApp(services: Services, log: (msg: string, err?: unknown) => void) {
@@ -81,11 +90,47 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
       throw err;
     }
     if (isServiceAccount(toPrincipal(user))) return renderLogin(ctx, { username, error: 'Nome utente o password non corretti.' }, 401);
+    await startSession(ctx, user);
+  });
+
+  /** A new web session for the user (password or SPID/CIE): cookie set, off to the user's first section. */
+  async function startSession(ctx: Context, user: User): Promise<void> {
     const { token } = await services.sessions.create(user.id, null);
     ctx.cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', overwrite: true });
     ctx.cookies.set(LOGIN_CSRF_COOKIE, null, { path: '/accesso' });
+    ctx.state.user = toPrincipal(user); // the request log line names who signed in
     ctx.redirect(startPage(toPrincipal(user)));
-  });
+  }
+
+  // SPID/CIE through the OpenID Connect provider: authorization code flow with PKCE, state and nonce.
+  const oidc = services.oidc;
+  if (oidc) {
+    router.get('/accesso/oidc', async (ctx) => {
+      let request: { url: string; pending: PendingLogin };
+      try {
+        request = await oidc.authorizationRequest();
+      } catch (err) {
+        if (err instanceof DomainError) return renderLogin(ctx, { error: 'Il servizio di accesso SPID/CIE non è raggiungibile in questo momento: riprovare tra poco.' }, 503);
+        throw err;
+      }
+      ctx.cookies.set(OIDC_COOKIE, Buffer.from(JSON.stringify(request.pending)).toString('base64url'), { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', maxAge: PENDING_LOGIN_MINUTES * 60_000, overwrite: true });
+      ctx.set('Cache-Control', 'no-store');
+      ctx.redirect(request.url);
+    });
+    router.get(new URL(oidc.settings.redirectUri).pathname, async (ctx) => {
+      const pending = readPending(ctx.cookies.get(OIDC_COOKIE));
+      ctx.cookies.set(OIDC_COOKIE, null, { httpOnly: true, sameSite: 'lax', path: '/' });
+      let user: User;
+      try {
+        user = await oidc.completeCodeFlow(ctx.querystring, pending);
+      } catch (err) {
+        if (err instanceof DomainError && err.status < 500) return renderLogin(ctx, { error: err.message }, err.status);
+        if (err instanceof DomainError) return renderLogin(ctx, { error: 'Il servizio di accesso SPID/CIE non è raggiungibile in questo momento: riprovare tra poco.' }, 503);
+        throw err;
+      }
+      await startSession(ctx, user);
+    });
+  }
 
   router.post('/uscita', async (ctx) => {
     const s = await sessionUser(services, ctx);
@@ -120,6 +165,8 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   casePages(router, web);
   applicationPages(router, web);
   subjectPages(router, web);
+  adminPages(router, web);
+  enableSection('/amministrazione');
   heatmapPages(router, web);
   slaPages(router, web);
   applicationsDashboardPages(router, web);
@@ -130,6 +177,7 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   enableSection('/modelli');
   siussPages(router, web);
   enableSection('/siuss');
+  tailoringPages(router, web);
 
   const routes = router.routes();
   const statics = serveStatic();
@@ -141,7 +189,8 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
     const errors = Object.entries(model.fields ?? {}).map(([field, message]) => ({ field, message }));
-    ctx.body = renderer.render('accesso', { title: 'Accesso', path: ctx.path }, { ...model, csrf: token, errors, hasErrors: errors.length > 0 });
+    const oidcButton = services.oidc ? { label: services.oidc.settings.buttonLabel } : null;
+    ctx.body = renderer.render('accesso', { title: 'Accesso', path: ctx.path }, { ...model, csrf: token, errors, hasErrors: errors.length > 0, oidc: oidcButton });
   }
 
   async function renderError(ctx: Context, status: number, message?: string) {
@@ -175,12 +224,27 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
       if (err instanceof DomainError && err.status < 500) {
         return renderError(ctx, err.status === 404 || err.status === 403 ? err.status : 400, err.status === 403 ? err.message : undefined);
       }
+      if (isDatabaseUnavailable(err)) {
+        if (ctx.state.readRetryPending) throw err; // a page read is run once more (src/api/read-retry.ts)
+        ctx.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+        return renderError(ctx, 503);
+      }
       log(`${ctx.method} ${ctx.path} failed`, err);
       return renderError(ctx, 500);
     }
     // An unknown address: the 404 page for a browser, the API's JSON error for anything else (Accept: */*).
     if (ctx.status === 404 && ctx.body === undefined && ctx.accepts('json', 'html') === 'html') await renderError(ctx, 404);
   };
+
+  function readPending(raw: string | undefined): PendingLogin | null {
+    if (!raw || raw.length > 2000) return null;
+    try {
+      const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<PendingLogin>;
+      return typeof v.state === 'string' && typeof v.nonce === 'string' && typeof v.codeVerifier === 'string' && typeof v.startedAt === 'number' ? (v as PendingLogin) : null;
+    } catch {
+      return null;
+    }
+  }
 
   function loginCsrfMatches(ctx: Context, submitted: unknown): boolean {
     const expected = ctx.cookies.get(LOGIN_CSRF_COOKIE);

@@ -24,7 +24,9 @@ test.after(async () => app.close());
 function mountedRoutes(): Set<string> {
   const koa = createApp(app.services, silentLogger());
   const out = new Set<string>();
-  for (const mw of koa.middleware as Array<{ router?: Router }>) {
+  // The middleware after the error middleware is composed inside the read retry (src/api/read-retry.ts).
+  const all = (koa.middleware as Array<{ router?: Router; middleware?: unknown[] }>).flatMap((mw) => [mw, ...((mw.middleware ?? []) as Array<{ router?: Router }>)]);
+  for (const mw of all) {
     for (const layer of mw.router?.stack ?? []) {
       const path = String(layer.path);
       if (!path.startsWith('/api/v1/')) continue;

@@ -157,6 +157,30 @@ test('command line: reset-password prints a generated one, or takes NEW_PASSWORD
   assert.is(await runAdminCommand(app.services.orm, ['reset-password', u], io({ NEW_PASSWORD: 'corta' })), 2);
 });
 
+test('codice fiscale (SPID/CIE sign-in): set at creation or by PATCH (admin), checked, unique, removable; also from the command line', async () => {
+  const username = `cf-${Math.random().toString(36).slice(2, 8)}`;
+  const created = await admin.post('/api/v1/users', { username, password: 'password-iniziale', tenant, roles: ['operatore'], codiceFiscale: 'nrelcu90t10a010s' });
+  assert.is(created.status, 201, JSON.stringify(created.body));
+  assert.is(created.body.codiceFiscale, 'NRELCU90T10A010S', 'upper-cased');
+  const bad = await admin.request('PATCH', `/api/v1/users/${username}`, { codiceFiscale: 'NRELCU90T10A010X' });
+  assert.equal([bad.status, bad.body.error.code], [422, 'INVALID_CODICE_FISCALE']);
+  const other = await newUser(tenant);
+  const taken = await admin.request('PATCH', `/api/v1/users/${other}`, { codiceFiscale: 'NRELCU90T10A010S' });
+  assert.equal([taken.status, taken.body.error.code], [409, 'CODICE_FISCALE_IN_USE']);
+  const dup = await admin.post('/api/v1/users', { username: `${username}-2`, password: 'password-iniziale', tenant, roles: ['operatore'], codiceFiscale: 'NRELCU90T10A010S' });
+  assert.is(dup.status, 409);
+  assert.is((await resp.request('PATCH', `/api/v1/users/${other}`, { codiceFiscale: 'BNCLRA85M41F205C' })).status, 403, 'admin only');
+  const removed = await admin.request('PATCH', `/api/v1/users/${username}`, { codiceFiscale: null });
+  assert.equal([removed.status, removed.body.codiceFiscale], [200, null]);
+  const set = io();
+  assert.is(await runAdminCommand(app.services.orm, ['set-codice-fiscale', other, 'NRELCU90T10A010S'], set), 0, set.errors.join());
+  assert.is((await admin.get(`/api/v1/users/${other}`)).body.codiceFiscale, 'NRELCU90T10A010S');
+  assert.is(await runAdminCommand(app.services.orm, ['set-codice-fiscale', username, 'NRELCU90T10A010S'], io()), 1, 'taken');
+  assert.is(await runAdminCommand(app.services.orm, ['set-codice-fiscale', other, 'NONVALIDO'], io()), 2);
+  assert.is(await runAdminCommand(app.services.orm, ['set-codice-fiscale', other, '-'], io()), 0);
+  assert.is((await admin.get(`/api/v1/users/${other}`)).body.codiceFiscale, null);
+});
+
 test('command line: `npm run admin -- reset-password` as a process on the same database', async () => {
   const url = app.services.orm.config.get('clientUrl');
   if (!process.env.DATABASE_URL || !url) return; // PGlite in memory: no second process can open it

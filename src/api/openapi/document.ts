@@ -29,6 +29,7 @@ const json = ref('Object');
 export const OPERATIONS: Record<string, Op> = {
   'GET /openapi.json': { tag: 'Sistema', summary: 'Questa descrizione OpenAPI 3.1', ok: [200, { type: 'object' }], auth: 'public' },
   'POST /auth/login': { tag: 'Autenticazione', summary: 'Accesso: restituisce un token Bearer', body: ref('LoginRequest'), ok: [200, ref('LoginResponse')], auth: 'public' },
+  'POST /auth/oidc/token': { tag: 'Autenticazione', summary: "Accesso SPID/CIE: scambia l'ID token del provider OIDC (destinatario OIDC_API_AUDIENCES, valido, usato una volta) con un token Bearer di questo server; l'utente è quello con il codice fiscale del provider", body: ref('OidcTokenRequest'), ok: [200, ref('LoginResponse')], auth: 'public' },
   'POST /auth/logout': { tag: 'Autenticazione', summary: 'Revoca il token della richiesta', ok: [204, null] },
   'GET /auth/me': { tag: 'Autenticazione', summary: "L'utente del token", ok: [200, ref('Me')] },
   'POST /inps/esiti': { tag: 'INPS', summary: "Esito INPS di una domanda (utenza di servizio INPS, HTTP basic)", body: json, ok: [200, json], auth: 'service' },

@@ -26,6 +26,8 @@ export function page(item: Schema, paged = true): Schema {
 }
 
 const belfiore: Schema = { type: 'string', pattern: '^[A-Z]\\d{3}$', description: 'Codice Belfiore del comune, es. F205' };
+/** A user's codice fiscale: how a SPID/CIE sign-in (OpenID Connect) finds the user; null: password sign-in only. */
+const codiceFiscaleN: Schema = { type: ['string', 'null'], description: 'Codice fiscale (16 caratteri) con cui l\'utente accede con SPID/CIE; null: solo password' };
 const role: Schema = { type: 'string', enum: ['admin', 'analista', 'responsabile', 'operatore', 'assistente_sociale', 'inps'] };
 
 export const schemas: Record<string, Schema> = {
@@ -38,13 +40,14 @@ export const schemas: Record<string, Schema> = {
   }),
   Health: obj({ status: { type: 'string', enum: ['ok', 'degraded'] }, database: anyObject, time: dateTime }),
   LoginRequest: obj({ username: str, password: str }),
+  OidcTokenRequest: { ...obj({ id_token: { type: 'string', description: "ID token (JWT) emesso dal provider OIDC SPID/CIE configurato" } }), additionalProperties: false },
   Me: obj({ username: str, tenant: strN, roles: { type: 'array', items: role }, groups: strings }),
   LoginResponse: obj({ token: str, tokenType: { const: 'Bearer' }, expiresAt: dateTime, user: ref('Me') }),
   Tenant: obj({ code: belfiore, name: str, calendar: anyObject, createdAt: dateTime }, ['calendar']),
   NewTenant: obj({ code: belfiore, name: str }),
-  User: obj({ id: uuid, username: str, tenant: { ...belfiore, type: ['string', 'null'] }, roles: { type: 'array', items: role }, groups: strings, active: bool, createdAt: dateTime }),
-  NewUser: obj({ username: str, password: { type: 'string', minLength: 8 }, tenant: { ...belfiore, type: ['string', 'null'] }, roles: { type: 'array', items: role, minItems: 1 }, groups: strings }, ['groups']),
-  UserChange: { type: 'object', properties: { roles: { type: 'array', items: role, minItems: 1 }, groups: strings, active: bool }, minProperties: 1, additionalProperties: false },
+  User: obj({ id: uuid, username: str, tenant: { ...belfiore, type: ['string', 'null'] }, roles: { type: 'array', items: role }, groups: strings, active: bool, codiceFiscale: codiceFiscaleN, createdAt: dateTime }),
+  NewUser: obj({ username: str, password: { type: 'string', minLength: 8 }, tenant: { ...belfiore, type: ['string', 'null'] }, roles: { type: 'array', items: role, minItems: 1 }, groups: strings, codiceFiscale: codiceFiscaleN }, ['groups', 'codiceFiscale']),
+  UserChange: { type: 'object', properties: { roles: { type: 'array', items: role, minItems: 1 }, groups: strings, active: bool, codiceFiscale: codiceFiscaleN }, minProperties: 1, additionalProperties: false },
   OwnPassword: obj({ currentPassword: str, newPassword: { type: 'string', minLength: 8 } }),
   PasswordReset: obj({ user: ref('User'), password: { type: 'string', description: 'Solo quando generata: mostrata una volta' } }, ['password']),
   Richiedente: obj({ nome: str, cognome: str, codiceFiscale: str }),
@@ -134,7 +137,7 @@ export const schemas: Record<string, Schema> = {
   MessageRequest: { type: 'object', required: ['name'], properties: { name: str, businessKey: str, processInstanceId: uuid, tenant: belfiore, variables: ref('Variables') } },
   MessageResult: obj({ delivered: { type: 'array', items: obj({ processInstanceId: uuid, businessKey: strN, status: str, activeElements: strings }) } }),
   ApplicationResult: obj({ instanceId: uuid, businessKey: strN, soggettoId: uuid, rinnovo: bool, durataMesi: int, status: str }),
-  Evaluation: obj({ decisionKey: str, definitionId: uuid, version: int, tenant: strN, definitionTenant: strN, result: { type: ['object', 'array', 'null'] }, matchedRules: strings, requiredDecisions: anyObject }, ['requiredDecisions']),
+  Evaluation: obj({ decisionKey: str, definitionId: uuid, version: int, tenant: strN, definitionTenant: strN, result: { type: ['object', 'array', 'null'] }, value: { description: 'Il valore DMN della decisione (come lo vedono le decisioni che la richiedono): numero, testo, data ISO, lista, contesto o null' }, matchedRules: strings, requiredDecisions: anyObject }, ['requiredDecisions', 'value']),
   ParameterVersions: obj({ items: { type: 'array', items: obj({ version: int, values: anyObject, comment: strN, createdBy: str, createdAt: dateTime }) }, total: int }),
   SlaSummary: obj({ from: dateTime, to: dateTime, now: dateTime, tenant: strN, atRiskShare: { type: 'number' }, perTenant: bool, items: { type: 'array', items: anyObject } }),
   Timeline: obj({ processInstanceId: uuid, businessKey: strN, status: str, startedAt: dateTime, endedAt: dateTimeN }),

@@ -11,10 +11,10 @@ import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
 import { actingTenant } from '../../auth/principal.js';
 import { Tenant } from '../../db/entities/index.js';
-import { belfiore, parseBody, parseQuery, uuidOrNone, variablesSchema } from '../validation.js';
+import { belfiore, parseBody, parseQuery, uuidOrNone, decisionVariablesSchema } from '../validation.js';
 import type { Services } from '../context.js';
 
-const evaluateSchema = z.object({ tenant: belfiore.nullable().optional(), variables: variablesSchema.default({}) }).strict();
+const evaluateSchema = z.object({ tenant: belfiore.nullable().optional(), variables: decisionVariablesSchema.default({}) }).strict();
 const listSchema = z.object({ key: z.string().max(255).optional(), tenant: z.union([belfiore, z.literal('default')]).optional(), latest: z.enum(['true', 'false']).optional() });
 
 export function decisionRoutes(services: Services) {

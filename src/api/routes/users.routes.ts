@@ -1,6 +1,6 @@
 /**
  * Users: list and detail (admin: all; responsabile: their comune), create and
- * change roles, groups and active (admin), reset a password (admin), change
+ * change roles, groups, active and codice fiscale (admin), reset a password (admin), change
  * one's own password (anyone, with the current one). See src/users/user.service.ts.
  */
 import Router from '@koa/router';
@@ -21,16 +21,19 @@ export const usernameSchema = z
   .regex(/^[A-Za-z0-9._@-]+$/, 'solo lettere, cifre e . _ @ -')
   .refine((u) => u.toLowerCase() !== 'me', 'nome riservato');
 
-const createSchema = z
-  .object({ username: usernameSchema, password, tenant: belfiore.nullable(), roles: z.array(z.enum(ROLES)).min(1), groups: groups.default([]) })
+/** Bodies and query of the user routes (also checked by the administration pages: the same rules). */
+/** Checked for real (check character) by the service: 422 INVALID_CODICE_FISCALE. */
+const codiceFiscale = z.string().trim().min(1).max(32);
+export const createSchema = z
+  .object({ username: usernameSchema, password, tenant: belfiore.nullable(), roles: z.array(z.enum(ROLES)).min(1), groups: groups.default([]), codiceFiscale: codiceFiscale.nullable().optional() })
   .strict();
-const updateSchema = z
-  .object({ roles: z.array(z.enum(ROLES)).min(1).optional(), groups: groups.optional(), active: z.boolean().optional() })
+export const updateSchema = z
+  .object({ roles: z.array(z.enum(ROLES)).min(1).optional(), groups: groups.optional(), active: z.boolean().optional(), codiceFiscale: codiceFiscale.nullable().optional() })
   .strict()
-  .refine((c) => c.roles !== undefined || c.groups !== undefined || c.active !== undefined, 'indicare almeno uno tra roles, groups, active');
-const listSchema = z.object({ tenant: belfiore.optional(), role: z.enum(ROLES).optional(), group: z.string().min(1).max(100).optional(), active: z.enum(['true', 'false']).optional() });
+  .refine((c) => c.roles !== undefined || c.groups !== undefined || c.active !== undefined || c.codiceFiscale !== undefined, 'indicare almeno uno tra roles, groups, active, codiceFiscale');
+export const listSchema = z.object({ tenant: belfiore.optional(), role: z.enum(ROLES).optional(), group: z.string().min(1).max(100).optional(), active: z.enum(['true', 'false']).optional() });
 const ownPasswordSchema = z.object({ currentPassword: z.string().min(1).max(200), newPassword: password }).strict();
-const resetSchema = z.object({ password: password.optional() }).strict();
+export const resetSchema = z.object({ password: password.optional() }).strict();
 
 export function userRoutes(services: Services) {
   const router = new Router();

@@ -16,8 +16,10 @@ export class DecisionDefinition {
   origin: ResourceOrigin = 'api';
   /** SHA-256 of the deployed file's content. */
   fileHash: string | null = null;
-  /** The whole DMN file (its other decisions are this one's requirements graph). */
-  xml!: string;
+  /** The whole DMN file, for versions deployed before decision_file (newer ones: null, see fileId). */
+  xml: string | null = null;
+  /** The DMN file (decision_file), stored once for all the decisions it holds. */
+  fileId: string | null = null;
   createdAt: Date = new Date();
 }
 
@@ -35,6 +37,29 @@ export const DecisionDefinitionSchema = new EntitySchema<DecisionDefinition>({
     sourceHash: { type: 'string' },
     origin: { type: 'string' },
     fileHash: { type: 'string', nullable: true },
+    xml: { type: 'text', lazy: true, nullable: true },
+    fileId: { type: 'uuid', nullable: true },
+    createdAt: { type: 'Date', columnType: 'timestamptz' },
+  },
+});
+
+/** A deployed DMN file, once per comune and content (its decisions' requirements graph). */
+export class DecisionFile {
+  id!: string;
+  tenant: string | null = null;
+  /** SHA-256 of the content. */
+  fileHash!: string;
+  xml!: string;
+  createdAt: Date = new Date();
+}
+
+export const DecisionFileSchema = new EntitySchema<DecisionFile>({
+  class: DecisionFile,
+  tableName: 'decision_file',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    tenant: { type: 'string', nullable: true },
+    fileHash: { type: 'string' },
     xml: { type: 'text', lazy: true },
     createdAt: { type: 'Date', columnType: 'timestamptz' },
   },

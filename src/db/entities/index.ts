@@ -22,6 +22,8 @@ export class User {
   roles: string[] = [];
   groups: string[] = [];
   active = true;
+  /** The person's codice fiscale: how a SPID/CIE (OpenID Connect) sign-in finds the user; null for service accounts. */
+  codiceFiscale: string | null = null;
   createdAt: Date = new Date();
 }
 
@@ -183,6 +185,7 @@ export const UserSchema = new EntitySchema<User>({
     roles: textArray,
     groups: textArray,
     active: { type: 'boolean' },
+    codiceFiscale: strNull,
     createdAt: ts,
   },
 });
@@ -382,8 +385,8 @@ export { Job, Incident } from './time.entities.js';
 import { JobSchema, IncidentSchema } from './time.entities.js';
 export { CaseDocument, TenantOffice } from './document.entities.js';
 import { CaseDocumentSchema, TenantOfficeSchema } from './document.entities.js';
-export { DecisionDefinition } from './decisions.entities.js';
-import { DecisionDefinitionSchema } from './decisions.entities.js';
+export { DecisionDefinition, DecisionFile } from './decisions.entities.js';
+import { DecisionDefinitionSchema, DecisionFileSchema } from './decisions.entities.js';
 import { subjectEntities } from './subjects.entities.js';
 
 export const allEntities = [
@@ -404,5 +407,6 @@ export const allEntities = [
   CaseDocumentSchema,
   TenantOfficeSchema,
   DecisionDefinitionSchema,
+  DecisionFileSchema,
   ...subjectEntities,
 ];

@@ -85,6 +85,16 @@ export class ParameterService {
     return this.model(key).schema;
   }
 
+  /** The process keys that have parameters. */
+  keys(): string[] {
+    return this.catalog.keys();
+  }
+
+  /** The shipped defaults of key (before the comune's file and overrides). */
+  defaults(key: string): JsonObject {
+    return this.model(key).defaults;
+  }
+
   private model(key: string): ParameterModel {
     const model = this.catalog.get(key);
     if (!model) throw new NotFoundError('Parametri del processo', key, 'PARAMETERS_NOT_FOUND', 'mp');

@@ -9,7 +9,7 @@
  * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
  * BENCH_INBOX_TASKS (inbox-page: tasks in the database, default 1000000), BENCH_INBOX_COMUNE_TASKS
  * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
- * BENCH_SIUSS_RECORDS (siuss-flows: records generated, default 1000000);
+ * BENCH_SIUSS_RECORDS (siuss-flows: records generated, default 1000000); BENCH_SIUSS_ROWS (siuss-import: rows of the CSV, default 1000000);
  * BENCH_STARTUP_RESTARTS (startup: restarts timed per database, default 5);
  * BENCH_NODES_CASES (nodes: cases per round, default 300), BENCH_NODES_TIMERS (nodes: timers per round, default 1000);
  * BENCH_SLA_ROWS (sla-dashboard: completed tasks, default 1000000), BENCH_SLA_OPEN (open tasks, default 100000),
@@ -22,6 +22,7 @@ import { runStepsBench } from './steps.bench.js';
 import { runTimerStormBench } from './timer-storm.bench.js';
 import { runEngineMemoryBench } from './engine-memory.bench.js';
 import { runInboxPageBench } from './inbox-page.bench.js';
+import { runSiussImportBench } from './siuss-import.bench.js';
 import { runSiussFlowsBench } from './siuss-flows.bench.js';
 import { runSlaDashboardBench } from './sla-dashboard.bench.js';
 import { runStartupBench } from './startup.bench.js';
@@ -43,6 +44,7 @@ const inboxTasks = intFromEnv('BENCH_INBOX_TASKS', 1_000_000);
 const inboxComuneTasks = intFromEnv('BENCH_INBOX_COMUNE_TASKS', 100_000);
 const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 200);
 const siussRecords = intFromEnv('BENCH_SIUSS_RECORDS', 1_000_000);
+const siussRows = intFromEnv('BENCH_SIUSS_ROWS', 1_000_000);
 const startupRestarts = intFromEnv('BENCH_STARTUP_RESTARTS', 5);
 const nodesCases = intFromEnv('BENCH_NODES_CASES', 300);
 const nodesTimers = intFromEnv('BENCH_NODES_TIMERS', 1000);
@@ -50,7 +52,7 @@ const only = process.env.BENCH_ONLY?.trim() || null;
 const slaRows = intFromEnv('BENCH_SLA_ROWS', 1_000_000);
 const slaOpen = intFromEnv('BENCH_SLA_OPEN', 100_000);
 const slaRequests = intFromEnv('BENCH_SLA_REQUESTS', 40);
-const BENCHMARKS = ['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'startup', 'siuss-flows', 'sla-dashboard', 'nodes'];
+const BENCHMARKS = ['steps', 'timer-storm', 'engine-memory', 'inbox-page', 'startup', 'siuss-flows', 'sla-dashboard', 'nodes', 'siuss-import'];
 if (only && !BENCHMARKS.includes(only)) throw new Error(`BENCH_ONLY must be one of ${BENCHMARKS.join(', ')}, got ${only}`);
 const runs = (name: string) => !only || only === name;
 
@@ -68,6 +70,7 @@ const onSigint = () => {
 process.once('SIGINT', onSigint);
 
 try {
+  if (runs('siuss-import')) await runSiussImportBench(db, { rows: siussRows }); // first on the database: its RSS is sampled while it runs
   if (runs('steps')) await runStepsBench(db, { cases, warmupCases, concurrency });
   if (runs('engine-memory')) await runEngineMemoryBench();
   if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });

@@ -38,6 +38,11 @@ import { inpsConnectors } from './integrations/inps/connectors.js';
 import type { EngineStore } from './engine/store.js';
 import { AuditService } from './audit/audit.service.js';
 import { OidcSignIn } from './auth/oidc.js';
+import { ImportService } from './siuss/import/import.service.js';
+import { registerSink } from './siuss/import/register-sink.js';
+import { WaasAuth } from './siuss/waas/auth.js';
+import type { WaasFlowSource } from './siuss/waas/flows.js';
+import { registerFlowSource } from './siuss/waas/register-source.js';
 import { createSiussService, type SiussService } from './siuss/index.js';
 
 /** The services every entry point and route handler reaches, built once by buildServices. */
@@ -68,6 +73,10 @@ export interface Services {
   audit: AuditService;
   /** Sign-in with SPID/CIE through OpenID Connect (null: OIDC_* not set, passwords only). */
   oidc: OidcSignIn | null;
+  /** SIUSS imports from other software (files, mappings, progress, row reports). */
+  siussImports: ImportService;
+  /** The WaaS pull API's voucher check, or why it is off (then /waas answers 503). */
+  waas: { auth: WaasAuth | null; reason: string | null; flows: WaasFlowSource };
   /** SIUSS register, flows and native extraction (issue 13). */
   siuss: SiussService;
 }
@@ -118,6 +127,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     log: (msg) => console.warn(`[jobs] ${msg}`),
   });
   const inps = opts.inpsGateway ?? (config.inpsUrl ? new HttpInpsGateway({ baseUrl: config.inpsUrl, apiKey: config.inpsApiKey, timeoutMs: config.inpsTimeoutMs }) : new UnconfiguredInpsGateway());
+  const siuss = createSiussService(orm, clock);
   const documents = new DocumentService(orm, TemplateCatalog.load(config.templatesDir), clock);
   // Connectors by topic: append new ones to this list.
   const connectorRegistry = new ConnectorRegistry([...inpsConnectors(inps), ...documentConnectors({ documents })]).override(opts.connectors ?? []);
@@ -145,7 +155,10 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     sessions: new SessionService(orm.em, clock, config.webSessionIdleMinutes),
     audit: new AuditService(orm, clock),
     oidc: config.oidc ? new OidcSignIn(config.oidc, orm, opts.oidcClock ?? systemClock()) : null,
-    siuss: createSiussService(orm, clock),
+    siuss,
+    // Imported rows in 4 lanes on PostgreSQL (rows of one beneficiary share a lane); PGlite is one session.
+    siussImports: new ImportService(orm, clock, registerSink(siuss.register, orm.config.get('driver')?.name?.includes('PGlite') ? 1 : 4)),
+    waas: { ...WaasAuth.fromSettings({ jwksFile: config.waasJwksFile, issuer: config.waasIssuer, audience: config.waasAudience }, clock), flows: registerFlowSource(siuss.flows, (msg) => console.warn(msg)) },
   };
 }
 

@@ -56,6 +56,14 @@ export interface AppConfig {
   webSessionIdleMinutes: number;
   /** Sign-in with SPID/CIE through an OpenID Connect provider (OIDC_*); null: passwords only. */
   oidc: OidcSettings | null;
+  /** WaaS pull API that INPS calls (PDND voucher check): JWKS file, issuer and audience (`{belfiore}` for one per comune); any unset → 503. */
+  waasJwksFile: string | null;
+  waasIssuer: string | null;
+  waasAudience: string | null;
+  /** Largest SIUSS import file (SIUSS_IMPORT_MAX_MB, default 200). */
+  siussImportMaxBytes: number;
+  /** Imports up to this size answer with their report; larger ones 202 and progress (SIUSS_IMPORT_SYNC_KB, default 1024). */
+  siussImportSyncBytes: number;
 }
 
 /** OpenID Connect settings (src/auth/oidc.ts; README "Sign-in with SPID/CIE (OIDC)"). */
@@ -127,6 +135,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: /^(true|1|yes)$/i.test(env.TRUST_PROXY ?? 'false'),
     webSessionIdleMinutes: intSetting('WEB_SESSION_IDLE_MINUTES', env.WEB_SESSION_IDLE_MINUTES, 30, 1),
     oidc: oidcSettings(env),
+    waasJwksFile: env.WAAS_JWKS_FILE?.trim() ? path.resolve(env.WAAS_JWKS_FILE.trim()) : null,
+    waasIssuer: env.WAAS_ISSUER?.trim() || null,
+    waasAudience: env.WAAS_AUDIENCE?.trim() || null,
+    siussImportMaxBytes: intSetting('SIUSS_IMPORT_MAX_MB', env.SIUSS_IMPORT_MAX_MB, 200, 1) * 1024 * 1024,
+    siussImportSyncBytes: intSetting('SIUSS_IMPORT_SYNC_KB', env.SIUSS_IMPORT_SYNC_KB, 1024, 0) * 1024,
   });
 }
 

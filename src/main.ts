@@ -82,6 +82,8 @@ async function main() {
     else console.log(config.inpsUrl ? `INPS: ${config.inpsUrl}` : 'INPS non configurato (INPS_URL): gli invii a INPS apriranno incidenti');
     if (inpsUser.generatedPassword) console.log(`Utenza di servizio INPS per gli esiti: ${inpsUser.username} / ${inpsUser.generatedPassword}`);
     else if (inpsSim && !config.inpsCallbackPassword) console.log(`Utenza di servizio INPS per gli esiti: ${inpsUser.username} / ${callbackPassword}`);
+    if (services.waas.auth) console.log(`API WaaS SIUSS su /waas/{belfiore}/v1 (voucher PDND: emittente ${config.waasIssuer}, audience ${config.waasAudience})`);
+    else console.warn(`${services.waas.reason}: gli endpoint /waas/{belfiore}/v1 rispondono 503`);
     if (demoUsers.length) console.log(`Utenti demo (password "${DEMO_PASSWORD}"): ${demoUsers.join(', ')}`);
   });
   const shutdown = async () => {

@@ -43,6 +43,8 @@ import { officeRoutes } from './routes/office.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { siussRoutes } from './routes/siuss.routes.js';
 import { webApp } from '../web/web.routes.js';
+import { waasApp } from './routes/waas.routes.js';
+import { siussImportRoutes } from './routes/siuss-imports.routes.js';
 
 export function createApp(services: Services, logger: Logger = createLogger()): Koa {
   const app = new Koa();
@@ -56,7 +58,8 @@ export function createApp(services: Services, logger: Logger = createLogger()): 
   use(securityHeaders());
   use(urlGuard());
   const auth = authenticate(services);
-  use(uploadGate(auth, services.config.maxUploadBytes)); // role check before any upload is read
+  use(uploadGate(auth, services.config.maxUploadBytes, { siussImport: services.config.siussImportMaxBytes })); // role check before any upload is read
+  use(waasApp(services, (msg) => logger.warn({}, msg))); // /waas/{belfiore}/v1: the SIUSS pull API INPS calls (PDND voucher, problem+json)
   use(webApp(services, (msg, err) => logger.error(safeErrorFields(err), msg))); // the browser application (pages at /, static files); API paths pass through
   use(bodyParser({ enableTypes: ['json'], jsonLimit: `${Math.ceil(services.config.maxUploadBytes / 1024)}kb`, encoding: 'utf-8' }));
   use(bodyGuard());
@@ -85,6 +88,7 @@ export function createApp(services: Services, logger: Logger = createLogger()): 
   for (const r of [decisionRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [officeRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [auditRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
+  for (const r of [siussImportRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   for (const r of [siussRoutes(services)]) secured.use(r.routes(), r.allowedMethods());
   secured.use(incidentRoutes(services).routes());
   api.use(secured.routes());

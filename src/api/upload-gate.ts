@@ -16,11 +16,14 @@ interface UploadRoute {
   roles: Role[];
   /** Errors in Camunda's shape {type, message} (the Modeler's REST surface). */
   camunda?: boolean;
+  /** A limit of its own instead of MAX_UPLOAD_BYTES (SIUSS imports: SIUSS_IMPORT_MAX_MB). */
+  limit?: 'siussImport';
 }
 
 export const UPLOAD_ROUTES: readonly UploadRoute[] = [
   { method: 'POST', path: /^\/api\/v1\/deployments\/?$/, roles: ['admin', 'analista'] },
   { method: 'POST', path: /^\/engine-rest\/deployment\/create\/?$/, roles: ['admin', 'analista'], camunda: true },
+  { method: 'POST', path: /^\/api\/v1\/siuss\/imports\/?$/, roles: ['admin', 'responsabile', 'operatore'], limit: 'siussImport' },
 ];
 
 /** Room for the multipart framing (boundaries, part headers, form fields) above the files themselves. */
@@ -28,13 +31,14 @@ const MULTIPART_OVERHEAD = 64 * 1024;
 
 class UploadRefused extends DomainError {}
 
-export function uploadGate(auth: Middleware, maxBytes: number): Middleware {
+export function uploadGate(auth: Middleware, defaultMaxBytes: number, limits: Partial<Record<NonNullable<UploadRoute['limit']>, number>> = {}): Middleware {
   return async (ctx: Context, next: Next) => {
     const route = UPLOAD_ROUTES.find((r) => r.method === ctx.method && r.path.test(ctx.path));
     if (!route) {
       await next();
       return;
     }
+    const maxBytes = (route.limit && limits[route.limit]) || defaultMaxBytes;
     try {
       await auth(ctx, () => {
         requireRole(ctx.state.user, ...route.roles);

@@ -24,6 +24,7 @@ import { Migration20261202230537_audit } from './migrations/Migration20261202230
 import { Migration20261203050000_oidc } from './migrations/Migration20261203050000_oidc.js';
 import { Migration20261203050500_dmn_tck } from './migrations/Migration20261203050500_dmn_tck.js';
 import { Migration20261203051000_siuss_core } from './migrations/Migration20261203051000_siuss_core.js';
+import { Migration20261203051500_siuss_io } from './migrations/Migration20261203051500_siuss_io.js';
 import { Migration20261203051000_sla_dashboard } from './migrations/Migration20261203051000_sla_dashboard.js';
 import { Migration20261203053000_startup_digest } from './migrations/Migration20261203053000_startup_digest.js';
 
@@ -54,6 +55,7 @@ const migrationsList = [
   { name: 'Migration20261203050000_oidc', class: Migration20261203050000_oidc },
   { name: 'Migration20261203050500_dmn_tck', class: Migration20261203050500_dmn_tck },
   { name: 'Migration20261203051000_siuss_core', class: Migration20261203051000_siuss_core },
+  { name: 'Migration20261203051500_siuss_io', class: Migration20261203051500_siuss_io },
   { name: 'Migration20261203051000_sla_dashboard', class: Migration20261203051000_sla_dashboard },
   { name: 'Migration20261203053000_startup_digest', class: Migration20261203053000_startup_digest },
 ];

@@ -16,6 +16,10 @@ interface Op {
   body?: Schema;
   /** Success status and its JSON schema; `null` for no body; a string for a non-JSON media type. */
   ok?: [number, Schema | null | string];
+  /** Other success replies (e.g. 202 for work that goes on, 201 for a PUT that created). */
+  also?: Array<[number, Schema]>;
+  /** The request body's media type when not JSON. */
+  bodyType?: string;
   query?: Record<string, Schema>;
   /** Who may call: 'public' (no authentication), 'service' (INPS service account, HTTP basic), default a bearer token. */
   auth?: 'public' | 'service';
@@ -108,6 +112,10 @@ export const OPERATIONS: Record<string, Op> = {
   'POST /siuss/flows/:id/esito': { tag: 'SIUSS', summary: 'Registra l’esito INPS di un flusso caricato a mano (responsabile)', body: { type: 'object', required: ['codice'], properties: { codice: { type: 'string' }, descrizione: { type: 'string' }, idAcquisizione: { type: 'string' } } }, ok: [200, ref('SiussFlow')] },
   'GET /incidents': { tag: 'Incidenti', summary: 'Incidenti del comune', query: { status: q(['open', 'resolved', 'all']), processInstanceId: { type: 'string' }, kind: q(['external-task-failed', 'job-failed']), ...paging }, ok: [200, page(ref('Incident'))] },
   'GET /incidents/:id': { tag: 'Incidenti', summary: 'Un incidente', ok: [200, ref('Incident')] },
+  'POST /siuss/imports': { tag: 'SIUSS', summary: 'Importa record SIUSS da un file CSV, XLSX o TXT con una mappatura (report per riga; 202 e avanzamento per i file grandi)', body: ref('SiussImportRequest'), bodyType: 'multipart/form-data', ok: [200, ref('SiussImport')], also: [[202, ref('SiussImport')]] },
+  'GET /siuss/imports/:id': { tag: 'SIUSS', summary: "Avanzamento e report di un'importazione (righe filtrabili per esito)", query: { outcome: q(['imported', 'merged', 'refused']), limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }, offset: { type: 'integer', minimum: 0, default: 0 } }, ok: [200, ref('SiussImport')] },
+  'GET /siuss/mappings/:name': { tag: 'SIUSS', summary: 'Una mappatura delle colonne salvata dal comune', query: { tenant: { type: 'string' } }, ok: [200, ref('SiussSavedMapping')] },
+  'PUT /siuss/mappings/:name': { tag: 'SIUSS', summary: 'Salva (crea o sostituisce) una mappatura delle colonne del comune', query: { tenant: { type: 'string' } }, body: ref('SiussMapping'), ok: [200, ref('SiussSavedMapping')], also: [[201, ref('SiussSavedMapping')]] },
   'POST /incidents/:id/retry': { tag: 'Incidenti', summary: 'Riprova il lavoro fallito (responsabile, admin)', body: { type: 'object', properties: { retries: { type: 'integer', minimum: 1 } } }, ok: [200, ref('Incident')] },
 };
 
@@ -139,8 +147,8 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       operationId: `${method.toLowerCase()}${koaPath.replace(/[/:.-]+(\w)/g, (_m, c: string) => c.toUpperCase())}`,
       ...(op.auth === 'public' ? { security: [] } : op.auth === 'service' ? { security: [{ basic: [] }] } : {}),
       ...(pathParams.length || queryParams.length ? { parameters: [...pathParams, ...queryParams] } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } } : {}),
-      responses: { [String(status)]: success, default: errorReply },
+      ...(op.body ? { requestBody: { required: true, content: { [op.bodyType ?? 'application/json']: { schema: op.body } } } } : {}),
+      responses: { [String(status)]: success, ...Object.fromEntries((op.also ?? []).map(([s, sch]) => [String(s), { description: 'OK', content: { 'application/json': { schema: sch } } }])), default: errorReply },
     };
   }
   return {

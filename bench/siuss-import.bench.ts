@@ -1,0 +1,90 @@
+/**
+ * SIUSS import (issue 13): a CSV of `rows` benefit rows (default 1,000,000,
+ * BENCH_SIUSS_ROWS), written streamed to a temporary file, imported through
+ * the same ImportService and register upsert the API uses (one transaction
+ * per row, lanes as configured). Reports rows/s and the process's peak RSS,
+ * against the reference in the same run: reading and mapping the same file
+ * without the database (the parser's own speed).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import codiceFiscaleModule from 'codice-fiscale-js';
+import { buildServices } from '../src/app-context.js';
+import { loadConfig } from '../src/config.js';
+import { readRows } from '../src/siuss/import/readers.js';
+import { applyMapping, mappingSchema } from '../src/siuss/import/mapping.js';
+import type { BenchDatabase } from './db.js';
+import { benchLine, MB } from './report.js';
+
+const COMUNE = 'Z951';
+const lib = (codiceFiscaleModule as unknown as { CodiceFiscale: { getCheckCode(s: string): string } }).CodiceFiscale;
+
+const MAPPING = mappingSchema.parse({
+  tipo: 'PS_PSA_SINA',
+  fields: {
+    CodiceFiscale: 'cf', Cognome: 'cognome', Nome: 'nome', AnnoNascita: 'anno', LuogoNascita: 'luogo', Genere: 'sesso', CodiceCittadinanza: 'cittadinanza', CodiceComune: 'comune',
+    CodicePrestazione: 'prestazione', ProtocolloDomanda: 'protocollo', PresenzaProvaMezzi: 'prova', NumeroProtocolloDSU: 'dsu', CaratterePrestazione: 'carattere',
+    DataInizioPrestazione: 'inizio', DataFinePrestazione: 'fine', PeriodoErogazione: 'periodo', ImportoMensile: 'importo', PresaCarico: 'presa',
+  },
+});
+
+async function writeCsv(file: string, rows: number): Promise<void> {
+  const out = fs.createWriteStream(file);
+  // One beneficiary per row (distinct codici fiscali), as a comune's yearly export would have.
+  const L = 'BCDFGHLMNPRSTVZ';
+  const cfOf = (i: number) => {
+    const first = `${L[i % 15]}${L[Math.floor(i / 15) % 15]}${L[Math.floor(i / 225) % 15]}MRA${String(40 + (Math.floor(i / 3375) % 60)).padStart(2, '0')}A${String(1 + (Math.floor(i / 202_500) % 28)).padStart(2, '0')}F205`;
+    return first + lib.getCheckCode(first);
+  };
+  out.write('cf;cognome;nome;anno;luogo;sesso;cittadinanza;comune;prestazione;protocollo;prova;dsu;carattere;inizio;fine;periodo;importo;presa\n');
+  let chunk = '';
+  for (let i = 0; i < rows; i++) {
+    chunk += `${cfOf(i)};rossi;mario;1980;F205;1;IT;F205;A1.04;B-${i};1;INPS-ISEE-2026-0001;1;01/03/2026;31/08/2026;1;187,50;2\n`;
+    if (chunk.length > 1 << 16) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
+export async function runSiussImportBench(db: BenchDatabase, opts: { rows: number }): Promise<void> {
+  console.log(`\n== siuss-import: CSV of ${opts.rows.toLocaleString('it-IT')} rows into the register ==`);
+  const services = await buildServices({ ...loadConfig({ SEED_DEMO: 'false', JOB_EXECUTOR: 'false', CONNECTORS: 'false' }), databaseUrl: null }, { orm: db.orm });
+  await db.orm.em.fork().getConnection().execute(`insert into tenant (code, name, calendar, created_at) values (?, ?, '{}', ?) on conflict (code) do nothing`, [COMUNE, 'Comune bench SIUSS', new Date()]);
+  const file = path.join(os.tmpdir(), `rei-bench-siuss-${process.pid}.csv`);
+  await writeCsv(file, opts.rows);
+  const bytes = fs.statSync(file).size;
+  console.log(`file: ${(bytes / MB).toFixed(1)} MB`);
+
+  // Reference: the same file read and mapped, no database.
+  let t = performance.now();
+  let parsed = 0;
+  for await (const row of readRows(file, { format: 'csv' })) {
+    applyMapping(MAPPING, row);
+    parsed++;
+  }
+  const parseRate = parsed / ((performance.now() - t) / 1000);
+
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  const copy = `${file}.import`;
+  fs.copyFileSync(file, copy); // the service removes its file when done
+  t = performance.now();
+  const { id, done } = await services.siussImports.start({ tenant: COMUNE, user: 'bench', fileName: 'bench.csv', filePath: copy, bytes, format: 'csv', mapping: MAPPING, mappingName: null });
+  await done;
+  const seconds = (performance.now() - t) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const report = await services.siussImports.get(COMUNE, id, { limit: 1 });
+  fs.rmSync(file, { force: true });
+  const rate = report.progress.rowsRead / seconds;
+  console.log(`imported ${report.counts.imported}, merged ${report.counts.merged}, refused ${report.counts.refused} in ${seconds.toFixed(1)} s (status ${report.status}); parse only: ${parseRate.toFixed(0)} rows/s`);
+  benchLine('siuss-import-rows-per-s', rate, 'rows/s', rate / 10_000, 'goal 10000 rows/s');
+  benchLine('siuss-import-parse-rows-per-s', parseRate, 'rows/s', rate / parseRate, 'import/parse');
+  benchLine('siuss-import-peak-rss', peak / MB, 'MB', peak / (300 * MB), 'goal < 300 MB');
+}

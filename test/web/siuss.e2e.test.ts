@@ -150,6 +150,31 @@ test('a responsabile enters the INPS outcome of the file flow: flow and records 
   await metro.close();
 });
 
+test('import page: a CSV with a JSON mapping; missing mapping refused next to the field; the report lists imported and refused rows', async () => {
+  const good = periodic({ ProtocolloDomanda: 'P-IMP-1' });
+  const header = Object.keys(good);
+  const refused = { ...good, CodiceFiscale: '', ProtocolloDomanda: 'P-IMP-2' };
+  const csv = [header, header.map((h) => String(good[h])), header.map((h) => String((refused as Record<string, unknown>)[h]))].map((r) => r.join(';')).join('\r\n') + '\r\n';
+  const mapping = JSON.stringify({ tipo: 'PS_PSA_SINA', delimiter: ';', fields: Object.fromEntries(header.map((h) => [h, h])) });
+  await page.goto('/siuss');
+  await submit(page, 'a[href="/siuss/importa"]');
+  await assertAccessible(page, 'import form');
+  await page.setInputFiles('#importa-file', { name: 'export.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+  await submit(page, '#importa');
+  assert.match(await page.locator('#importa-mapping-errore').innerText(), /mappatura/);
+  await assertAccessible(page, 'import form with errors');
+  await page.setInputFiles('#importa-file', { name: 'export.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+  await page.fill('#importa-mapping', mapping);
+  await submit(page, '#importa');
+  assert.match(new URL(page.url()).pathname, /^\/siuss\/importazioni\//);
+  await assertAccessible(page, 'import report');
+  assert.match(await page.locator('#stato-importazione').innerText(), /Completata/);
+  assert.match(await page.locator('#conteggi-importazione').innerText(), /1 importate, 0 unite a record esistenti, 1 scartate/);
+  assert.match(await page.locator('#righe-importazione').innerText(), /Scartata[\s\S]*CodiceFiscale|CodiceFiscale[\s\S]*Scartata/i);
+  await submit(page, '#righe-importazione a');
+  assert.match(await page.locator('#stato-record').innerText(), /Pronto/);
+});
+
 test('an analista gets the 403 page', async () => {
   const other = await newContext(browser, app.baseUrl);
   const p = await other.newPage();

@@ -8,13 +8,18 @@
  * responsabile; the comune's own records only (another comune's → 404); a
  * metropolitan user first picks a comune in the header.
  */
+import fs from 'node:fs';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Role } from '../../auth/principal.js';
 import { DomainError, NotFoundError } from '../../shared/errors.js';
 import { isUuid } from '../../api/validation.js';
 import { FLOW_STATUSES, RECORD_STATUSES, SIUSS_TIPI, fieldSpecs, label, type FieldProblem, type RecordStatus, type SiussOrigin, type SiussRecord, type SiussTipo } from '../../siuss/index.js';
+import { receive, parseMapping } from '../../api/routes/siuss-imports.routes.js';
+import { MAPPING_NAME, type ImportMapping } from '../../siuss/import/mapping.js';
+import { formatFromName } from '../../siuss/import/readers.js';
 import { formatDateTime } from '../format.js';
+import { checkCsrf } from '../web-auth.js';
 import { layoutFor, requirePageRole, requireUser } from '../shell.js';
 import type { SessionUser } from '../web-auth.js';
 import type { WebContext } from '../web-context.js';
@@ -393,6 +398,130 @@ export function siussPages(router: Router, web: WebContext) {
     ctx.type = 'application/xml';
     ctx.set('Content-Disposition', `attachment; filename="${flow.idFlusso}.xml"`);
     ctx.body = xml;
+  });
+}
+
+/** The import page (issue 13 item 9): upload a file with a mapping (JSON or a saved mapping's name), then its report. */
+export function siussImportPages(router: Router, web: WebContext) {
+  const { services, renderer } = web;
+  const imports = services.siussImports;
+  const OUTCOME_LABELS: Record<string, string> = { imported: 'Importata', merged: 'Unita a un record esistente', refused: 'Scartata' };
+
+  async function enter(ctx: Context) {
+    const s = await requireUser(services, ctx);
+    requirePageRole(s.principal, SIUSS_ROLES);
+    return { s, tenant: s.principal.tenant };
+  }
+
+  async function renderForm(ctx: Context, s: SessionUser, values: { mapping?: string }, errors: FieldError[], status = 200) {
+    const title = 'Importazione di record SIUSS';
+    const layout = await layoutFor(services, ctx, s, { title, breadcrumbs: [{ href: '/siuss', label: 'Debito informativo' }, { label: 'Importazione' }] });
+    const byField = (f: string) => errors.filter((e) => e.field === f || e.field.startsWith(`${f}.`)).map((e) => e.message).join(' ') || undefined;
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = renderer.render('siuss-importa', layout, {
+      title,
+      csrf: s.session.csrfToken,
+      mapping: values.mapping ?? '',
+      fileError: byField('file'),
+      mappingError: byField('mapping'),
+      errors: errors.map((e) => e.message),
+      hasErrors: errors.length > 0,
+    });
+  }
+
+  router.get('/siuss/importa', async (ctx) => {
+    const { s, tenant } = await enter(ctx);
+    if (!tenant) {
+      const layout = await layoutFor(services, ctx, s, { title: 'Importazione di record SIUSS', breadcrumbs: [{ href: '/siuss', label: 'Debito informativo' }, { label: 'Importazione' }] });
+      ctx.type = 'html';
+      ctx.body = renderer.render('siuss-comune', layout, { title: 'Importazione di record SIUSS' });
+      return;
+    }
+    await renderForm(ctx, s, {}, []);
+  });
+
+  router.post('/siuss/importa', async (ctx) => {
+    const { s, tenant } = await enter(ctx);
+    const upload = await receive(ctx, services.config.siussImportMaxBytes);
+    const { file, fields } = upload;
+    let started = false;
+    try {
+      ctx.request.body = fields;
+      checkCsrf(ctx, s.session);
+      if (!tenant) return ctx.redirect('/siuss/importa');
+      const raw = (fields.mapping ?? '').trim();
+      const errors: FieldError[] = [];
+      if (!file || file.bytes === 0) errors.push({ field: 'file', message: 'Scegliere il file da importare (CSV, XLSX o TXT).' });
+      if (!raw) errors.push({ field: 'mapping', message: 'Indicare la mappatura delle colonne: JSON oppure il nome di una mappatura salvata.' });
+      if (errors.length || !file) return await renderForm(ctx, s, { mapping: raw }, errors, 422);
+      let mapping: ImportMapping;
+      let mappingName: string | null = null;
+      try {
+        if (raw.startsWith('{')) {
+          let json: unknown;
+          try {
+            json = JSON.parse(raw);
+          } catch {
+            return await renderForm(ctx, s, { mapping: raw }, [{ field: 'mapping', message: 'Mappatura non valida: JSON malformato.' }], 422);
+          }
+          mapping = parseMapping(json);
+        } else {
+          if (!MAPPING_NAME.test(raw)) return await renderForm(ctx, s, { mapping: raw }, [{ field: 'mapping', message: `Nessuna mappatura salvata con il nome «${raw}».` }], 422);
+          mapping = (await imports.mappings.get(tenant, raw)).mapping;
+          mappingName = raw;
+        }
+      } catch (err) {
+        if (!(err instanceof DomainError) || err.status >= 500) throw err;
+        return await renderForm(ctx, s, { mapping: raw }, [{ field: 'mapping', message: err.status === 404 ? `Nessuna mappatura salvata con il nome «${raw}».` : err.message }], 422);
+      }
+      const format = mapping.format ?? formatFromName(file.name);
+      if (!format) return await renderForm(ctx, s, { mapping: raw }, [{ field: 'mapping', message: 'Formato del file non riconosciuto: indicare "format" nella mappatura (csv, xlsx, txt).' }], 422);
+      const { id, done } = await imports.start({ tenant, user: s.principal.username, fileName: file.name, filePath: file.path, bytes: file.bytes, format, mapping, mappingName });
+      started = true;
+      // Small files: wait for the report; large ones: the report page shows the progress.
+      if (file.bytes <= services.config.siussImportSyncBytes) await done;
+      ctx.redirect(`/siuss/importazioni/${id}`);
+    } finally {
+      if (!started && file) fs.rm(file.path, { force: true }, () => undefined);
+    }
+  });
+
+  router.get('/siuss/importazioni/:id', async (ctx) => {
+    const { s, tenant } = await enter(ctx);
+    if (!tenant) return ctx.redirect('/siuss/importa');
+    if (!isUuid(ctx.params.id)) throw new NotFoundError('Importazione', ctx.params.id, 'IMPORT_NOT_FOUND', 'f');
+    const outcome = (['imported', 'merged', 'refused'] as const).find((o) => o === ctx.query.esito);
+    const v = await imports.get(tenant, ctx.params.id, { outcome, limit: 1000 });
+    const title = `Importazione di ${v.fileName}`;
+    const layout = await layoutFor(services, ctx, s, { title, breadcrumbs: [{ href: '/siuss', label: 'Debito informativo' }, { href: '/siuss/importa', label: 'Importazione' }, { label: v.fileName }] });
+    ctx.type = 'html';
+    ctx.body = renderer.render('siuss-importazione', layout, {
+      title,
+      running: v.status === 'running',
+      failed: v.status === 'failed',
+      error: v.error?.message,
+      status: v.status === 'running' ? 'In corso' : v.status === 'completed' ? 'Completata' : 'Non riuscita',
+      format: v.format.toUpperCase(),
+      tipo: TIPO_LABELS[v.tipo],
+      mapping: v.mapping ?? 'indicata nel caricamento',
+      progress: v.progress,
+      counts: v.counts,
+      created: formatDateTime(new Date(v.createdAt)),
+      finished: v.finishedAt ? formatDateTime(new Date(v.finishedAt)) : null,
+      selfHref: `/siuss/importazioni/${v.id}`,
+      filters: [{ label: 'Tutte', href: `/siuss/importazioni/${v.id}`, active: !outcome }, ...(['imported', 'merged', 'refused'] as const).map((o) => ({ label: OUTCOME_LABELS[o], href: `/siuss/importazioni/${v.id}?esito=${o}`, active: o === outcome }))],
+      rowsTotal: v.rowsTotal,
+      rows: v.rows.map((r) => ({
+        line: r.line,
+        outcome: OUTCOME_LABELS[r.outcome] ?? r.outcome,
+        refused: r.outcome === 'refused',
+        href: r.recordId ? `/siuss/record/${r.recordId}` : null,
+        status: r.status ? STATUS_LABELS[r.status as RecordStatus] ?? r.status : '—',
+        errors: r.errors.map((e) => e.message).join('; '),
+        notes: r.notes.map((e) => e.message).join('; '),
+      })),
+    });
   });
 }
 

@@ -36,6 +36,7 @@ test.before(async () => {
   analystName = `an-siuss-${A.toLowerCase()}`;
   await app.user({ tenant: A, username: opName, roles: ['operatore'] });
   await app.user({ tenant: A, username: analystName, roles: ['analista'] });
+  await app.user({ tenant: A, username: `admin-siuss-${A.toLowerCase()}`, roles: ['admin'] });
   respName = `resp-siuss-${A.toLowerCase()}`;
   metroName = `metro-siuss-${A.toLowerCase()}`;
   await app.user({ tenant: A, username: respName, roles: ['responsabile'] });
@@ -183,6 +184,12 @@ test('an analista gets the 403 page', async () => {
   assert.is(res?.status(), 403);
   await assertAccessible(p, '403');
   await other.close();
+  // The header offers the section to an admin too: the register opens.
+  const admin = await newContext(browser, app.baseUrl);
+  const a = await admin.newPage();
+  await signIn(a, `admin-siuss-${A.toLowerCase()}`);
+  assert.is((await a.goto('/siuss'))?.status(), 200);
+  await admin.close();
 });
 
 test.run();

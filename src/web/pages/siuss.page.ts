@@ -5,7 +5,7 @@
  * field, in-place correction (optimistic locking) and history, /siuss/nuovo
  * manual entry, /siuss/flussi the generated flows with XML and zip download.
  * Same rules as the API (src/api/routes/siuss.routes.ts): operatore and
- * responsabile; the comune's own records only (another comune's → 404); a
+ * responsabile (and admin, whom the header sends here); the comune's own records only (another comune's → 404); a
  * metropolitan user first picks a comune in the header.
  */
 import fs from 'node:fs';
@@ -24,7 +24,8 @@ import { layoutFor, requirePageRole, requireUser } from '../shell.js';
 import type { SessionUser } from '../web-auth.js';
 import type { WebContext } from '../web-context.js';
 
-const SIUSS_ROLES: Role[] = ['operatore', 'responsabile'];
+/** The API's roles (operatore, responsabile) and admin, to whom the header offers the section too (NAV_LINKS: never a link to a 403). */
+const SIUSS_ROLES: Role[] = ['operatore', 'responsabile', 'admin'];
 const STATUS_LABELS: Record<RecordStatus, string> = { da_completare: 'Da completare', pronto: 'Pronto', inviato: 'Inviato', accettato: 'Accettato', scartato: 'Scartato' };
 const FLOW_STATUS_LABELS: Record<string, string> = { generato: 'Generato', prelevato: 'Prelevato da INPS', accettato: 'Accettato', scartato: 'Scartato' };
 const TIPO_LABELS: Record<SiussTipo, string> = { PS_PSA_SINA: 'PS / PSA / SINA', SINBA: 'SINBA' };

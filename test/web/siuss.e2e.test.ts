@@ -7,6 +7,7 @@
  * (valid against the XSD); another comune's record is the 404 page; an
  * analista gets the 403 page.
  */
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -26,6 +27,11 @@ let respName: string;
 let metroName: string;
 let incompleteId: string;
 let otherId: string;
+
+/** Screenshots only with SIUSS_SCREENSHOTS=<dir> (a manual look at the layout). */
+async function shot(name: string): Promise<void> {
+  if (process.env.SIUSS_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.SIUSS_SCREENSHOTS, name), fullPage: true });
+}
 
 test.before(async () => {
   await ensureAssets();
@@ -60,6 +66,7 @@ test.after(async () => {
 test('register, check, in-place correction (409 on a stale form), manual entry, flow generation and XML download; other comune 404', async () => {
   await page.goto('/siuss');
   await assertAccessible(page, 'register');
+  await shot('siuss-registro.png');
   assert.match(await page.locator('h1').innerText(), /Debito informativo/);
   assert.match(await page.locator('#conteggio-da_completare').innerText(), /1/);
   assert.is(await page.locator('#tabella-record tbody tr[data-stato="da_completare"]').count(), 1);
@@ -70,6 +77,7 @@ test('register, check, in-place correction (409 on a stale form), manual entry, 
   await submit(page, '#tabella-record tbody a');
   assert.is(new URL(page.url()).pathname, `/siuss/record/${incompleteId}`);
   await assertAccessible(page, 'record');
+  await shot('siuss-record.png');
   assert.match(await page.locator('#campo-AreaSupporto-errore').innerText(), /obbligatorio/);
   assert.match(await page.locator('#riepilogo-errori').innerText(), /AreaSupporto/);
 
@@ -109,6 +117,7 @@ test('register, check, in-place correction (409 on a stale form), manual entry, 
   await submit(page, '#genera');
   assert.is(new URL(page.url()).pathname, '/siuss/flussi');
   await assertAccessible(page, 'flows');
+  await shot('siuss-flussi.png');
   assert.match(await page.locator('.alert-success').innerText(), /Generati 1 flussi .* con 2 record/);
   const row = page.locator('#tabella-flussi tbody tr').first();
   assert.match(await row.innerText(), /File/);
@@ -169,6 +178,7 @@ test('import page: a CSV with a JSON mapping; missing mapping refused next to th
   await submit(page, '#importa');
   assert.match(new URL(page.url()).pathname, /^\/siuss\/importazioni\//);
   await assertAccessible(page, 'import report');
+  await shot('siuss-importazione.png');
   assert.match(await page.locator('#stato-importazione').innerText(), /Completata/);
   assert.match(await page.locator('#conteggi-importazione').innerText(), /1 importate, 0 unite a record esistenti, 1 scartate/);
   assert.match(await page.locator('#righe-importazione').innerText(), /Scartata[\s\S]*CodiceFiscale|CodiceFiscale[\s\S]*Scartata/i);

@@ -118,7 +118,7 @@ test('register, check, in-place correction (409 on a stale form), manual entry, 
   assert.is(new URL(page.url()).pathname, '/siuss/flussi');
   await assertAccessible(page, 'flows');
   await shot('siuss-flussi.png');
-  assert.match(await page.locator('.alert-success').innerText(), /Generati 1 flussi .* con 2 record/);
+  assert.match(await page.locator('.alert-success').innerText(), /Generato 1 flusso .* con 2 record/);
   const row = page.locator('#tabella-flussi tbody tr').first();
   assert.match(await row.innerText(), /File/);
   const href = (await row.locator('a').getAttribute('href'))!;

@@ -214,7 +214,7 @@ export function siussPages(router: Router, web: WebContext) {
     try {
       const created = await flows.generate(tenant, { tipo, modalita, cfOperatore }, origin(s));
       const n = created.reduce((a, f) => a + f.records, 0);
-      await flash(s, created.length ? 'success' : 'info', created.length ? `Generati ${created.length} flussi ${TIPO_LABELS[tipo]} con ${n} record.` : `Nessun record ${TIPO_LABELS[tipo]} pronto da inviare.`);
+      await flash(s, created.length ? 'success' : 'info', created.length ? `${created.length === 1 ? 'Generato 1 flusso' : `Generati ${created.length} flussi`} ${TIPO_LABELS[tipo]} con ${n} record.` : `Nessun record ${TIPO_LABELS[tipo]} pronto da inviare.`);
       ctx.redirect(created.length ? '/siuss/flussi' : '/siuss');
     } catch (err) {
       if (!(err instanceof DomainError) || err.status >= 500) throw err;

@@ -511,7 +511,7 @@ export function siussImportPages(router: Router, web: WebContext) {
       created: formatDateTime(new Date(v.createdAt)),
       finished: v.finishedAt ? formatDateTime(new Date(v.finishedAt)) : null,
       selfHref: `/siuss/importazioni/${v.id}`,
-      filters: [{ label: 'Tutte', href: `/siuss/importazioni/${v.id}`, active: !outcome }, ...(['imported', 'merged', 'refused'] as const).map((o) => ({ label: OUTCOME_LABELS[o], href: `/siuss/importazioni/${v.id}?esito=${o}`, active: o === outcome }))],
+      filters: [{ label: 'Tutte', href: `/siuss/importazioni/${v.id}`, active: !outcome }, ...(['imported', 'merged', 'refused'] as const).map((o) => ({ label: { imported: 'Importate', merged: 'Unite a record esistenti', refused: 'Scartate' }[o], href: `/siuss/importazioni/${v.id}?esito=${o}`, active: o === outcome }))],
       rowsTotal: v.rowsTotal,
       rows: v.rows.map((r) => ({
         line: r.line,

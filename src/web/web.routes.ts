@@ -35,6 +35,7 @@ import { heatmapPages } from './pages/heatmap.page.js';
 import { applicationsDashboardPages } from './pages/applications-dashboard.page.js';
 import { incidentPages } from './pages/incidents.page.js';
 import { modelPages } from './pages/models.page.js';
+import { siussImportPages, siussPages } from './pages/siuss.page.js';
 import { tailoringPages } from './pages/tailoring.js';
 import type { WebContext } from './web-context.js';
 
@@ -174,6 +175,9 @@ export function webApp(services: Services, log: (msg: string, err?: unknown) => 
   enableSection('/incidenti');
   modelPages(router, web);
   enableSection('/modelli');
+  siussPages(router, web);
+  siussImportPages(router, web);
+  enableSection('/siuss');
   tailoringPages(router, web);
 
   const routes = router.routes();

@@ -33,7 +33,7 @@ interface Upload {
 }
 
 /** Streams the multipart body: the one file to a temporary file, the fields into memory (small). */
-async function receive(ctx: Context, maxBytes: number): Promise<Upload> {
+export async function receive(ctx: Context, maxBytes: number): Promise<Upload> {
   if (!ctx.is('multipart')) throw new BadRequestError('Atteso multipart/form-data con i campi file e mapping', undefined, 'MULTIPART_REQUIRED');
   const fields: Record<string, string> = {};
   let file: Upload['file'] = null;
@@ -76,7 +76,7 @@ function mappingTenant(p: Principal, requested: string | undefined): string {
   return t;
 }
 
-function parseMapping(value: unknown): ImportMapping {
+export function parseMapping(value: unknown): ImportMapping {
   const r = mappingSchema.safeParse(value);
   if (!r.success) {
     const fields = zodProblems(r.error);

@@ -18,7 +18,8 @@ import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/api/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import type { BenchDatabase } from './db.js';
-import { benchLine, latencySummary } from './report.js';
+import { benchLine, latencySummary, quantile } from './report.js';
+import { signInWeb as signIn } from './http.js';
 import { silentLogger } from '../src/shared/logger.js';
 
 export interface InboxPageBenchOptions {
@@ -136,7 +137,7 @@ export async function runInboxPageBench(db: BenchDatabase, opts: InboxPageBenchO
           await timed(p.page, { cookie }, page);
         }
       }
-      const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;
+      const q = quantile;
       console.log(`${p.name}  page ${p.page}: ${latencySummary(page)}`);
       console.log(`${p.name}  api  ${p.api}: ${latencySummary(api)}`);
       benchLine(`${p.name}-p50`, q(page, 0.5), 'ms', q(page, 0.5) / q(api, 0.5), 'api-tasks-p50');
@@ -145,15 +146,4 @@ export async function runInboxPageBench(db: BenchDatabase, opts: InboxPageBenchO
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
-}
-
-/** Signs in through the login form (its CSRF cookie and field) and returns the session cookie header. */
-async function signIn(base: string, username: string, password: string): Promise<string> {
-  const form = await fetch(`${base}/accesso`);
-  const loginCookie = (form.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-  const res = await fetch(`${base}/accesso`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie }, body: new URLSearchParams({ _csrf: csrf, username, password }) });
-  const session = (res.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('rei_sessione='));
-  if (res.status !== 302 || !session) throw new Error(`sign-in failed: HTTP ${res.status}`);
-  return session;
 }

@@ -11,10 +11,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { BenchDatabase } from './db.js';
 import { benchLine } from './report.js';
+import { freePort } from './http.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_PASSWORD = 'bench-nodes-admin-1';
@@ -40,17 +40,6 @@ const TIMER_MODEL = process_(
   <bpmn:userTask id="a" name="Dopo il timer" camunda:candidateGroups="g1" /><bpmn:sequenceFlow id="f3" sourceRef="a" targetRef="e" />
   <bpmn:endEvent id="e" />`,
 );
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Node {
   child: ChildProcess;

@@ -11,6 +11,12 @@ export function benchLine(name: string, value: number, unit: string, ratio: numb
   console.log(`BENCH ${name} ${value.toFixed(1)} ${unit} ratio=${ratio.toFixed(2)} vs=${vs}`);
 }
 
+/** The f-quantile (0..1) of the samples, nearest rank. */
+export function quantile(xs: number[], f: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]!;
+}
+
 /** "p50 1.9 ms · p95 3.4 ms · max 12.0 ms" over per-step latencies in ms. */
 export function latencySummary(samples: number[]): string {
   if (!samples.length) return 'no samples';

@@ -19,7 +19,8 @@ import { slaSummarySql, DEFAULT_AT_RISK_SHARE } from '../src/tasks/sla/sla.servi
 import { trendSql } from '../src/tasks/sla/sla-dashboard.js';
 import { startOfRomeDay } from '../src/web/pages/dashboard-scope.js';
 import type { BenchDatabase } from './db.js';
-import { benchLine, latencySummary } from './report.js';
+import { benchLine, latencySummary, quantile } from './report.js';
+import { signInWeb as signIn } from './http.js';
 import { silentLogger } from '../src/shared/logger.js';
 
 export interface SlaDashboardBenchOptions {
@@ -149,7 +150,7 @@ export async function runSlaDashboardBench(db: BenchDatabase, opts: SlaDashboard
           await timedPage(page);
         }
       }
-      const p = (xs: number[], f: number) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;
+      const p = quantile;
       console.log(`${t.name}  page ${t.url}: ${latencySummary(page)}`);
       console.log(`${t.name}  bare SQL: ${latencySummary(sql)}`);
       benchLine(`${t.name}-p50`, p(page, 0.5), 'ms', p(page, 0.5) / p(sql, 0.5), 'bare-sql-p50');
@@ -158,15 +159,4 @@ export async function runSlaDashboardBench(db: BenchDatabase, opts: SlaDashboard
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
-}
-
-/** Signs in through the login form (its CSRF cookie and field) and returns the session cookie header. */
-async function signIn(base: string, username: string, password: string): Promise<string> {
-  const form = await fetch(`${base}/accesso`);
-  const loginCookie = (form.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-  const res = await fetch(`${base}/accesso`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie }, body: new URLSearchParams({ _csrf: csrf, username, password }) });
-  const session = (res.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('rei_sessione='));
-  if (res.status !== 302 || !session) throw new Error(`sign-in failed: HTTP ${res.status}`);
-  return session;
 }

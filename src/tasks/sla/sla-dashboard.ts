@@ -5,7 +5,7 @@
  * (the click-through lists, one comune only).
  */
 import type { EntityManager } from '@mikro-orm/core';
-import type { SlaQuery } from './sla.service.js';
+import { taskScope, type SlaQuery } from './sla.service.js';
 
 export interface SlaTrendRow {
   /** `YYYY-MM` (Europe/Rome). */
@@ -41,20 +41,9 @@ export async function slaTrend(em: EntityManager, q: Omit<SlaQuery, 'now' | 'atR
 /** The SQL of slaTrend (also run bare by the benchmark). */
 export function trendSql(q: Omit<SlaQuery, 'now' | 'atRiskShare'>): { sql: string; params: unknown[] } {
   const perTenant = q.tenant === null;
-  const where = ['created_at >= ?', 'created_at < ?'];
-  const params: unknown[] = [q.from, q.to];
-  if (q.tenant) {
-    where.push('tenant = ?');
-    params.push(q.tenant);
-  }
-  if (q.processKey) {
-    where.push('definition_key = ?');
-    params.push(q.processKey);
-  }
-  if (q.elementId) {
-    where.push('element_id = ?');
-    params.push(q.elementId);
-  }
+  const scope = taskScope(q);
+  const where = ['created_at >= ?', 'created_at < ?', ...scope.conditions];
+  const params: unknown[] = [q.from, q.to, ...scope.params];
   const sql = `
     select to_char(created_at at time zone 'Europe/Rome', 'YYYY-MM') as month${perTenant ? ', tenant' : ''},
       count(*)::int as total,

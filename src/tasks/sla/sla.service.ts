@@ -83,6 +83,25 @@ export async function slaSummary(em: EntityManager, q: SlaQuery): Promise<SlaRow
   });
 }
 
+/** The scope filters shared by the SLA queries: comune, process, step (each only when given). */
+export function taskScope(q: Pick<SlaQuery, 'tenant' | 'processKey' | 'elementId'>): { conditions: string[]; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (q.tenant) {
+    conditions.push('tenant = ?');
+    params.push(q.tenant);
+  }
+  if (q.processKey) {
+    conditions.push('definition_key = ?');
+    params.push(q.processKey);
+  }
+  if (q.elementId) {
+    conditions.push('element_id = ?');
+    params.push(q.elementId);
+  }
+  return { conditions, params };
+}
+
 /**
  * The SQL of slaSummary (also run bare by the benchmark): the tasks created
  * in the period plus those open now, with only the columns the figures need,
@@ -91,20 +110,7 @@ export async function slaSummary(em: EntityManager, q: SlaQuery): Promise<SlaRow
  */
 export function slaSummarySql(q: SlaQuery): { sql: string; params: unknown[] } {
   const perTenant = q.perTenant ?? q.tenant === null;
-  const and: string[] = [];
-  const params: unknown[] = [];
-  if (q.tenant) {
-    and.push('tenant = ?');
-    params.push(q.tenant);
-  }
-  if (q.processKey) {
-    and.push('definition_key = ?');
-    params.push(q.processKey);
-  }
-  if (q.elementId) {
-    and.push('element_id = ?');
-    params.push(q.elementId);
-  }
+  const { conditions: and, params } = taskScope(q);
   const filter = and.map((c) => `${c} and `).join('');
   const groupTenant = perTenant ? ', t.tenant' : '';
   const sql = `

@@ -35,7 +35,7 @@ export async function requireUser(services: Services, ctx: Context): Promise<Ses
 }
 
 /** 403 page unless the user has one of the roles. */
-export function requirePageRole(p: Principal, roles: Role[]): void {
+export function requirePageRole(p: Principal, roles: readonly Role[]): void {
   if (!hasRole(p, ...roles)) throw new ForbiddenError('Questa pagina non è prevista per il tuo ruolo.', 'ROLE_REQUIRED');
 }
 

@@ -19,13 +19,13 @@ import { z } from 'zod';
 import type { Context } from 'koa';
 import { BadRequestError, DomainError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { actingTenant, requireRole, tenantScope, type Principal } from '../../auth/principal.js';
+import { SIUSS_USERS } from '../../siuss/access.js';
 import { mappingSchema, MAPPING_NAME, type ImportMapping } from '../../siuss/import/mapping.js';
 import { formatFromName } from '../../siuss/import/readers.js';
 import { belfiore, isUuid, parseBody, parseQuery } from '../validation.js';
 import type { Services } from '../context.js';
 import { zodProblems } from '../../shared/schema-messages.js';
 
-const ROLES = ['admin', 'responsabile', 'operatore'] as const;
 
 interface Upload {
   fields: Record<string, string>;
@@ -94,7 +94,7 @@ export function siussImportRoutes(services: Services) {
 
   router.post('/siuss/imports', async (ctx) => {
     const p = ctx.state.user;
-    requireRole(p, ...ROLES);
+    requireRole(p, ...SIUSS_USERS);
     const upload = await receive(ctx, services.config.siussImportMaxBytes);
     const { file, fields } = upload;
     let started = false;
@@ -139,7 +139,7 @@ export function siussImportRoutes(services: Services) {
 
   router.get('/siuss/imports/:id', async (ctx) => {
     const p = ctx.state.user;
-    requireRole(p, ...ROLES);
+    requireRole(p, ...SIUSS_USERS);
     const q = parseQuery(getQuery, ctx.query);
     if (!isUuid(ctx.params.id)) throw new NotFoundError('Importazione', ctx.params.id, 'IMPORT_NOT_FOUND', 'f');
     ctx.body = await imports.get(tenantScope(p), ctx.params.id, q);
@@ -147,7 +147,7 @@ export function siussImportRoutes(services: Services) {
 
   router.get('/siuss/mappings/:name', async (ctx) => {
     const p = ctx.state.user;
-    requireRole(p, ...ROLES);
+    requireRole(p, ...SIUSS_USERS);
     const tenant = mappingTenant(p, parseQuery(tenantQuery, ctx.query).tenant);
     if (!MAPPING_NAME.test(ctx.params.name)) throw new NotFoundError('Mappatura', ctx.params.name, 'MAPPING_NOT_FOUND', 'f');
     ctx.body = await imports.mappings.get(tenant, ctx.params.name);
@@ -155,7 +155,7 @@ export function siussImportRoutes(services: Services) {
 
   router.put('/siuss/mappings/:name', async (ctx) => {
     const p = ctx.state.user;
-    requireRole(p, ...ROLES);
+    requireRole(p, ...SIUSS_USERS);
     const tenant = mappingTenant(p, parseQuery(tenantQuery, ctx.query).tenant);
     if (!MAPPING_NAME.test(ctx.params.name)) throw new ValidationError('Nome di mappatura non valido: lettere, cifre, punto, trattino, trattino basso (al massimo 100)', { fields: [{ field: 'name', message: 'non valido' }] }, 'MAPPING_NAME_INVALID');
     parseBody(z.object({}).passthrough(), ctx.request.body);

@@ -10,6 +10,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import { BadRequestError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { actingTenant, requireRole, tenantScope, type Principal } from '../../auth/principal.js';
+import { SIUSS_OUTCOME_RECORDERS, SIUSS_USERS } from '../../siuss/access.js';
 import { belfiore, isUuid, offsetParam, parseBody, parseQuery } from '../validation.js';
 import type { Services } from '../context.js';
 import { RECORD_STATUSES, SIUSS_TIPI, FLOW_STATUSES, type SiussFlow, type SiussOrigin, type SiussRecord } from '../../siuss/index.js';
@@ -93,7 +94,7 @@ export function flowView(f: SiussFlow) {
 }
 
 function allowed(p: Principal) {
-  requireRole(p, 'operatore', 'responsabile');
+  requireRole(p, ...SIUSS_USERS);
 }
 
 /** The comune a write acts on: the user's own, or the one a metropolitan user names. */
@@ -234,7 +235,7 @@ export function siussRoutes(services: Services) {
   // The outcome of a flow uploaded by hand on the INPS portal (WaaS outcomes arrive on their own endpoint).
   router.post('/flows/:id/esito', async (ctx) => {
     const p = ctx.state.user;
-    requireRole(p, 'responsabile');
+    requireRole(p, ...SIUSS_OUTCOME_RECORDERS);
     if (!isUuid(ctx.params.id)) throw new NotFoundError('Flusso SIUSS', ctx.params.id, 'SIUSS_FLOW_NOT_FOUND');
     const body = parseBody(esitoSchema, ctx.request.body);
     const f = await flows.get(tenantScope(p), ctx.params.id);

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Role } from '../../auth/principal.js';
+import { SIUSS_OUTCOME_RECORDERS, SIUSS_USERS } from '../../siuss/access.js';
 import { DomainError, NotFoundError } from '../../shared/errors.js';
 import { isUuid } from '../../api/validation.js';
 import { FLOW_STATUSES, RECORD_STATUSES, SIUSS_TIPI, fieldSpecs, label, type FieldProblem, type RecordStatus, type SiussOrigin, type SiussRecord, type SiussTipo } from '../../siuss/index.js';
@@ -25,7 +25,6 @@ import type { SessionUser } from '../web-auth.js';
 import type { WebContext } from '../web-context.js';
 
 /** The API's roles (operatore, responsabile) and admin, to whom the header offers the section too (NAV_LINKS: never a link to a 403). */
-const SIUSS_ROLES: Role[] = ['operatore', 'responsabile', 'admin'];
 const STATUS_LABELS: Record<RecordStatus, string> = { da_completare: 'Da completare', pronto: 'Pronto', inviato: 'Inviato', accettato: 'Accettato', scartato: 'Scartato' };
 const FLOW_STATUS_LABELS: Record<string, string> = { generato: 'Generato', prelevato: 'Prelevato da INPS', accettato: 'Accettato', scartato: 'Scartato' };
 const TIPO_LABELS: Record<SiussTipo, string> = { PS_PSA_SINA: 'PS / PSA / SINA', SINBA: 'SINBA' };
@@ -117,7 +116,7 @@ export function siussPages(router: Router, web: WebContext) {
   /** The signed-in user allowed on these pages, with the comune they work on (null: a metropolitan user who has not picked one). */
   async function enter(ctx: Context) {
     const s = await requireUser(services, ctx);
-    requirePageRole(s.principal, SIUSS_ROLES);
+    requirePageRole(s.principal, SIUSS_USERS);
     return { s, tenant: s.principal.tenant };
   }
 
@@ -360,7 +359,7 @@ export function siussPages(router: Router, web: WebContext) {
 
   router.post('/siuss/flussi/:id/esito', async (ctx) => {
     const { s, tenant } = await enter(ctx);
-    requirePageRole(s.principal, ['responsabile']);
+    requirePageRole(s.principal, SIUSS_OUTCOME_RECORDERS);
     const form = await web.formPost(ctx);
     if (!tenant) return ctx.redirect('/siuss/flussi');
     if (!isUuid(ctx.params.id)) throw new NotFoundError('Flusso SIUSS', ctx.params.id, 'SIUSS_FLOW_NOT_FOUND');
@@ -410,7 +409,7 @@ export function siussImportPages(router: Router, web: WebContext) {
 
   async function enter(ctx: Context) {
     const s = await requireUser(services, ctx);
-    requirePageRole(s.principal, SIUSS_ROLES);
+    requirePageRole(s.principal, SIUSS_USERS);
     return { s, tenant: s.principal.tenant };
   }
 

@@ -1,24 +1,31 @@
 /**
- * A maintained patch on feelin (run by `npm install`, postinstall; idempotent):
- * FEEL arithmetic feelin 8.2.0 lacks, which the DMN specification defines
- * (issue 15, item 5). Each divergence with its DMN TCK tests:
- *   number × duration, duration × number, duration ÷ number
- *     (0100-arithmetic: multiply_lhs_number_by_rhs_dtDuration_*, multiply_lhs_ymDuration_by_rhs_number_*,
- *      multiply_lhs_dtDuration_by_rhs_number_*, multiply_lhs_number_by_rhs_ymDuration_*,
- *      divide_lhs_ymDuration_by_rhs_number_*, divide_lhs_dtDuration_by_rhs_number_*).
- * The file is replaced (written aside, then renamed), never edited in place:
- * node_modules may be hard-linked to other checkouts.
+ * A maintained patch on feelin 8.2.0 (run by `npm install`, postinstall;
+ * idempotent): FEEL semantics where feelin diverges from the DMN
+ * specification (issue 15, item 5). The README lists each divergence with
+ * its DMN TCK tests ("FEEL divergences of feelin 8.2.0 fixed by a patch").
+ *
+ * Each patch is a set of textual edits on dist/index.js, applied only when
+ * its mark is absent and every anchor is found (else it is skipped with a
+ * warning: another feelin version needs the patch reviewed). Most edits
+ * rename a feelin function (`function x(` → `function feelinX(`) and add a
+ * wrapper `x` that handles the divergent cases and delegates the rest, so the
+ * patch stays small and readable. The file is replaced (written aside, then
+ * renamed), never edited in place: node_modules may be hard-linked to other
+ * checkouts.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const MARK = '/* rei-patch: duration arithmetic */';
-const require = createRequire(import.meta.url);
-const file = path.join(path.dirname(require.resolve('feelin/package.json')), 'dist', 'index.js');
-const source = fs.readFileSync(file, 'utf8');
+const mark = (name) => `/* rei-patch: ${name} */`;
 
-const HELPER = `${MARK}
+/** number × duration, duration × number, duration ÷ number (kept as first written: installed copies carry it). */
+const DURATION_SCALING = {
+  name: 'duration arithmetic',
+  edits: [
+    [
+      'function duration(opts) {',
+      `${mark('duration arithmetic')}
 function reiScaleDuration(d, n) {
     if (!Number.isFinite(n)) return null;
     const sign = (x) => (x < 0 ? '-' : '');
@@ -35,20 +42,159 @@ function reiScaleDuration(d, n) {
     const seconds = Math.round((abs % 60) * 1000) / 1000;
     return duration(\`\${sign(total)}P\${days}DT\${hours}H\${minutes}M\${seconds}S\`);
 }
-`;
-const MUL = "case '*': return nullable((a, b) => a * b, 'multiply', ['number']);";
-const DIV = "case '/': return nullable((a, b) => !b ? null : a / b, 'divide', ['number']);";
-const NEW_MUL = `case '*': return (a, b) => { const l = a(context), r = b(context); if (isDuration(l) && typeof r === 'number') return reiScaleDuration(l, r); if (isDuration(r) && typeof l === 'number') return reiScaleDuration(r, l); return nullable((x, y) => x * y, 'multiply', ['number'])(() => l, () => r); };`;
-const NEW_DIV = `case '/': return (a, b) => { const l = a(context), r = b(context); if (isDuration(l) && typeof r === 'number') return r === 0 ? null : reiScaleDuration(l, 1 / r); return nullable((x, y) => !y ? null : x / y, 'divide', ['number'])(() => l, () => r); };`;
+function duration(opts) {`,
+    ],
+    [
+      "case '*': return nullable((a, b) => a * b, 'multiply', ['number']);",
+      `case '*': return (a, b) => { const l = a(context), r = b(context); if (isDuration(l) && typeof r === 'number') return reiScaleDuration(l, r); if (isDuration(r) && typeof l === 'number') return reiScaleDuration(r, l); return nullable((x, y) => x * y, 'multiply', ['number'])(() => l, () => r); };`,
+    ],
+    [
+      "case '/': return nullable((a, b) => !b ? null : a / b, 'divide', ['number']);",
+      `case '/': return (a, b) => { const l = a(context), r = b(context); if (isDuration(l) && typeof r === 'number') return r === 0 ? null : reiScaleDuration(l, 1 / r); return nullable((x, y) => !y ? null : x / y, 'divide', ['number'])(() => l, () => r); };`,
+    ],
+  ],
+};
 
-if (source.includes(MARK)) {
-  console.log('feelin: patch già applicata');
-} else if (!source.includes(MUL) || !source.includes(DIV) || !source.includes('function duration(opts) {')) {
-  console.warn('feelin: versione diversa da quella attesa, patch non applicata (vedi scripts/patch-feelin.mjs)');
-} else {
-  const patched = source.replace('function duration(opts) {', `${HELPER}function duration(opts) {`).replace(MUL, NEW_MUL).replace(DIV, NEW_DIV);
-  const tmp = `${file}.rei-${process.pid}`;
-  fs.writeFileSync(tmp, patched);
-  fs.renameSync(tmp, file);
-  console.log('feelin: patch applicata (aritmetica delle durate)');
+/**
+ * Dates and times: negative (BCE) years and `T24:00:00` in literals and
+ * constructors; date ± days-and-time duration is a date; time ± years and
+ * months duration, time − date (and back) are errors (null); subtracting a
+ * zoned date and time from a local one (or the reverse) is an error, zoned
+ * ones subtract as instants (a date is midnight UTC); duration ÷ duration.
+ */
+const TEMPORAL_ARITHMETIC = {
+  name: 'temporal arithmetic',
+  edits: [
+    ['function subtractTemporals(a, b) {', 'function feelinSubtractTemporals(a, b) {'],
+    ['function parseDateTime(str) {', 'function feelinParseDateTime(str) {'],
+    [
+      'function addDuration(temporal, dur, sign) {',
+      `${mark('temporal arithmetic')}
+function reiIso(iso) {
+    return iso.replace(/^-0*(\\d{4,})/, '-$1');
 }
+function reiExtendedYear(str) {
+    const m = /^-(\\d{4,6})(-.*)$/.exec(str);
+    return m ? \`-\${m[1].padStart(6, '0')}\${m[2]}\` : str;
+}
+function reiTry(fn) {
+    try {
+        return fn();
+    }
+    catch (_a) {
+        return null;
+    }
+}
+function addDuration(temporal, dur, sign) {
+    if (isTime(temporal) && dur.yearsMonths) {
+        return null;
+    }
+    if (isDate(temporal) && hasTimeComponent(dur)) {
+        const d = sign < 0 ? dur.value.negated() : dur.value;
+        return reiTry(() => new FeelDate(temporal.value.toPlainDateTime().add(d).toPlainDate()));
+    }
+    return reiTry(() => feelinAddDuration(temporal, dur, sign));
+}
+function subtractTemporals(a, b) {
+    if (isTime(a) !== isTime(b)) {
+        return null;
+    }
+    if (isTime(a)) {
+        return feelinSubtractTemporals(a, b);
+    }
+    const zoned = (x) => isDate(x) || x.zone !== null;
+    if (zoned(a) !== zoned(b)) {
+        return null;
+    }
+    if (!zoned(a)) {
+        return feelinSubtractTemporals(a, b);
+    }
+    return new FeelDuration(Temporal.Duration.from({ milliseconds: toComparable(a) - toComparable(b) }), false);
+}
+function reiDurationRatio(a, b) {
+    if (a.yearsMonths !== b.yearsMonths) {
+        return null;
+    }
+    const unit = a.yearsMonths ? 'month' : 'second';
+    const total = (d) => d.value.total({ unit, relativeTo: REFERENCE_DATE });
+    const divisor = total(b);
+    return divisor === 0 ? null : total(a) / divisor;
+}
+function parseDateTime(str) {
+    const m = /^(.*T)24:00(?::00(?:\\.0+)?)?(.*)$/.exec(str);
+    if (!m) {
+        return feelinParseDateTime(str);
+    }
+    const midnight = feelinParseDateTime(\`\${m[1]}00:00:00\${m[2]}\`);
+    return midnight && reiTry(() => new FeelDateTime(midnight.value.add({ days: 1 }), midnight.zone));
+}
+function feelinAddDuration(temporal, dur, sign) {`,
+    ],
+    ["    if (str.startsWith('-')) {\n        throw notImplemented('negative date');\n    }", '    str = reiExtendedYear(str);', 2],
+    ['this.iso = this.value.toString()', 'this.iso = reiIso(this.value.toString())', 3],
+    [
+      "if (isDuration(l) && typeof r === 'number') return r === 0 ? null : reiScaleDuration(l, 1 / r);",
+      "if (isDuration(l) && isDuration(r)) return reiDurationRatio(l, r); if (isDuration(l) && typeof r === 'number') return r === 0 ? null : reiScaleDuration(l, 1 / r);",
+    ],
+  ],
+};
+
+/** years and months duration(from, to): whole years and months between the dates, without the leftover days. */
+const YEARS_AND_MONTHS = {
+  name: 'years and months duration',
+  edits: [
+    [
+      'function yearsAndMonthsDuration(from, to) {',
+      `${mark('years and months duration')}
+function yearsAndMonthsDuration(from, to) {
+    const d = from.value.until(to.value, { largestUnit: 'year' });
+    return new FeelDuration(Temporal.Duration.from({ years: d.years, months: d.months }), true);
+}
+function feelinYearsAndMonthsDuration(from, to) {`,
+    ],
+  ],
+};
+
+const PATCHES = [DURATION_SCALING, TEMPORAL_ARITHMETIC, YEARS_AND_MONTHS];
+
+/** Occurrences of `find` in `text`. */
+function count(text, find) {
+  return text.split(find).length - 1;
+}
+
+/** `source` with the patch applied, or a reason it cannot be. */
+export function applyPatch(source, patch) {
+  let text = source;
+  for (const [find, replace, times = 1] of patch.edits) {
+    if (count(text, find) !== times) return { error: `"${find.slice(0, 60)}" trovato ${count(text, find)} volte invece di ${times}` };
+    text = text.split(find).join(replace);
+  }
+  return { text };
+}
+
+function main() {
+  const require = createRequire(import.meta.url);
+  const file = path.join(path.dirname(require.resolve('feelin/package.json')), 'dist', 'index.js');
+  let source = fs.readFileSync(file, 'utf8');
+  const applied = [];
+  for (const patch of PATCHES) {
+    if (source.includes(mark(patch.name))) continue;
+    const r = applyPatch(source, patch);
+    if (r.error) {
+      console.warn(`feelin: patch "${patch.name}" non applicata, versione diversa da quella attesa (${r.error}; vedi scripts/patch-feelin.mjs)`);
+      continue;
+    }
+    source = r.text;
+    applied.push(patch.name);
+  }
+  if (applied.length === 0) {
+    console.log('feelin: patch già applicate');
+    return;
+  }
+  const tmp = `${file}.rei-${process.pid}`;
+  fs.writeFileSync(tmp, source);
+  fs.renameSync(tmp, file);
+  console.log(`feelin: patch applicate (${applied.join(', ')})`);
+}
+
+main();

@@ -155,7 +155,121 @@ function feelinYearsAndMonthsDuration(from, to) {`,
   ],
 };
 
-const PATCHES = [DURATION_SCALING, TEMPORAL_ARITHMETIC, YEARS_AND_MONTHS];
+/** The interval functions feelin leaves unimplemented (DMN 1.5 table 78): overlaps before/after, finishes, finished by, during, starts, started by, coincides. */
+const INTERVALS = {
+  name: 'interval functions',
+  edits: [
+    [
+      'function before(a, b) {',
+      `${mark('interval functions')}
+function reiInterval(name, a, b) {
+    const R = (x) => x instanceof FeelRange;
+    const eq = (x, y) => cmp(x, y) === 0;
+    const lt = (x, y) => cmp(x, y) < 0;
+    const gt = (x, y) => cmp(x, y) > 0;
+    const si = (r) => r['start included'];
+    const ei = (r) => r['end included'];
+    const swapped = { 'overlaps after': 'overlaps before', 'finished by': 'finishes', 'started by': 'starts' };
+    if (swapped[name]) {
+        return reiInterval(swapped[name], b, a);
+    }
+    if (a === null || b === null) {
+        return null;
+    }
+    switch (name) {
+        case 'overlaps before':
+            if (!R(a) || !R(b)) return null;
+            return (lt(a.start, b.start) || (eq(a.start, b.start) && si(a) && !si(b)))
+                && (gt(a.end, b.start) || (eq(a.end, b.start) && ei(a) && si(b)))
+                && (lt(a.end, b.end) || (eq(a.end, b.end) && (!ei(a) || ei(b))));
+        case 'finishes':
+            if (!R(b)) return null;
+            if (!R(a)) return ei(b) && eq(b.end, a);
+            return ei(a) === ei(b) && eq(a.end, b.end) && (gt(a.start, b.start) || (eq(a.start, b.start) && (!si(a) || si(b))));
+        case 'during':
+            if (!R(b)) return null;
+            if (!R(a)) return (lt(b.start, a) && gt(b.end, a)) || (eq(b.start, a) && si(b)) || (eq(b.end, a) && ei(b));
+            return (lt(b.start, a.start) || (eq(b.start, a.start) && (si(b) || !si(a))))
+                && (gt(b.end, a.end) || (eq(b.end, a.end) && (ei(b) || !ei(a))));
+        case 'starts':
+            if (!R(b)) return null;
+            if (!R(a)) return eq(b.start, a) && si(b);
+            return eq(a.start, b.start) && si(a) === si(b) && (gt(b.end, a.end) || (eq(b.end, a.end) && (!ei(a) || ei(b))));
+        case 'coincides':
+            if (R(a) !== R(b)) return null;
+            if (!R(a)) return eq(a, b);
+            return eq(a.start, b.start) && si(a) === si(b) && eq(a.end, b.end) && ei(a) === ei(b);
+    }
+    return null;
+}
+function before(a, b) {`,
+    ],
+    ["    'overlaps before': fn(function () {\n        throw notImplemented('overlaps before');\n    }, ['any?']),", "    'overlaps before': fn(function (r1, r2) {\n        return reiInterval('overlaps before', r1, r2);\n    }, ['any', 'any'], ['range1', 'range2']),"],
+    ["    'overlaps after': fn(function () {\n        throw notImplemented('overlaps after');\n    }, ['any?']),", "    'overlaps after': fn(function (r1, r2) {\n        return reiInterval('overlaps after', r1, r2);\n    }, ['any', 'any'], ['range1', 'range2']),"],
+    ["    'finishes': fn(function () {\n        throw notImplemented('finishes');\n    }, ['any?']),", "    'finishes': fn(function (p, r) {\n        return reiInterval('finishes', p, r);\n    }, ['any', 'any'], ['point', 'range']),"],
+    ["    'finished by': fn(function () {\n        throw notImplemented('finished by');\n    }, ['any?']),", "    'finished by': fn(function (r, p) {\n        return reiInterval('finished by', r, p);\n    }, ['any', 'any'], ['range', 'point']),"],
+    ["    'during': fn(function () {\n        throw notImplemented('during');\n    }, ['any?']),", "    'during': fn(function (p, r) {\n        return reiInterval('during', p, r);\n    }, ['any', 'any'], ['point', 'range']),"],
+    ["    'starts': fn(function () {\n        throw notImplemented('starts');\n    }, ['any?']),", "    'starts': fn(function (p, r) {\n        return reiInterval('starts', p, r);\n    }, ['any', 'any'], ['point', 'range']),"],
+    ["    'started by': fn(function () {\n        throw notImplemented('started by');\n    }, ['any?']),", "    'started by': fn(function (r, p) {\n        return reiInterval('started by', r, p);\n    }, ['any', 'any'], ['range', 'point']),"],
+    ["    'coincides': fn(function () {\n        throw notImplemented('coincides');\n    }, ['any?']),", "    'coincides': fn(function (p1, p2) {\n        return reiInterval('coincides', p1, p2);\n    }, ['any', 'any'], ['point1', 'point2']),"],
+  ],
+};
+
+/**
+ * Built-ins and operators: rounding scales outside [−6111, 6176] are errors
+ * and fractional scales truncate (`decimal(1/3, 2.5)` = 0.33); `list replace`
+ * with negative or out-of-range positions and with a matcher that is not a
+ * two-parameter boolean function; `x[true]` on a non-list is a list;
+ * `is(@"P0Y", @"P0D")` is false (different duration types); a context entry
+ * null is an instance of any type.
+ */
+const BUILTINS = {
+  name: 'built-ins',
+  edits: [
+    ['function listReplace(list, matcher, newItem) {\n    if (isNumber', 'function feelinListReplace(list, matcher, newItem) {\n    if (isNumber'],
+    [
+      'function offsetted(func, n, scale) {',
+      `${mark('built-ins')}
+function offsetted(func, n, scale) {
+    if (scale < -6111 || scale > 6176) {
+        return null;
+    }
+    return feelinOffsetted(func, n, Math.trunc(scale));
+}
+function listReplace(list, matcher, newItem) {
+    if (isNumber(matcher)) {
+        const at = Math.trunc(matcher);
+        const position = at < 0 ? list.length + at + 1 : at;
+        if (position < 1 || position > list.length) {
+            return null;
+        }
+        return [...list.slice(0, position - 1), newItem, ...list.slice(position)];
+    }
+    if (matcher.parameterNames && matcher.parameterNames.length !== 2) {
+        return null;
+    }
+    const replaced = [];
+    for (const item of list) {
+        const hit = matcher.invoke([item, newItem]);
+        if (hit !== null && typeof hit !== 'boolean') {
+            return null;
+        }
+        replaced.push(hit === true ? newItem : item);
+    }
+    return replaced;
+}
+function feelinOffsetted(func, n, scale) {`,
+    ],
+    ['                    if (idx === true) {\n                        return target;', '                    if (idx === true) {\n                        return filterTarget;'],
+    [
+      "        return equals(value1, value2, true);\n    }, ['any?', 'any?'], ['value1', 'value2']),",
+      "        if (isDuration(value1) && isDuration(value2) && value1.yearsMonths !== value2.yearsMonths) {\n            return false;\n        }\n        return equals(value1, value2, true);\n    }, ['any?', 'any?'], ['value1', 'value2']),",
+    ],
+    ['has$1(value, name) && matchesType(value[name], type, context)', 'has$1(value, name) && (value[name] === null || matchesType(value[name], type, context))'],
+  ],
+};
+
+const PATCHES = [DURATION_SCALING, TEMPORAL_ARITHMETIC, YEARS_AND_MONTHS, INTERVALS, BUILTINS];
 
 /** Occurrences of `find` in `text`. */
 function count(text, find) {

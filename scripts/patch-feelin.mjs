@@ -269,7 +269,95 @@ function feelinOffsetted(func, n, scale) {`,
   ],
 };
 
-const PATCHES = [DURATION_SCALING, TEMPORAL_ARITHMETIC, YEARS_AND_MONTHS, INTERVALS, BUILTINS];
+/**
+ * Regular expressions (XML Schema flavour, as FEEL says): the `x` flag
+ * (whitespace outside character classes is removed), `\p{IsBasicLatin}`,
+ * character class subtraction `[A-Z-[OI]]`, and `\0` is an invalid pattern.
+ */
+const REGEX = {
+  name: 'regex',
+  edits: [
+    ['function createRegexp(pattern, flags, defaultFlags = \'\') {', 'function feelinCreateRegexp(pattern, flags, defaultFlags = \'\') {'],
+    [
+      'function feelinCreateRegexp(pattern, flags, defaultFlags = \'\') {',
+      `${mark('regex')}
+function reiStripWhitespace(pattern) {
+    let out = '';
+    let inClass = 0;
+    for (let i = 0; i < pattern.length; i++) {
+        const c = pattern[i];
+        if (c === '\\\\' && !/[\\t\\n\\r ]/.test(pattern[i + 1] ?? '')) {
+            out += c + (pattern[i + 1] ?? '');
+            i++;
+            continue;
+        }
+        if (c === '[') inClass++;
+        if (c === ']' && inClass > 0) inClass--;
+        if (inClass === 0 && /[\\t\\n\\r ]/.test(c)) continue;
+        out += c;
+    }
+    return out;
+}
+function createRegexp(pattern, flags, defaultFlags = '') {
+    if (/(^|[^\\\\])(\\\\\\\\)*\\\\0/.test(pattern)) {
+        return null;
+    }
+    let p = flags.includes('x') ? reiStripWhitespace(pattern) : pattern;
+    p = p.replace(/\\\\([pP])\\{IsBasicLatin\\}/g, (_, k) => (k === 'p' ? '[\\\\u0000-\\\\u007F]' : '[^\\\\u0000-\\\\u007F]'));
+    p = p.replace(/\\[((?:\\\\.|[^\\]\\\\[])+)-\\[((?:\\\\.|[^\\]\\\\])+)\\]\\]/g, '(?:(?![$2])[$1])');
+    return feelinCreateRegexp(p, flags.replace(/x/g, ''), defaultFlags);
+}
+function feelinCreateRegexp(pattern, flags, defaultFlags = '') {`,
+    ],
+  ],
+};
+
+/**
+ * Temporal literals and durations: `-00:00` is UTC (`Z`); an offset beyond
+ * ±18:00, or an offset together with a zone id (`+02:00@Europe/Paris`), is
+ * invalid; `PT0.S` is `PT0S`; years and months durations balance without a
+ * calendar (`P999999999M`); unary minus negates a duration.
+ */
+const TEMPORAL_LITERALS = {
+  name: 'temporal literals',
+  edits: [
+    ['function splitZone(str) {', 'function feelinSplitZone(str) {'],
+    ['function normalize(d) {', 'function feelinNormalize(d) {'],
+    [
+      'function feelinSplitZone(str) {',
+      `${mark('temporal literals')}
+function splitZone(str) {
+    const split = feelinSplitZone(str);
+    const invalid = { value: split.value, zone: 'Invalid/Zone' };
+    if (split.zone === '-00:00') {
+        return { value: split.value, zone: 'UTC' };
+    }
+    if (split.zone !== null && (Z_SUFFIX_PATTERN.test(split.value) || OFFSET_SUFFIX_PATTERN.test(split.value))) {
+        return invalid;
+    }
+    const offset = split.zone !== null && split.zone !== 'UTC' ? fixedOffsetSeconds(split.zone) : null;
+    return offset !== null && Math.abs(offset) > 18 * 3600 ? invalid : split;
+}
+function normalize(d) {
+    const onlyYearsMonths = (d.years !== 0 || d.months !== 0) && !d.weeks && !d.days && !d.hours && !d.minutes && !d.seconds && !d.milliseconds && !d.microseconds && !d.nanoseconds;
+    if (!onlyYearsMonths) {
+        return feelinNormalize(d);
+    }
+    const months = d.years * 12 + d.months;
+    const sign = months < 0 ? -1 : 1;
+    return Temporal.Duration.from({ years: sign * Math.floor(Math.abs(months) / 12), months: sign * (Math.abs(months) % 12) });
+}
+function feelinSplitZone(str) {`,
+    ],
+    ['    if (!DURATION_PATTERN.test(opts)) {', "    opts = opts.replace(/(\\d)\\.S$/, '$1S');\n    if (!DURATION_PATTERN.test(opts)) {"],
+    [
+      '                    return op(context)(() => 0, value);',
+      '                    const v = value(context);\n                    const zero = isDuration(v) ? new FeelDuration(new Temporal.Duration(), v.yearsMonths) : 0;\n                    return op(context)(() => zero, () => v);',
+    ],
+  ],
+};
+
+const PATCHES = [DURATION_SCALING, TEMPORAL_ARITHMETIC, YEARS_AND_MONTHS, INTERVALS, BUILTINS, REGEX, TEMPORAL_LITERALS];
 
 /** Occurrences of `find` in `text`. */
 function count(text, find) {

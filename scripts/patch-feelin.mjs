@@ -357,7 +357,76 @@ function feelinSplitZone(str) {`,
   ],
 };
 
-const PATCHES = [DURATION_SCALING, TEMPORAL_ARITHMETIC, YEARS_AND_MONTHS, INTERVALS, BUILTINS, REGEX, TEMPORAL_LITERALS];
+/**
+ * `for` over ranges: `a..b` iterates dates day by day in either direction; a
+ * string range is not iterable (error); a descending `[b..a]` range literal is
+ * not iterable (null).
+ */
+const RANGE_ITERATION = {
+  name: 'range iteration',
+  edits: [
+    ['function rangeMap(range, fn) {', 'function feelinRangeMap(range, fn) {'],
+    [
+      'function feelinRangeMap(range, fn) {',
+      `${mark('range iteration')}
+function rangeMap(range, fn) {
+    const { start, end, valueType } = range;
+    if (valueType === 'string') {
+        throw new Error('a range of strings cannot be iterated');
+    }
+    if (start === null || end === null) {
+        return feelinRangeMap(range, fn);
+    }
+    const direction = cmp(start, end) > 0 ? -1 : 1;
+    if (!range.reiIteration && direction < 0) {
+        return null;
+    }
+    if (valueType !== 'date') {
+        return feelinRangeMap(range, fn);
+    }
+    const result = [];
+    let day = range['start included'] ? start.value : start.value.add({ days: direction });
+    const last = end.value;
+    while (direction * Temporal.PlainDate.compare(day, last) < 0 || (range['end included'] && Temporal.PlainDate.compare(day, last) === 0)) {
+        result.push(fn(new FeelDate(day)));
+        day = day.add({ days: direction });
+    }
+    return result;
+}
+function reiIterationRange(range) {
+    if (range instanceof FeelRange) {
+        Object.defineProperty(range, 'reiIteration', { value: true, enumerable: false });
+    }
+    return range;
+}
+function feelinRangeMap(range, fn) {`,
+    ],
+    ['return b ? createRange(a, b) : a;', 'return b ? reiIterationRange(createRange(a, b)) : a;'],
+  ],
+};
+
+/**
+ * Equality and ranges: a range literal with an explicit `null` bound is not
+ * the unbounded range of `< x` (`5 in (null..10]` is null, `(< 10) =
+ * (null..10)` is false); durations of different kinds are not comparable
+ * (`duration("P1Y") = duration("P365D")` is null); a context literal with a
+ * duplicate key is an error (null).
+ */
+const EQUALITY = {
+  name: 'equality',
+  edits: [
+    [
+      '                const startIncluded = left !== null && startBracket;\n                const endIncluded = right !== null && endBracket;\n                return createRange(left, right, startIncluded, endIncluded);',
+      `                const startIncluded = left !== null && startBracket;\n                const endIncluded = right !== null && endBracket;\n                const range = createRange(left, right, startIncluded, endIncluded);\n                ${mark('equality')}\n                if (left === null || right === null) {\n                    Object.defineProperty(range, 'reiNullBound', { value: true, enumerable: false });\n                }\n                return range;`,
+    ],
+    ['    if (value instanceof FeelRange) {\n        return rangeIncludesRange(range, value);', '    if (range.reiNullBound) {\n        return null;\n    }\n    if (value instanceof FeelRange) {\n        return rangeIncludesRange(range, value);'],
+    ["    if (aType === 'range') {\n        return (a['start included'] === b['start included'] &&", "    if (aType === 'range') {\n        return (!a.reiNullBound === !b.reiNullBound &&\n            a['start included'] === b['start included'] &&"],
+    ["    if (aType === 'duration') {\n        return durationEquals(a, b);", "    if (aType === 'duration') {\n        if (a.yearsMonths !== b.yearsMonths) {\n            return strict ? false : null;\n        }\n        return durationEquals(a, b);"],
+    ['                    const [key, value] = arg(merged);\n                    merged[key] = value;', '                    const [key, value] = arg(merged);\n                    if (Object.prototype.hasOwnProperty.call(result, key)) {\n                        return null;\n                    }\n                    merged[key] = value;'],
+  ],
+};
+
+const PATCHES = [DURATION_SCALING, TEMPORAL_ARITHMETIC, YEARS_AND_MONTHS, INTERVALS, BUILTINS, REGEX, TEMPORAL_LITERALS, RANGE_ITERATION, EQUALITY];
 
 /** Occurrences of `find` in `text`. */
 function count(text, find) {

@@ -56,7 +56,7 @@ function duration(opts) {`,
 };
 
 /**
- * Dates and times: negative (BCE) years and `T24:00:00` in literals and
+ * Dates and times: negative (BCE) and 5–6 digit years and `T24:00:00` in literals and
  * constructors; date ± days-and-time duration is a date; time ± years and
  * months duration, time − date (and back) are errors (null); subtracting a
  * zoned date and time from a local one (or the reverse) is an error, zoned
@@ -71,11 +71,14 @@ const TEMPORAL_ARITHMETIC = {
       'function addDuration(temporal, dur, sign) {',
       `${mark('temporal arithmetic')}
 function reiIso(iso) {
-    return iso.replace(/^-0*(\\d{4,})/, '-$1');
+    return iso.replace(/^-0*(\\d{4,})/, '-$1').replace(/^\\+0*(\\d{5,})/, '$1');
 }
 function reiExtendedYear(str) {
-    const m = /^-(\\d{4,6})(-.*)$/.exec(str);
-    return m ? \`-\${m[1].padStart(6, '0')}\${m[2]}\` : str;
+    const m = /^(-?)(\\d{4,6})(-.*)$/.exec(str);
+    if (!m || (!m[1] && m[2].length === 4)) {
+        return str;
+    }
+    return \`\${m[1] || '+'}\${m[2].padStart(6, '0')}\${m[3]}\`;
 }
 function reiTry(fn) {
     try {
@@ -316,7 +319,8 @@ function feelinCreateRegexp(pattern, flags, defaultFlags = '') {`,
  * Temporal literals and durations: `-00:00` is UTC (`Z`); an offset beyond
  * ±18:00, or an offset together with a zone id (`+02:00@Europe/Paris`), is
  * invalid; `PT0.S` is `PT0S`; years and months durations balance without a
- * calendar (`P999999999M`); unary minus negates a duration.
+ * calendar (`P999999999M`); unary minus negates a duration; `time(h, m, s)`
+ * keeps the fraction of `s`.
  */
 const TEMPORAL_LITERALS = {
   name: 'temporal literals',
@@ -348,6 +352,10 @@ function normalize(d) {
     return Temporal.Duration.from({ years: sign * Math.floor(Math.abs(months) / 12), months: sign * (Math.abs(months) % 12) });
 }
 function feelinSplitZone(str) {`,
+    ],
+    [
+      "        const value = Temporal.PlainTime.from({ hour, minute, second }, { overflow: 'reject' });",
+      "        const nanos = Math.round((second - Math.floor(second)) * 1e9);\n        const value = Temporal.PlainTime.from({ hour, minute, second: Math.floor(second), millisecond: Math.floor(nanos / 1e6), microsecond: Math.floor(nanos / 1e3) % 1000, nanosecond: nanos % 1000 }, { overflow: 'reject' });",
     ],
     ['    if (!DURATION_PATTERN.test(opts)) {', "    opts = opts.replace(/(\\d)\\.S$/, '$1S');\n    if (!DURATION_PATTERN.test(opts)) {"],
     [

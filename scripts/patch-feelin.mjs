@@ -75,7 +75,8 @@ function reiIso(iso) {
 }
 function reiExtendedYear(str) {
     const m = /^(-?)(\\d{4,6})(-.*)$/.exec(str);
-    if (!m || (!m[1] && m[2].length === 4)) {
+    // four digits are plain ISO; more digits never start with 0 (XML Schema)
+    if (!m || (!m[1] && m[2].length === 4) || (m[2].length > 4 && m[2][0] === '0')) {
         return str;
     }
     return \`\${m[1] || '+'}\${m[2].padStart(6, '0')}\${m[3]}\`;

@@ -419,7 +419,8 @@ function feelinRangeMap(range, fn) {`,
  * the unbounded range of `< x` (`5 in (null..10]` is null, `(< 10) =
  * (null..10)` is false); durations of different kinds are not comparable
  * (`duration("P1Y") = duration("P365D")` is null); a context literal with a
- * duplicate key is an error (null).
+ * duplicate key is an error (null); a unary test that is a boolean expression
+ * without `?` (`Complex.aBoolean`) on a boolean input is compared with it.
  */
 const EQUALITY = {
   name: 'equality',
@@ -431,6 +432,10 @@ const EQUALITY = {
     ['    if (value instanceof FeelRange) {\n        return rangeIncludesRange(range, value);', '    if (range.reiNullBound) {\n        return null;\n    }\n    if (value instanceof FeelRange) {\n        return rangeIncludesRange(range, value);'],
     ["    if (aType === 'range') {\n        return (a['start included'] === b['start included'] &&", "    if (aType === 'range') {\n        return (!a.reiNullBound === !b.reiNullBound &&\n            a['start included'] === b['start included'] &&"],
     ["    if (aType === 'duration') {\n        return durationEquals(a, b);", "    if (aType === 'duration') {\n        if (a.yearsMonths !== b.yearsMonths) {\n            return strict ? false : null;\n        }\n        return durationEquals(a, b);"],
+    [
+      "                return args[0](context) === context['?'];\n            }\n            return args[0](context);\n        };",
+      "                return args[0](context) === context['?'];\n            }\n            const tested = args[0](context);\n            if (typeof tested === 'boolean' && typeof context['?'] === 'boolean' && !node.input.includes('?')) {\n                return tested === context['?'];\n            }\n            return tested;\n        };",
+    ],
     ['                    const [key, value] = arg(merged);\n                    merged[key] = value;', '                    const [key, value] = arg(merged);\n                    if (Object.prototype.hasOwnProperty.call(result, key)) {\n                        return null;\n                    }\n                    merged[key] = value;'],
   ],
 };

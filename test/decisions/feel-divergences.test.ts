@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { feelValue, toPlain } from '../../src/decisions/feel.js';
+import { feelTest, feelValue, toPlain } from '../../src/decisions/feel.js';
 import { parseDmn } from '../../src/decisions/parse.js';
 import { evaluateDecision } from '../../src/decisions/evaluate.js';
 
@@ -87,6 +87,14 @@ for (const [name, expression, expected] of CASES) {
     assert.equal(toPlain(feelValue(expression, {}, name)), expected);
   });
 }
+
+test('0036-dt-variable-input Compare Boolean: a boolean expression as unary test is compared with a boolean input', () => {
+  const context = { Complex: { aBoolean: true } };
+  assert.is(feelTest('Complex.aBoolean', false, context, 'test'), false);
+  assert.is(feelTest('not(Complex.aBoolean)', false, context, 'test'), true);
+  assert.is(feelTest('Complex.aBoolean', true, context, 'test'), true);
+  assert.is(feelTest('? = false', false, {}, 'test'), true);
+});
 
 test('0084 decision_019: a range of strings cannot be iterated (evaluation error)', () => {
   assert.throws(() => feelValue('for i in "a".."z" return i', {}, 'test'), /range of strings/);

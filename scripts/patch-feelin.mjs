@@ -448,7 +448,7 @@ function count(text, find) {
 }
 
 /** `source` with the patch applied, or a reason it cannot be. */
-export function applyPatch(source, patch) {
+function applyPatch(source, patch) {
   let text = source;
   for (const [find, replace, times = 1] of patch.edits) {
     if (count(text, find) !== times) return { error: `"${find.slice(0, 60)}" trovato ${count(text, find)} volte invece di ${times}` };

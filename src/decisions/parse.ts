@@ -60,15 +60,18 @@ function boxedExpressions14(xml: string): string {
       };
       const variable = /iteratorVariable="([^"]*)"/.exec(attrs)?.[1];
       let feel: string | null = null;
+      // A condition, match or satisfies part that is not a boolean (nor null) makes the boxed expression an error (null).
+      const isBoolean = (e: string) => `(${e} instance of boolean or ${e} = null)`;
       if (kind === 'conditional') {
         const [c, t, e] = [part('if'), part('then'), part('else')];
-        if (c && t && e) feel = `if ${c} then ${t} else ${e}`;
+        if (c && t && e) feel = `if ${c} = true then ${t} else if ${isBoolean(c)} then ${e} else null`;
       } else if (kind === 'filter') {
         const [list, match] = [part('in'), part('match')];
-        if (list && match) feel = `${list}[${match}]`;
+        if (list && match) feel = `if (every item in ${list} satisfies ${isBoolean(match)}) then ${list}[${match}] else null`;
       } else if (variable) {
         const [list, body] = [part('in'), part(kind === 'for' ? 'return' : 'satisfies')];
-        if (list && body) feel = `${kind} ${variable} in ${list} ${kind === 'for' ? 'return' : 'satisfies'} ${body}`;
+        if (list && body && kind === 'for') feel = `for ${variable} in ${list} return ${body}`;
+        else if (list && body) feel = `if (every ${variable} in ${list} satisfies ${isBoolean(body)}) then (${kind} ${variable} in ${list} satisfies ${body}) else null`;
       }
       if (feel === null) return whole;
       changed = true;

@@ -122,9 +122,12 @@ function same(actual: unknown, expected: unknown): boolean {
   return actual === expected;
 }
 
-/** ISO durations and times compared in a canonical form (`PT0S` = `P0D`, `12:00:00Z` = `12:00:00+00:00`). */
+/** ISO durations and times compared in a canonical form (`PT0S` = `P0D`, `P1Y0M` = `P1Y`, `12:00:00Z` = `12:00:00+00:00`). */
 function normalIso(s: string): string {
-  return s.replace(/\+00:00$/, 'Z').replace(/^-?P(T)?0[DSMH]$|^-?P0Y$|^PT0S$/, 'P0D');
+  return s
+    .replace(/\+00:00$/, 'Z')
+    .replace(/^(-?P\d+Y)0M$/, '$1')
+    .replace(/^-?P(T)?0[DSMH]$|^-?P0Y$|^PT0S$/, 'P0D');
 }
 
 export interface Outcome {

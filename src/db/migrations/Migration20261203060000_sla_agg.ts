@@ -54,12 +54,10 @@ create index if not exists task_sla_created on task (tenant, definition_key, cre
 drop index if exists task_sla_window;
 
 -- Bucket of a duration: 0 under a minute, then 8 buckets per doubling from 1 minute:
--- bucket b >= 1 holds [60 * 2^((b-1)/8), 60 * 2^(b/8)) seconds; sla_bucket_value is its geometric middle (within 4.5 %).
+-- bucket b >= 1 holds [60 * 2^((b-1)/8), 60 * 2^(b/8)) seconds; the readers take its geometric middle, 60 * 2^((b-0.5)/8)
+-- (within 4.5 % of any duration in it; 30 s for bucket 0).
 create or replace function sla_bucket(seconds double precision) returns smallint language sql immutable parallel safe as $$
   select case when seconds is null then null when seconds < 60 then 0 else least(400, 1 + floor(8 * ln(seconds / 60.0) / ln(2.0)))::smallint end
-$$;
-create or replace function sla_bucket_value(b integer) returns double precision language sql immutable parallel safe as $$
-  select case when b = 0 then 30.0 else 60.0 * power(2.0, (b - 0.5) / 8.0) end
 $$;
 create or replace function sla_hist_add(a integer[], b integer[]) returns integer[] language sql immutable parallel safe as $$
   select coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) order by i), '{}') from unnest(a, b) with ordinality u(x, y, i)
@@ -131,11 +129,12 @@ begin
       from spans where bucket is not null group by tenant, definition_key, element_id, span, day, bucket
   ), hists as (
     select c.tenant, c.definition_key, c.element_id, c.span, c.day, c.name, c.total, c.completed, c.with_due, c.on_time,
-           case when c.top is null then '{}'::int[] else
-             (select array_agg(coalesce(b.n, 0) order by s.i) from generate_series(0, c.top) s(i)
-                left join buckets b on b.tenant = c.tenant and b.definition_key = c.definition_key and b.element_id = c.element_id
-                                   and b.span = c.span and b.day = c.day and b.bucket = s.i) end as hist
+           coalesce(array_agg(coalesce(b.n, 0) order by s.i) filter (where s.i is not null), '{}') as hist
       from counts c
+      left join lateral generate_series(0, c.top) s(i) on true
+      left join buckets b on b.tenant = c.tenant and b.definition_key = c.definition_key and b.element_id = c.element_id
+                         and b.span = c.span and b.day = c.day and b.bucket = s.i
+     group by c.tenant, c.definition_key, c.element_id, c.span, c.day, c.name, c.total, c.completed, c.with_due, c.on_time
   )
   insert into sla_aggregate (tenant, definition_key, element_id, span, day, name, total, completed, with_due, on_time, hist)
   select * from hists order by tenant, definition_key, span, day, element_id
@@ -183,7 +182,6 @@ drop function if exists sla_rebuild();
 drop function if exists sla_compact();
 drop function if exists sla_task_delta();
 drop function if exists sla_hist_add(integer[], integer[]);
-drop function if exists sla_bucket_value(integer);
 drop function if exists sla_bucket(double precision);
 drop index if exists task_sla_open;
 create index if not exists task_sla_window on task (tenant, definition_key, element_id, created_at) include (name, status, due_at, ended_at);

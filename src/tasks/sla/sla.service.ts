@@ -182,7 +182,7 @@ export function slaSummarySql(q: SlaQuery): { sql: string; params: unknown[] } {
         select ${key}, bucket, completed from parts where bucket is not null
       ) x group by ${key}, b
     ), ranked as (
-      select ${key}, sla_bucket_value(b::int) as v, sum(n) over w - n as before, sum(n) over w as upto, sum(n) over (partition by ${key}) as cnt
+      select ${key}, case when b = 0 then 30.0 else 60.0 * power(2.0, (b - 0.5) / 8.0) end as v, sum(n) over w - n as before, sum(n) over w as upto, sum(n) over (partition by ${key}) as cnt
         from buckets where n > 0 window w as (partition by ${key} order by b)
     ), pct as (
       select ${key}, ${percentile(0.5)} as median, ${percentile(0.9)} as p90 from ranked group by ${key}

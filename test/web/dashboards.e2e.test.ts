@@ -184,7 +184,7 @@ test('SLA dashboard: the numbers of GET /api/v1/sla/summary (hand-computed), the
     ['Colloquio', '2', '1', '–', '1', '0', '0', shown(byStep.colloquio!, 'medianSeconds'), shown(byStep.colloquio!, 'p90Seconds')],
     ['Istruttoria della domanda', '6', '3', '66,7 %', '3', '1', '1', shown(byStep.istruttoria!, 'medianSeconds'), shown(byStep.istruttoria!, 'p90Seconds')],
   ]);
-  assert.match(await page.textContent('main') ?? '', 'scarto massimo 4,5 %');
+  assert.match(await page.textContent('main') ?? '', 'scarto massimo di 4,5 %');
   const months = await cellsOf(page, '#tabella-mesi');
   assert.equal(months, [
     ['gennaio 2026', '2', '2', '50 %'],

@@ -92,8 +92,10 @@ export function dashboardTabs(current: 'sla' | 'mappa' | 'domande', qs: string) 
   ];
 }
 
+const MONTH = new Intl.DateTimeFormat('it-IT', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
 /** `2026-03` → `marzo 2026`. */
 export function monthLabel(month: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
-  return new Intl.DateTimeFormat('it-IT', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, 15)));
+  return MONTH.format(new Date(Date.UTC(y, m - 1, 15)));
 }

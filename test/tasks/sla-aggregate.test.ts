@@ -13,6 +13,7 @@ import { slaSummary, SLA_DURATION_TOLERANCE, type SlaRow } from '../../src/tasks
 import { slaTrend } from '../../src/tasks/sla/sla-dashboard.js';
 import { compactSla, rebuildSla } from '../../src/tasks/sla/sla-compactor.js';
 import { startOfRomeDay } from '../../src/tasks/sla/sla-period.js';
+import { runAdminCommand } from '../../src/cli/admin.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -148,7 +149,10 @@ test('rebuild from the task table: idempotent, and equal to the figures kept inc
   assert.ok(incremental.length > 0);
   await rebuildSla(app.services.orm);
   const once = trim(await snapshot());
-  await rebuildSla(app.services.orm);
+  const out: string[] = [];
+  const io = { env: {}, readStdin: async () => '', out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+  assert.is(await runAdminCommand(app.services.orm, ['sla-rebuild'], io), 0, 'npm run admin -- sla-rebuild');
+  assert.match(out.join('\n'), 'Tempi SLA ricalcolati');
   assert.equal(trim(await snapshot()), once, 'rebuilt twice, same rows');
   assert.equal(once, incremental, 'the rebuild finds what the triggers kept');
   await assertConsistent('rebuilt');

@@ -48,6 +48,8 @@ create table if not exists sla_delta (
   on_time integer not null
 );
 create index if not exists sla_delta_scope on sla_delta (tenant, definition_key, day);
+-- All comuni (metropolitan view): one process, a range of days.
+create index if not exists sla_aggregate_process on sla_aggregate (definition_key, span, day);
 create index if not exists task_sla_open on task (tenant, definition_key, element_id) include (name, created_at, due_at) where status = 'open';
 -- The part-days at the edges of a period and the click-through lists: tasks of a comune and process by creation time.
 create index if not exists task_sla_created on task (tenant, definition_key, created_at) include (element_id, name, status, due_at, ended_at);

@@ -16,6 +16,7 @@ import { seedDemoCases } from './seed/demo-cases.js';
 import { ensureInpsCallbackUser, storedCallbackPassword } from './integrations/inps/callback-user.js';
 import { startEmbeddedInpsSim, type EmbeddedInpsSim } from './integrations/inps/embedded-sim.js';
 import { MovableSystemClock } from './shared/clock.js';
+import { compactSla, SlaCompactor } from './tasks/sla/sla-compactor.js';
 
 async function main() {
   const demo = process.argv.includes('--demo');
@@ -68,7 +69,12 @@ async function main() {
     console.log(`Demo: ${seeded.cases} pratiche REI create nelle ultime ${seeded.weeks} settimane (${seeded.tasksCompleted} task completati)`);
   }
 
-  if (config.jobExecutor) services.executor.start();
+  await compactSla(services.orm);
+  const slaCompactor = new SlaCompactor(services.orm, (err) => console.error('Aggregazione dei tempi SLA non riuscita:', err));
+  if (config.jobExecutor) {
+    services.executor.start();
+    slaCompactor.start();
+  }
   if (config.connectors) services.connectors.start();
   const app = createApp(services);
   const server = app.listen(config.port, config.host, () => {
@@ -89,6 +95,7 @@ async function main() {
   const shutdown = async () => {
     server.close();
     await services.executor.stop();
+    await slaCompactor.stop();
     await services.connectors.stop();
     await inpsSim?.close();
     await services.orm.close().catch(() => undefined);

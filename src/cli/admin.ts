@@ -8,6 +8,8 @@
  *     NEW_PASSWORD, else generated and printed once.
  *   set-codice-fiscale <user> <codice fiscale | ->   the codice fiscale a SPID/CIE
  *     sign-in (OpenID Connect) finds the user by; `-` removes it.
+ *   sla-rebuild   recomputes the pre-aggregated SLA figures from the task table
+ *     (idempotent; writes to tasks wait while it runs).
  */
 import { pathToFileURL } from 'node:url';
 import { hashPassword } from '../auth/passwords.js';
@@ -16,6 +18,7 @@ import { openDatabase, type Orm } from '../db/orm.js';
 import { User } from '../db/entities/index.js';
 import { generatePassword, MIN_PASSWORD, userCodiceFiscale } from '../users/user.service.js';
 import { DomainError } from '../shared/errors.js';
+import { rebuildSla } from '../tasks/sla/sla-compactor.js';
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -27,12 +30,18 @@ export interface CliIo {
 const USAGE = [
   'Uso: npm run admin -- reset-password <utente> [--stdin]   (password da stdin con --stdin, da NEW_PASSWORD, altrimenti generata)',
   '     npm run admin -- set-codice-fiscale <utente> <codice fiscale | ->   (accesso con SPID/CIE; - lo toglie)',
+  '     npm run admin -- sla-rebuild   (ricalcola i tempi SLA aggregati dalle attività)',
 ].join('\n');
 
 /** Runs one command on an open database; returns the exit code. */
 export async function runAdminCommand(orm: Orm, argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'set-codice-fiscale') return setCodiceFiscale(orm, rest, io);
+  if (command === 'sla-rebuild') {
+    const tasks = await rebuildSla(orm);
+    io.out(`Tempi SLA ricalcolati da ${tasks} attività.`);
+    return 0;
+  }
   if (command !== 'reset-password') {
     io.err(command ? `Comando sconosciuto: ${command}` : 'Comando mancante');
     io.err(USAGE);

@@ -7,6 +7,9 @@
 import Handlebars from 'handlebars';
 import { formatCount } from './format.js';
 
+/** Built once: an Intl formatter costs far more to create than to use. */
+const ONE_DECIMAL = new Intl.NumberFormat('it-IT', { maximumFractionDigits: 1 });
+
 export interface BarSeries {
   label: string;
   /** CSS fill; text on the bar is not used, so any contrast with white works. */
@@ -63,7 +66,7 @@ export function barChartSvg(c: BarChart): Handlebars.SafeString {
 }
 
 function formatValue(v: number): string {
-  return Number.isInteger(v) ? formatCount(v) : v.toLocaleString('it-IT', { maximumFractionDigits: 1 });
+  return Number.isInteger(v) ? formatCount(v) : ONE_DECIMAL.format(v);
 }
 
 /** `45 min`, `5 h 12 min`, `3 g 4 h` (calendar time). */
@@ -79,7 +82,7 @@ export function formatDuration(seconds: number | null): string {
 
 /** `87,5 %` or a dash. */
 export function formatPercent(p: number | null): string {
-  return p === null ? '–' : `${p.toLocaleString('it-IT', { maximumFractionDigits: 1 })} %`;
+  return p === null ? '–' : `${ONE_DECIMAL.format(p)} %`;
 }
 
 /** A CSV file for Excel in Italian: `;` separated, decimal comma, BOM, CRLF. */

@@ -1,15 +1,24 @@
 /**
- * SLA figures from the task table and the history, computed in SQL (indexed
- * by tenant, process, element and creation time), never by scanning in Node:
- * per step counts, on-time share, overdue and at-risk now, median and p90
- * durations; and a case's timeline with planned and actual times.
+ * SLA figures computed in SQL, never by scanning in Node: per step counts
+ * and on-time share (from the per-day and per-month figures kept by the
+ * triggers of migration 20261203060000), overdue and at-risk now (from the
+ * open tasks), median and p90 durations (from duration histograms); and a
+ * case's timeline with planned and actual times.
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { addIsoDuration } from '../../shared/clock.js';
 import type { SlaPhase } from '../../engine/definitions/model.js';
+import { slaPeriod } from './sla-period.js';
 
 /** Share of the allowed time after which an open task is "at risk", unless the caller says otherwise. */
 export const DEFAULT_AT_RISK_SHARE = 0.75;
+
+/**
+ * Median and p90 durations come from histograms (sla_bucket: 8 buckets per
+ * doubling, each duration taken as its bucket's middle): within this share of
+ * the exact value. Counts and on-time shares are exact.
+ */
+export const SLA_DURATION_TOLERANCE = 0.045;
 
 export type DueState = 'in_tempo' | 'a_rischio' | 'scaduta';
 
@@ -102,36 +111,94 @@ export function taskScope(q: Pick<SlaQuery, 'tenant' | 'processKey' | 'elementId
   return { conditions, params };
 }
 
+const COMPLETED = `status = 'completed'`;
+const WITH_DUE = `${COMPLETED} and due_at is not null`;
+
 /**
- * The SQL of slaSummary (also run bare by the benchmark): the tasks created
- * in the period plus those open now, with only the columns the figures need,
- * read for one comune and process by an index-only scan of task_sla_window
- * (migration 20261203051000) in step order, so the grouping needs no sort.
+ * The task-level rows of a period for the SLA figures, one per source, all
+ * with the same columns (definition_key, element_id, tenant, name[, month],
+ * total, completed, with_due, on_time[, hist, bucket]): the monthly and daily
+ * rows of sla_aggregate, the deltas not folded yet (sla_delta) and the tasks
+ * of the part-days at the edges (slaPeriod). `hist` is a duration histogram
+ * (index = bucket of sla_bucket), `bucket` one bucket (deltas, tasks).
+ */
+export function slaPartsSql(q: Pick<SlaQuery, 'tenant' | 'processKey' | 'elementId' | 'from' | 'to'>, opts: { month: boolean; durations: boolean }): { sql: string; params: unknown[] } {
+  const period = slaPeriod(q.from, q.to);
+  const scope = taskScope(q);
+  const filter = scope.conditions.map((c) => `${c} and `).join('');
+  const params: unknown[] = [];
+  const cols = (month: string, counts: string, durations: string) =>
+    `definition_key, element_id, tenant, name${opts.month ? `, ${month} as month` : ''}, ${counts}${opts.durations ? `, ${durations}` : ''}`;
+  const [before, after] = period.days;
+  params.push(...scope.params, ...period.months, ...before, ...after);
+  const parts = [
+    `select ${cols(`to_char(day, 'YYYY-MM')`, 'total, completed, with_due, on_time', 'hist, null::smallint as bucket')} from sla_aggregate
+      where ${filter}((span = 'm' and day >= ?::date and day < ?::date) or (span = 'd' and ((day >= ?::date and day < ?::date) or (day >= ?::date and day < ?::date))))`,
+  ];
+  parts.push(
+    `select ${cols(`to_char(day, 'YYYY-MM')`, 'total, completed, with_due, on_time', 'null::int[], bucket')} from sla_delta where ${filter}day >= ?::date and day < ?::date`,
+  );
+  params.push(...scope.params, ...period.wholeDays);
+  if (period.edges.length) {
+    parts.push(
+      `select ${cols(
+        `to_char(created_at at time zone 'Europe/Rome', 'YYYY-MM')`,
+        `1, (${COMPLETED})::int, (${WITH_DUE})::int, (${WITH_DUE} and ended_at <= due_at)::int`,
+        `null::int[], case when ${COMPLETED} then sla_bucket(extract(epoch from ended_at - created_at)) end`,
+      )} from task where ${filter}(${period.edges.map(() => '(created_at >= ? and created_at < ?)').join(' or ')})`,
+    );
+    params.push(...scope.params, ...period.edges.flat());
+  }
+  return { sql: parts.join('\n    union all\n    '), params };
+}
+
+/**
+ * The SQL of slaSummary (also run bare by the benchmark). Counts and on-time
+ * share are exact sums of the pre-aggregated rows (slaPartsSql); median and
+ * p90 are percentile_cont over the durations each replaced by the middle of
+ * its histogram bucket, hence within 4.5 % of the exact value (a bucket spans
+ * a factor 2^(1/8)). Open, overdue and at-risk tasks are counted now from the
+ * open tasks (partial index task_sla_open).
  */
 export function slaSummarySql(q: SlaQuery): { sql: string; params: unknown[] } {
   const perTenant = q.perTenant ?? q.tenant === null;
-  const { conditions: and, params } = taskScope(q);
-  const filter = and.map((c) => `${c} and `).join('');
-  const groupTenant = perTenant ? ', t.tenant' : '';
+  const key = `definition_key, element_id${perTenant ? ', tenant' : ''}`;
+  const parts = slaPartsSql(q, { month: false, durations: true });
+  const scope = taskScope(q);
+  const filter = scope.conditions.map((c) => `${c} and `).join('');
+  const rank = (p: number, bound: 'floor' | 'ceil') => `${bound}(${p} * (cnt - 1))`;
+  const pick = (p: number, bound: 'floor' | 'ceil') => `min(v) filter (where before <= ${rank(p, bound)} and ${rank(p, bound)} < upto)`;
+  const percentile = (p: number) => `${pick(p, 'floor')} + (${pick(p, 'ceil')} - ${pick(p, 'floor')}) * max(${p} * (cnt - 1) - ${rank(p, 'floor')})`;
   const sql = `
-    with t as (
-      select definition_key, element_id, name, tenant, status, due_at, created_at, ended_at, (created_at >= ? and created_at < ?) as in_window
-        from task where ${filter}((created_at >= ? and created_at < ?) or status = 'open')
+    with parts as (
+    ${parts.sql}
+    ), counts as (
+      select ${key}, max(name) as name, sum(total)::int as total, sum(completed)::int as completed, sum(with_due)::int as with_due, sum(on_time)::int as on_time
+        from parts group by ${key} having sum(total) > 0
+    ), buckets as (
+      select ${key}, b, sum(n) as n from (
+        select ${key}, u.i - 1 as b, u.n from parts, unnest(parts.hist) with ordinality u(n, i) where parts.hist is not null
+        union all
+        select ${key}, bucket, completed from parts where bucket is not null
+      ) x group by ${key}, b
+    ), ranked as (
+      select ${key}, case when b = 0 then 30.0 else 60.0 * power(2.0, (b - 0.5) / 8.0) end as v, sum(n) over w - n as before, sum(n) over w as upto, sum(n) over (partition by ${key}) as cnt
+        from buckets where n > 0 window w as (partition by ${key} order by b)
+    ), pct as (
+      select ${key}, ${percentile(0.5)} as median, ${percentile(0.9)} as p90 from ranked group by ${key}
+    ), open as (
+      select ${key}, max(name) as name, count(*)::int as open,
+        count(*) filter (where due_at < ?)::int as overdue,
+        count(*) filter (where due_at >= ? and created_at + (due_at - created_at) * ? <= ?)::int as at_risk
+        from task where ${filter}status = 'open' group by ${key}
     )
-    select t.definition_key as "processKey", t.element_id as "elementId", max(t.name) as name${groupTenant ? ', t.tenant as tenant' : ''},
-      count(*) filter (where in_window)::int as total,
-      count(*) filter (where in_window and status = 'completed')::int as completed,
-      count(*) filter (where in_window and status = 'completed' and due_at is not null)::int as "completedWithDue",
-      count(*) filter (where in_window and status = 'completed' and due_at is not null and ended_at <= due_at)::int as "completedOnTime",
-      count(*) filter (where status = 'open')::int as open,
-      count(*) filter (where status = 'open' and due_at < ?)::int as "overdueNow",
-      count(*) filter (where status = 'open' and due_at >= ? and created_at + (due_at - created_at) * ? <= ?)::int as "atRiskNow",
-      percentile_cont(0.5) within group (order by extract(epoch from (ended_at - created_at))) filter (where in_window and status = 'completed') as "medianSeconds",
-      percentile_cont(0.9) within group (order by extract(epoch from (ended_at - created_at))) filter (where in_window and status = 'completed') as "p90Seconds"
-    from t
-    group by t.definition_key, t.element_id${groupTenant}
-    order by t.definition_key, t.element_id${groupTenant}`;
-  return { sql, params: [q.from, q.to, ...params, q.from, q.to, q.now, q.now, q.atRiskShare, q.now] };
+    select definition_key as "processKey", element_id as "elementId", coalesce(c.name, o.name) as name${perTenant ? ', tenant' : ''},
+      coalesce(c.total, 0) as total, coalesce(c.completed, 0) as completed, coalesce(c.with_due, 0) as "completedWithDue", coalesce(c.on_time, 0) as "completedOnTime",
+      coalesce(o.open, 0) as open, coalesce(o.overdue, 0) as "overdueNow", coalesce(o.at_risk, 0) as "atRiskNow",
+      p.median as "medianSeconds", p.p90 as "p90Seconds"
+    from counts c full join open o using (${key}) left join pct p using (${key})
+    order by ${key}`;
+  return { sql, params: [...parts.params, q.now, q.now, q.atRiskShare, q.now, ...scope.params] };
 }
 
 export interface TimelineStep {

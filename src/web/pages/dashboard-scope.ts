@@ -7,7 +7,8 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Services } from '../../api/context.js';
-import { addCalendarDays, endOfRomeDay, isIsoDay, romeDay } from '../../engine/calendar/dates.js';
+import { addCalendarDays, isIsoDay, romeDay } from '../../engine/calendar/dates.js';
+import { startOfRomeDay } from '../../tasks/sla/sla-period.js';
 import { comuniOf } from '../cache.js';
 import { formatDate } from '../format.js';
 import { requirePageRole, requireUser } from '../shell.js';
@@ -41,10 +42,8 @@ export interface DashboardScope {
   periodLabel: string;
 }
 
-/** The first instant of a Rome day. */
-export function startOfRomeDay(day: string): Date {
-  return new Date(new Date(endOfRomeDay(addCalendarDays(day, -1))).getTime() + 1000);
-}
+/** The first instant of a Rome day (the period's bounds, so whole days of the pre-aggregated SLA figures). */
+export { startOfRomeDay };
 
 export async function dashboardScope(services: Services, ctx: Context): Promise<DashboardScope> {
   const s = await requireUser(services, ctx);
@@ -55,9 +54,9 @@ export async function dashboardScope(services: Services, ctx: Context): Promise<
   let da = q.da ?? `${addCalendarDays(`${a.slice(0, 8)}01`, -334).slice(0, 8)}01`;
   if (da > a) [da, a] = [a, da];
   const tenant = s.principal.tenant;
-  const processes = await processList(services, tenant);
+  const [processes, known] = await Promise.all([processList(services, tenant), comuniOf(services)]);
   const processKey = processes.some((p) => p.key === q.processo) ? q.processo! : (processes.find((p) => p.key === 'rei') ?? processes[0])?.key ?? '';
-  const comuni = new Map((await comuniOf(services)).list.map((t) => [t.code, t.name] as [string, string]));
+  const comuni = new Map(known.list.map((t) => [t.code, t.name] as [string, string]));
   return {
     s,
     tenant,
@@ -93,8 +92,10 @@ export function dashboardTabs(current: 'sla' | 'mappa' | 'domande', qs: string) 
   ];
 }
 
+const MONTH = new Intl.DateTimeFormat('it-IT', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
 /** `2026-03` → `marzo 2026`. */
 export function monthLabel(month: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
-  return new Intl.DateTimeFormat('it-IT', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, 15)));
+  return MONTH.format(new Date(Date.UTC(y, m - 1, 15)));
 }

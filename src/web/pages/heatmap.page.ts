@@ -6,7 +6,7 @@
  */
 import type Router from '@koa/router';
 import { ProcessDefinition } from '../../db/entities/index.js';
-import { DEFAULT_AT_RISK_SHARE, slaSummary, type SlaRow } from '../../tasks/sla/sla.service.js';
+import { DEFAULT_AT_RISK_SHARE, SLA_DURATION_TOLERANCE, slaSummary, type SlaRow } from '../../tasks/sla/sla.service.js';
 import { formatDuration, formatPercent } from '../charts.js';
 import { formatCount } from '../format.js';
 import { layoutFor } from '../shell.js';
@@ -58,6 +58,7 @@ export function heatmapPages(router: Router, web: WebContext) {
     ctx.body = renderer.render('cruscotto-mappa', layout, {
       tabs: dashboardTabs('mappa', sc.qs),
       scope: sc,
+      durationTolerance: formatPercent(SLA_DURATION_TOLERANCE * 100),
       countsOnly: sc.countsOnly,
       metropolitan: sc.tenant === null,
       diagram: data.xml ? { xml: data.xml, steps: data.steps } : null,

@@ -10,7 +10,7 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { ForbiddenError } from '../../shared/errors.js';
-import { DEFAULT_AT_RISK_SHARE, dueState, slaSummary, type SlaRow } from '../../tasks/sla/sla.service.js';
+import { DEFAULT_AT_RISK_SHARE, SLA_DURATION_TOLERANCE, dueState, slaSummary, type SlaRow } from '../../tasks/sla/sla.service.js';
 import { SLA_MEASURES, slaCases, slaTrend, type SlaTrendRow } from '../../tasks/sla/sla-dashboard.js';
 import { barChartSvg, formatDuration, formatPercent, toCsv } from '../charts.js';
 import { formatCount, formatDate, formatDateTime } from '../format.js';
@@ -78,6 +78,7 @@ export function slaPages(router: Router, web: WebContext) {
       tabs: dashboardTabs('sla', sc.qs),
       scope: sc,
       metropolitan: sc.tenant === null,
+      durationTolerance: formatPercent(SLA_DURATION_TOLERANCE * 100),
       countsOnly: sc.countsOnly,
       steps: f.steps.map(stepView),
       perComune: f.perComune.map(stepView),

@@ -24,7 +24,7 @@ export async function runSlaBench(db: BenchDatabase, opts: SlaBenchOptions): Pro
     const bare = async () => {
       const now = new Date();
       const { sql, params } = slaSummarySql({ tenant, from: new Date(now.getTime() - 365 * 86_400_000), to: now, now, atRiskShare: DEFAULT_AT_RISK_SHARE });
-      return (await pg(sql, params)).rows;
+      return (await pg(sql, params)).rows as unknown[];
     };
     const [a, b] = [await api(), await bare()];
     if (a.items.length !== b.length) throw new Error(`${name}: ${a.items.length} rows from the API, ${b.length} from the bare SQL`);

@@ -17,7 +17,8 @@ import { Migration } from '@mikro-orm/migrations';
  * counts of the other filters (processKey, candidateGroup, mine, assignee) are
  * index-only scans of task_open_counts, which now also carries the process
  * key and the step (processKey counted by a scan of task_sla_window, every
- * task of the comune, was 0.5 s).
+ * task of the comune, was 0.5 s). A case's tasks by business key
+ * (businessKey filter) from task_business_key (was a scan, 1.7 s).
  */
 export class Migration20261203060000_metro_data_inbox extends Migration {
   override async up(): Promise<void> {
@@ -28,13 +29,14 @@ create index if not exists task_open_priority_desc_page on task (tenant, priorit
 create index if not exists task_open_priority_page on task (tenant, priority, created_at, id) where status = 'open';
 create index if not exists task_open_element on task (tenant, element_id, created_at, id) where status = 'open';
 create index if not exists task_status_created_page on task (tenant, status, created_at, id);
+create index if not exists task_business_key on task (tenant, business_key);
 drop index if exists task_open_counts;
 create index task_open_counts on task (tenant) include (assignee, candidate_groups, candidate_users, definition_key, element_id) where status = 'open';
 `);
   }
 
   override async down(): Promise<void> {
-    this.addSql(`drop index if exists task_open_due_desc_page, task_open_created_desc_page, task_open_priority_desc_page, task_open_priority_page, task_open_element, task_status_created_page, task_open_counts;
+    this.addSql(`drop index if exists task_open_due_desc_page, task_open_created_desc_page, task_open_priority_desc_page, task_open_priority_page, task_open_element, task_status_created_page, task_business_key, task_open_counts;
 create index task_open_counts on task (tenant) include (assignee, candidate_groups, candidate_users) where status = 'open';`);
   }
 }

@@ -41,8 +41,7 @@ export function slaRoutes(services: Services) {
     const instance = await findInstance(services, ctx.state.user, ctx.params.id);
     const em = services.orm.em.fork();
     // Only the model index (the phases): not the definition's XML and compiled model (~200 kB for REI).
-    const def = await em.findOne(ProcessDefinition, { id: instance.definitionId }, { fields: ['modelIndex'] });
-    const phases = (def?.modelIndex as ModelIndex | undefined)?.slaPhases ?? [];
+    const phases = em.findOne(ProcessDefinition, { id: instance.definitionId }, { fields: ['modelIndex'] }).then((def) => (def?.modelIndex as ModelIndex | undefined)?.slaPhases ?? []);
     const [timeline] = await Promise.all([instanceTimeline(em, instance.id, phases, services.clock.now()), auditCaseRead(services, ctx, instance, 'timeline')]);
     ctx.body = { processInstanceId: instance.id, businessKey: instance.businessKey, status: instance.status, startedAt: instance.startedAt, endedAt: instance.endedAt, ...timeline };
   });

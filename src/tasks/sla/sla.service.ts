@@ -144,9 +144,10 @@ export interface TimelineStep {
   task?: { id: string; assignee: string | null; plannedDue: string | null; completedAt: string | null; status: string; onTime: boolean | null };
 }
 
-export async function instanceTimeline(em: EntityManager, instanceId: string, phases: SlaPhase[], now: Date) {
+/** `phases` may still be loading (the definition's model index): read side by side with the history and tasks. */
+export async function instanceTimeline(em: EntityManager, instanceId: string, phasesOf: SlaPhase[] | Promise<SlaPhase[]>, now: Date) {
   const conn = em.getConnection();
-  const [events, tasks] = await Promise.all([conn.execute(
+  const [phases, events, tasks] = await Promise.all([phasesOf, conn.execute(
     `select type, element_id as "elementId", element_type as "elementType", element_name as "elementName", at from history_event
       where instance_id = ? and type in ('element.entered', 'element.left', 'element.discarded') order by id`,
     [instanceId],

@@ -28,6 +28,7 @@ import { Migration20261203051500_siuss_io } from './migrations/Migration20261203
 import { Migration20261203051000_sla_dashboard } from './migrations/Migration20261203051000_sla_dashboard.js';
 import { Migration20261203053000_startup_digest } from './migrations/Migration20261203053000_startup_digest.js';
 import { Migration20261203060000_sla_agg } from './migrations/Migration20261203060000_sla_agg.js';
+import { Migration20261203060000_metro_data_inbox } from './migrations/Migration20261203060000_metro_data_inbox.js';
 
 export type Orm = MikroORM;
 
@@ -60,6 +61,7 @@ const migrationsList = [
   { name: 'Migration20261203051000_sla_dashboard', class: Migration20261203051000_sla_dashboard },
   { name: 'Migration20261203053000_startup_digest', class: Migration20261203053000_startup_digest },
   { name: 'Migration20261203060000_sla_agg', class: Migration20261203060000_sla_agg },
+  { name: 'Migration20261203060000_metro_data_inbox', class: Migration20261203060000_metro_data_inbox },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

@@ -34,8 +34,8 @@ export function taskRoutes(services: Services) {
 
   router.get('/tasks', async (ctx) => {
     const q = parseQuery(listSchema, ctx.query);
-    const { items, total } = await services.inbox.list(ctx.state.user, { ...q, mine: q.mine === 'true' });
-    ctx.body = { items: await taskViews(services, items), total, limit: q.limit, offset: q.offset };
+    const { items, total } = await services.inbox.listWith(ctx.state.user, { ...q, mine: q.mine === 'true' }, (tasks) => taskViews(services, tasks));
+    ctx.body = { items, total, limit: q.limit, offset: q.offset };
   });
   router.get('/tasks/:id', async (ctx) => {
     ctx.body = await oneView(services, await services.inbox.get(ctx.state.user, uuidParam(ctx.params.id)));

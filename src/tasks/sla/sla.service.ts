@@ -211,17 +211,18 @@ export interface TimelineStep {
   task?: { id: string; assignee: string | null; plannedDue: string | null; completedAt: string | null; status: string; onTime: boolean | null };
 }
 
-export async function instanceTimeline(em: EntityManager, instanceId: string, phases: SlaPhase[], now: Date) {
+/** `phases` may still be loading (the definition's model index): read side by side with the history and tasks. */
+export async function instanceTimeline(em: EntityManager, instanceId: string, phasesOf: SlaPhase[] | Promise<SlaPhase[]>, now: Date) {
   const conn = em.getConnection();
-  const events = (await conn.execute(
+  const [phases, events, tasks] = await Promise.all([phasesOf, conn.execute(
     `select type, element_id as "elementId", element_type as "elementType", element_name as "elementName", at from history_event
       where instance_id = ? and type in ('element.entered', 'element.left', 'element.discarded') order by id`,
     [instanceId],
-  )) as Array<{ type: string; elementId: string; elementType: string | null; elementName: string | null; at: Date | string }>;
-  const tasks = (await conn.execute(
+  ) as Promise<Array<{ type: string; elementId: string; elementType: string | null; elementName: string | null; at: Date | string }>>,
+  conn.execute(
     `select id, element_id as "elementId", assignee, due_at as "dueAt", ended_at as "endedAt", status, created_at as "createdAt" from task where instance_id = ? order by created_at`,
     [instanceId],
-  )) as Array<{ id: string; elementId: string; assignee: string | null; dueAt: Date | string | null; endedAt: Date | string | null; status: string; createdAt: Date | string }>;
+  ) as Promise<Array<{ id: string; elementId: string; assignee: string | null; dueAt: Date | string | null; endedAt: Date | string | null; status: string; createdAt: Date | string }>>]);
   const iso = (d: Date | string | null) => (d == null ? null : new Date(d).toISOString());
   const steps: TimelineStep[] = [];
   const open = new Map<string, TimelineStep[]>();

@@ -219,7 +219,7 @@ async function rowByRow(register: SiussRegister, tenant: string, tipo: SiussTipo
           : { outcome: r.outcome, recordId: r.record.id, status: r.record.status, errors: r.errors, warnings: r.warnings, notes: p.notes },
       );
     } catch (err) {
-      results.push({ outcome: 'refused', errors: [{ field: '', message: `Riga non salvata per un errore del database: ${(err as Error).message}`.slice(0, 500), kind: 'non_valido' }], warnings: [], notes: p.notes });
+      results.push({ outcome: 'refused', errors: [{ field: '', message: `Riga non salvata per un errore del database: ${databaseMessage(err)}`.slice(0, 500), kind: 'non_valido' }], warnings: [], notes: p.notes });
     }
   }
   if (opts.within) {
@@ -227,4 +227,11 @@ async function rowByRow(register: SiussRegister, tenant: string, tipo: SiussTipo
     await register.transaction((_sql, em) => within(boundSqlOf(em), results));
   }
   return results;
+}
+
+/** The database's own words: knex prefixes the failing statement ("<sql> - <message>"), which a report does not need. */
+function databaseMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const at = message.lastIndexOf(' - ');
+  return at >= 0 ? message.slice(at + 3) : message;
 }

@@ -1,7 +1,7 @@
 /**
  * SIUSS import (issue 13): a CSV of `rows` benefit rows (BENCH_SIUSS_ROWS),
  * written streamed to a temporary file, imported through the same
- * ImportService and set-based register sink the API uses (chunks of 2,000
+ * ImportService and set-based register sink the API uses (chunks of 1,000
  * rows, one transaction each). Reports rows/s and the process's peak RSS
  * (and its RSS before the import), against two references measured in the
  * same run: reading and mapping the same file without the database (the

@@ -9,7 +9,8 @@
  * skips or repeats a flow.
  */
 import { randomUUID } from 'node:crypto';
-import { zipSync, strToU8 } from 'fflate';
+import { Readable } from 'node:stream';
+import { Zip, ZipDeflate, strToU8 } from 'fflate';
 import type { Orm } from '../db/orm.js';
 import type { Clock } from '../shared/clock.js';
 import { BadRequestError, ConflictError, NotFoundError } from '../shared/errors.js';
@@ -65,6 +66,9 @@ interface FlowRow {
   esito_at: Date | string | null;
   version: number;
 }
+
+/** Bytes of zip a slow client may leave unread before the next flow is read. */
+const ZIP_BUFFER = 8 * 1024 * 1024;
 
 /** Records read per page while generating. */
 const PAGE = 2000;
@@ -238,8 +242,20 @@ export class SiussFlowService {
     return { flow, xml: row!.xml as string };
   }
 
-  /** A zip of the given flows (default: every flow not yet answered), one `<id_flusso>.xml` per flow. */
+  /** A zip of the given flows (default: every flow not yet answered), one `<id_flusso>.xml` per flow (in memory: small sets, tests). */
   async zip(scope: string | null, filter: { ids?: string[]; tipo?: SiussTipo } = {}): Promise<{ zip: Uint8Array; count: number }> {
+    const { stream, count } = await this.zipStream(scope, filter);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return { zip: new Uint8Array(Buffer.concat(chunks)), count };
+  }
+
+  /**
+   * The same zip as a stream: flows are read one at a time and deflated as the
+   * client reads (at most a few megabytes buffered), so a zip of hundreds of
+   * flows never sits in memory whole.
+   */
+  async zipStream(scope: string | null, filter: { ids?: string[]; tipo?: SiussTipo } = {}): Promise<{ stream: Readable; count: number }> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (scope) {
@@ -249,16 +265,41 @@ export class SiussFlowService {
     if (filter.ids?.length) {
       where.push('id = any(?::uuid[])');
       args.push(`{${filter.ids.join(',')}}`);
-    }
-    else where.push("status in ('generato', 'prelevato')");
+    } else where.push("status in ('generato', 'prelevato')");
     if (filter.tipo) {
       where.push('tipo = ?');
       args.push(filter.tipo);
     }
-    const rows = await sqlOf(this.orm.em.fork())(`select id_flusso, xml from siuss_flow where ${where.join(' and ')} order by created_ms`, args);
-    const files: Record<string, Uint8Array> = {};
-    for (const r of rows) files[`${r.id_flusso as string}.xml`] = strToU8(r.xml as string);
-    return { zip: zipSync(files, { level: 6 }), count: rows.length };
+    const sql = sqlOf(this.orm.em.fork());
+    const rows = await sql(`select id, id_flusso from siuss_flow where ${where.join(' and ')} order by created_ms`, args);
+    let wake: (() => void) | null = null;
+    const stream = new Readable({
+      read() {
+        wake?.();
+        wake = null;
+      },
+    });
+    const zip = new Zip((err, chunk, final) => {
+      if (err) return void stream.destroy(err);
+      stream.push(Buffer.from(chunk));
+      if (final) stream.push(null);
+    });
+    void (async () => {
+      try {
+        for (const r of rows) {
+          while (stream.readableLength > ZIP_BUFFER && !stream.destroyed) await new Promise<void>((resolve) => (wake = resolve));
+          if (stream.destroyed) return;
+          const [x] = await sql('select xml from siuss_flow where id = ?', [r.id]);
+          const file = new ZipDeflate(`${r.id_flusso as string}.xml`, { level: 6 });
+          zip.add(file);
+          file.push(strToU8((x?.xml as string | undefined) ?? ''), true);
+        }
+        zip.end();
+      } catch (err) {
+        stream.destroy(err as Error);
+      }
+    })();
+    return { stream, count: rows.length };
   }
 
   /** Flows of a comune created after `sinceMs` (epoch ms), oldest first, with their XML (for the WaaS pull API). */

@@ -115,7 +115,7 @@ interface ImportRow {
 }
 
 /** Rows per chunk: read, normalised and checked in memory, then written in one transaction. */
-const BATCH = 2000;
+const BATCH = 1000;
 
 export class ImportService {
   readonly mappings: MappingStore;

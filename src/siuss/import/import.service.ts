@@ -1,10 +1,11 @@
 /**
  * Imports of SIUSS records from other software (issue 13, item 3). The file,
  * already spooled to a temporary file by the route, is read row by row
- * (readers.ts), each row mapped (mapping.ts) and handed to the register
- * (RecordSink), which normalises, validates and saves it in its own
- * transaction: a row is imported, merged with an existing record, or refused
- * with its reasons, never half-written. Progress (bytes and rows) and the
+ * (readers.ts), each row mapped (mapping.ts) and handed, a chunk at a time, to
+ * the register (RecordSink), which normalises, validates and saves the chunk
+ * in one transaction (a row is imported, merged with an existing record, or
+ * refused with its reasons, never half-written); the next chunk is read while
+ * one is written. Progress (bytes and rows) and the
  * outcome of every row are kept in siuss_import / siuss_import_row so a large
  * import can be followed with GET /api/v1/siuss/imports/{id}.
  */

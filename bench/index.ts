@@ -9,7 +9,10 @@
  * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
  * BENCH_INBOX_TASKS (inbox-page: tasks in the database, default 1000000), BENCH_INBOX_COMUNE_TASKS
  * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
- * BENCH_SIUSS_RECORDS (siuss-flows: records generated, default 1000000); BENCH_SIUSS_ROWS (siuss-import: rows of the CSV, default 1000000);
+ * BENCH_SIUSS_RECORDS (siuss-flows: records through the XML writer alone, default 1000000), BENCH_SIUSS_DB_RECORDS (siuss-flows:
+ * records generated from the database by the flow service, default 200000); BENCH_SIUSS_ROWS (siuss-import: rows of the CSV,
+ * default 200000; the issue's volume is 1000000), BENCH_SIUSS_REF_ROWS (siuss-import: rows of the row-by-row reference, default 1000);
+ * (each benchmark's module is loaded only when it runs, so one run alone carries no other's modules or RSS);
  * BENCH_STARTUP_RESTARTS (startup: restarts timed per database, default 5);
  * BENCH_NODES_CASES (nodes: cases per round, default 300), BENCH_NODES_TIMERS (nodes: timers per round, default 1000);
  * BENCH_SLA_ROWS (sla-dashboard: completed tasks, default 1000000), BENCH_SLA_OPEN (open tasks, default 100000),
@@ -21,17 +24,6 @@
  */
 import os from 'node:os';
 import { openBenchDatabase } from './db.js';
-import { runStepsBench } from './steps.bench.js';
-import { runTimerStormBench } from './timer-storm.bench.js';
-import { runEngineMemoryBench } from './engine-memory.bench.js';
-import { runInboxPageBench } from './inbox-page.bench.js';
-import { runSiussImportBench } from './siuss-import.bench.js';
-import { runSiussFlowsBench } from './siuss-flows.bench.js';
-import { runSlaDashboardBench } from './sla-dashboard.bench.js';
-import { runStartupBench } from './startup.bench.js';
-import { runNodesBench } from './nodes.bench.js';
-import { runInboxBench } from './inbox.bench.js';
-import { runSlaBench } from './sla.bench.js';
 import { metroBench } from './metro/setup.js';
 
 const intFromEnv = (name: string, fallback: number) => {
@@ -50,7 +42,9 @@ const inboxTasks = intFromEnv('BENCH_INBOX_TASKS', 1_000_000);
 const inboxComuneTasks = intFromEnv('BENCH_INBOX_COMUNE_TASKS', 100_000);
 const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 200);
 const siussRecords = intFromEnv('BENCH_SIUSS_RECORDS', 1_000_000);
-const siussRows = intFromEnv('BENCH_SIUSS_ROWS', 1_000_000);
+const siussRows = intFromEnv('BENCH_SIUSS_ROWS', 200_000);
+const siussRefRows = intFromEnv('BENCH_SIUSS_REF_ROWS', 1000);
+const siussDbRecords = intFromEnv('BENCH_SIUSS_DB_RECORDS', 200_000);
 const startupRestarts = intFromEnv('BENCH_STARTUP_RESTARTS', 5);
 const nodesCases = intFromEnv('BENCH_NODES_CASES', 300);
 const nodesTimers = intFromEnv('BENCH_NODES_TIMERS', 1000);
@@ -65,7 +59,7 @@ const runs = (name: string) => !only || only === name;
 
 const started = Date.now();
 // No database: runs first, so its peak RSS is its own (not the other benchmarks' pools and caches).
-if (runs('siuss-flows')) await runSiussFlowsBench({ records: siussRecords });
+if (runs('siuss-flows')) await (await import('./siuss-flows.bench.js')).runSiussFlowsBench({ records: siussRecords });
 const db = await openBenchDatabase({ poolMax: Math.max(10, concurrency + 2) });
 console.log(`rei-engine bench · node ${process.version} · ${os.cpus().length} CPU · ${db.description}`);
 
@@ -77,16 +71,17 @@ const onSigint = () => {
 process.once('SIGINT', onSigint);
 
 try {
-  if (runs('siuss-import')) await runSiussImportBench(db, { rows: siussRows }); // first on the database: its RSS is sampled while it runs
-  if (runs('steps')) await runStepsBench(db, { cases, warmupCases, concurrency });
-  if (runs('engine-memory')) await runEngineMemoryBench();
-  if (runs('timer-storm')) await runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
-  if (runs('inbox-page')) await runInboxPageBench(db, { totalTasks: inboxTasks, comuneTasks: Math.min(inboxComuneTasks, inboxTasks), requests: inboxRequests });
-  if (runs('startup')) await runStartupBench(db, { restarts: startupRestarts });
-  if (runs('nodes')) await runNodesBench(db, { cases: nodesCases, timers: nodesTimers, concurrency });
-  if (runs('sla-dashboard')) await runSlaDashboardBench(db, { historyRows: slaRows, openTasks: slaOpen, requests: slaRequests });
-  if (runs('inbox')) await runInboxBench(db, { requests: metroRequests });
-  if (runs('sla')) await runSlaBench(db, { requests: metroRequests });
+  if (runs('siuss-import')) await (await import('./siuss-import.bench.js')).runSiussImportBench(db, { rows: siussRows, referenceRows: Math.min(siussRefRows, siussRows) }); // first on the database: its RSS is sampled while it runs
+  if (runs('siuss-flows')) await (await import('./siuss-flows-db.bench.js')).runSiussFlowsDbBench(db, { records: siussDbRecords });
+  if (runs('steps')) await (await import('./steps.bench.js')).runStepsBench(db, { cases, warmupCases, concurrency });
+  if (runs('engine-memory')) await (await import('./engine-memory.bench.js')).runEngineMemoryBench();
+  if (runs('timer-storm')) await (await import('./timer-storm.bench.js')).runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
+  if (runs('inbox-page')) await (await import('./inbox-page.bench.js')).runInboxPageBench(db, { totalTasks: inboxTasks, comuneTasks: Math.min(inboxComuneTasks, inboxTasks), requests: inboxRequests });
+  if (runs('startup')) await (await import('./startup.bench.js')).runStartupBench(db, { restarts: startupRestarts });
+  if (runs('nodes')) await (await import('./nodes.bench.js')).runNodesBench(db, { cases: nodesCases, timers: nodesTimers, concurrency });
+  if (runs('sla-dashboard')) await (await import('./sla-dashboard.bench.js')).runSlaDashboardBench(db, { historyRows: slaRows, openTasks: slaOpen, requests: slaRequests });
+  if (runs('inbox')) await (await import('./inbox.bench.js')).runInboxBench(db, { requests: metroRequests });
+  if (runs('sla')) await (await import('./sla.bench.js')).runSlaBench(db, { requests: metroRequests });
   if (runs('inbox') || runs('sla')) await (await metroBench(db)).close();
 } finally {
   process.off('SIGINT', onSigint);

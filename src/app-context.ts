@@ -156,8 +156,8 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
     audit: new AuditService(orm, clock),
     oidc: config.oidc ? new OidcSignIn(config.oidc, orm, opts.oidcClock ?? systemClock()) : null,
     siuss,
-    // Imported rows in 4 lanes on PostgreSQL (rows of one beneficiary share a lane); PGlite is one session.
-    siussImports: new ImportService(orm, clock, registerSink(siuss.register, orm.config.get('driver')?.name?.includes('PGlite') ? 1 : 4)),
+    // Imported rows in chunks, each chunk one set-based transaction (src/siuss/register-batch.ts).
+    siussImports: new ImportService(orm, clock, registerSink(siuss.register, clock)),
     waas: { ...WaasAuth.fromSettings({ jwksFile: config.waasJwksFile, issuer: config.waasIssuer, audience: config.waasAudience }, clock), flows: registerFlowSource(siuss.flows, (msg) => console.warn(msg)) },
   };
 }

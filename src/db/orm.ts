@@ -25,6 +25,7 @@ import { Migration20261203050000_oidc } from './migrations/Migration202612030500
 import { Migration20261203050500_dmn_tck } from './migrations/Migration20261203050500_dmn_tck.js';
 import { Migration20261203051000_siuss_core } from './migrations/Migration20261203051000_siuss_core.js';
 import { Migration20261203051500_siuss_io } from './migrations/Migration20261203051500_siuss_io.js';
+import { Migration20261203054500_siuss_perf } from './migrations/Migration20261203054500_siuss_perf.js';
 import { Migration20261203051000_sla_dashboard } from './migrations/Migration20261203051000_sla_dashboard.js';
 import { Migration20261203053000_startup_digest } from './migrations/Migration20261203053000_startup_digest.js';
 import { Migration20261203060000_sla_agg } from './migrations/Migration20261203060000_sla_agg.js';
@@ -60,6 +61,7 @@ const migrationsList = [
   { name: 'Migration20261203051500_siuss_io', class: Migration20261203051500_siuss_io },
   { name: 'Migration20261203051000_sla_dashboard', class: Migration20261203051000_sla_dashboard },
   { name: 'Migration20261203053000_startup_digest', class: Migration20261203053000_startup_digest },
+  { name: 'Migration20261203054500_siuss_perf', class: Migration20261203054500_siuss_perf },
   { name: 'Migration20261203060000_sla_agg', class: Migration20261203060000_sla_agg },
   { name: 'Migration20261203060000_metro_data_inbox', class: Migration20261203060000_metro_data_inbox },
 ];

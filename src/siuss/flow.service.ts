@@ -9,13 +9,14 @@
  * skips or repeats a flow.
  */
 import { randomUUID } from 'node:crypto';
-import { zipSync, strToU8 } from 'fflate';
+import { Readable } from 'node:stream';
+import { Zip, ZipDeflate, strToU8 } from 'fflate';
 import type { Orm } from '../db/orm.js';
 import type { Clock } from '../shared/clock.js';
 import { BadRequestError, ConflictError, NotFoundError } from '../shared/errors.js';
 import { romeDay } from '../engine/calendar/index.js';
 import { validateCodiceFiscale } from '../subjects/codice-fiscale.js';
-import { pendingOperation, sqlOf, toRecord, type SiussRegister } from './register.service.js';
+import { boundSqlOf, pendingOperation, sqlOf, toRecord, type SiussRegister } from './register.service.js';
 import { DEFAULT_MAX_BYTES, flowId, writeFlows, type Ente, type FlowEntry } from './xml-writer.js';
 import type { FlowStatus, Modalita, RecordData, SiussFlow, SiussOrigin, SiussTipo } from './types.js';
 
@@ -66,6 +67,9 @@ interface FlowRow {
   version: number;
 }
 
+/** Bytes of zip a slow client may leave unread before the next flow is read. */
+const ZIP_BUFFER = 8 * 1024 * 1024;
+
 /** Records read per page while generating. */
 const PAGE = 2000;
 
@@ -108,7 +112,9 @@ export class SiussFlowService {
   async generate(tenant: string, req: GenerateRequest, origin: SiussOrigin): Promise<SiussFlow[]> {
     const cf = validateCodiceFiscale(req.cfOperatore);
     if (!cf.valid) throw new BadRequestError(`cfOperatore: codice fiscale non valido (${cf.message})`, { errors: [{ field: 'cfOperatore', message: cf.message }] }, 'INVALID_CF_OPERATORE');
-    return this.register.transaction(async (sql) => {
+    return this.register.transaction(async (_inlined, em) => {
+      // Bound parameters: each flow's XML (megabytes) travels as one parameter, not inlined into the SQL.
+      const sql = boundSqlOf(em);
       const [tenantRow] = await sql('select code, name from tenant where code = ?', [tenant]);
       if (!tenantRow) throw new NotFoundError('Comune', tenant, 'TENANT_NOT_FOUND');
       const ente: Ente = { codice: req.codiceEnte ?? tenant, denominazione: tenantRow.name as string, indirizzo: tenant, cfOperatore: cf.info.codice };
@@ -121,19 +127,21 @@ export class SiussFlowService {
       const [lastMs] = await sql('select coalesce(max(created_ms), 0) as ms from siuss_flow where tenant = ?', [tenant]);
       let createdMs = Math.max(now.getTime(), Number(lastMs?.ms ?? 0) + 1);
 
-      // Records are read in pages (keyset on codice fiscale, id) and streamed to the writer: memory stays flat.
+      // Records are read in pages (keyset on codice fiscale, id; index siuss_record_pronto_page) and streamed to
+      // the writer: memory stays flat. The stored check is current (every write re-checks), so it is not run again.
       const tipo = req.tipo;
       async function* entries(): AsyncGenerator<FlowEntry> {
         let after: [string, string] | null = null;
         for (;;) {
           const page: Record<string, unknown>[] = await sql(
-            `select * from siuss_record where tenant = ? and tipo = ? and status = 'pronto'${after ? ' and (coalesce(codice_fiscale, \'\'), id) > (?, ?::uuid)' : ''} order by coalesce(codice_fiscale, ''), id limit ${PAGE} for update`,
+            `select id, coalesce(codice_fiscale, '') as cf, data, acquired, deleted, cancelled, jsonb_array_length(errors) > 0 as has_errors from siuss_record
+             where tenant = ? and tipo = ? and status = 'pronto'${after ? " and (coalesce(codice_fiscale, ''), id) > (?, ?::uuid)" : ''} order by coalesce(codice_fiscale, ''), id limit ${PAGE} for update`,
             after ? [tenant, tipo, after[0], after[1]] : [tenant, tipo],
           );
           for (const row of page) {
-            const r = toRecord(row as never);
+            const r = { id: row.id as string, data: row.data as RecordData, acquired: (row.acquired as RecordData | null) ?? null, deleted: row.deleted as boolean, cancelled: row.cancelled as boolean };
             const op = pendingOperation(r);
-            if (!op || (r.errors.length && op !== 'C')) continue;
+            if (!op || (row.has_errors && op !== 'C')) continue;
             if (tipo === 'SINBA') {
               if (op !== 'C') yield { recordId: r.id, operation: 'I', data: r.data };
               continue;
@@ -143,7 +151,7 @@ export class SiussFlowService {
           }
           if (page.length < PAGE) return;
           const last = page[page.length - 1]!;
-          after = [(last.codice_fiscale as string | null) ?? '', last.id as string];
+          after = [last.cf as string, last.id as string];
         }
       }
       const flows: SiussFlow[] = [];
@@ -167,13 +175,13 @@ export class SiussFlowService {
             now,
             createdMs,
           ]);
-          for (let i = 0; i < doc.entries.length; i += 500) {
-            const chunk = doc.entries.slice(i, i + 500);
-            await sql(
-              `insert into siuss_flow_record (flow_id, record_id, operation, snapshot) values ${chunk.map(() => '(?, ?, ?, ?::jsonb)').join(', ')}`,
-              chunk.flatMap((e) => [id, e.recordId, e.operation, JSON.stringify(e.data)]),
-            );
-          }
+          // What was sent (the snapshot INPS will hold) is copied inside the database from the locked record rows.
+          await sql(
+            `insert into siuss_flow_record (flow_id, record_id, operation, snapshot)
+             select ?, x.id, x.op, case when x.op = 'I' then r.data else r.acquired end
+             from jsonb_to_recordset(?::jsonb) as x(id uuid, op text), lateral (select data, acquired from siuss_record r where r.id = x.id offset 0) r`,
+            [id, JSON.stringify(doc.entries.map((e) => ({ id: e.recordId, op: e.operation })))],
+          );
           flows.push({ id, tenant, idFlusso: doc.idFlusso, tipo: req.tipo, modalita: req.modalita, status: 'generato', sizeBytes: size, records: recordIds.size, esitoCodice: null, esitoDescrizione: null, idAcquisizione: null, createdAt: now, createdMs, pulledAt: null, esitoAt: null, version: 1 });
           createdMs++;
         },
@@ -234,8 +242,20 @@ export class SiussFlowService {
     return { flow, xml: row!.xml as string };
   }
 
-  /** A zip of the given flows (default: every flow not yet answered), one `<id_flusso>.xml` per flow. */
+  /** A zip of the given flows (default: every flow not yet answered), one `<id_flusso>.xml` per flow (in memory: small sets, tests). */
   async zip(scope: string | null, filter: { ids?: string[]; tipo?: SiussTipo } = {}): Promise<{ zip: Uint8Array; count: number }> {
+    const { stream, count } = await this.zipStream(scope, filter);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return { zip: new Uint8Array(Buffer.concat(chunks)), count };
+  }
+
+  /**
+   * The same zip as a stream: flows are read one at a time and deflated as the
+   * client reads (at most a few megabytes buffered), so a zip of hundreds of
+   * flows never sits in memory whole.
+   */
+  async zipStream(scope: string | null, filter: { ids?: string[]; tipo?: SiussTipo } = {}): Promise<{ stream: Readable; count: number }> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (scope) {
@@ -245,16 +265,41 @@ export class SiussFlowService {
     if (filter.ids?.length) {
       where.push('id = any(?::uuid[])');
       args.push(`{${filter.ids.join(',')}}`);
-    }
-    else where.push("status in ('generato', 'prelevato')");
+    } else where.push("status in ('generato', 'prelevato')");
     if (filter.tipo) {
       where.push('tipo = ?');
       args.push(filter.tipo);
     }
-    const rows = await sqlOf(this.orm.em.fork())(`select id_flusso, xml from siuss_flow where ${where.join(' and ')} order by created_ms`, args);
-    const files: Record<string, Uint8Array> = {};
-    for (const r of rows) files[`${r.id_flusso as string}.xml`] = strToU8(r.xml as string);
-    return { zip: zipSync(files, { level: 6 }), count: rows.length };
+    const sql = sqlOf(this.orm.em.fork());
+    const rows = await sql(`select id, id_flusso from siuss_flow where ${where.join(' and ')} order by created_ms`, args);
+    let wake: (() => void) | null = null;
+    const stream = new Readable({
+      read() {
+        wake?.();
+        wake = null;
+      },
+    });
+    const zip = new Zip((err, chunk, final) => {
+      if (err) return void stream.destroy(err);
+      stream.push(Buffer.from(chunk));
+      if (final) stream.push(null);
+    });
+    void (async () => {
+      try {
+        for (const r of rows) {
+          while (stream.readableLength > ZIP_BUFFER && !stream.destroyed) await new Promise<void>((resolve) => (wake = resolve));
+          if (stream.destroyed) return;
+          const [x] = await sql('select xml from siuss_flow where id = ?', [r.id]);
+          const file = new ZipDeflate(`${r.id_flusso as string}.xml`, { level: 6 });
+          zip.add(file);
+          file.push(strToU8((x?.xml as string | undefined) ?? ''), true);
+        }
+        zip.end();
+      } catch (err) {
+        stream.destroy(err as Error);
+      }
+    })();
+    return { stream, count: rows.length };
   }
 
   /** Flows of a comune created after `sinceMs` (epoch ms), oldest first, with their XML (for the WaaS pull API). */

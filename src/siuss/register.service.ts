@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import type { Knex } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm.js';
 import type { Clock } from '../shared/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors.js';
@@ -78,7 +79,7 @@ export interface RecordCheck {
   warnings: FieldProblem[];
 }
 
-interface Row {
+export interface Row {
   id: string;
   tenant: string;
   tipo: SiussTipo;
@@ -128,7 +129,7 @@ export function pendingOperation(r: { deleted: boolean; cancelled: boolean; acqu
   return sameData(r.acquired, r.data) ? null : 'U';
 }
 
-function statusFor(r: { deleted: boolean; cancelled: boolean; acquired: RecordData | null; data: RecordData }, errors: FieldProblem[]): RecordStatus {
+export function statusFor(r: { deleted: boolean; cancelled: boolean; acquired: RecordData | null; data: RecordData }, errors: FieldProblem[]): RecordStatus {
   const op = pendingOperation(r);
   if (op === 'C') return 'pronto';
   if (errors.length && op) return 'da_completare';
@@ -171,7 +172,7 @@ export function toRecord(row: Row): SiussRecord {
   return r;
 }
 
-function diff(before: RecordData, after: RecordData): Record<string, { from: unknown; to: unknown }> {
+export function diff(before: RecordData, after: RecordData): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
   for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (stableJson(before[k]) !== stableJson(after[k])) out[k] = { from: before[k] ?? null, to: after[k] ?? null };
@@ -179,7 +180,7 @@ function diff(before: RecordData, after: RecordData): Record<string, { from: unk
   return out;
 }
 
-function isUniqueViolation(err: unknown): boolean {
+export function isUniqueViolation(err: unknown): boolean {
   let e = err as Record<string, unknown> | undefined;
   for (let i = 0; e && typeof e === 'object' && i < 5; i++) {
     if (e.code === '23505') return true;
@@ -188,14 +189,49 @@ function isUniqueViolation(err: unknown): boolean {
   return false;
 }
 
-type Sql = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+export type Sql = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
 export function sqlOf(em: EntityManager): Sql {
   const conn = em.getConnection();
   return async (sql, params = []) => (await conn.execute(sql, params, 'all', em.getTransactionContext())) as Record<string, unknown>[];
 }
 
+/**
+ * Like sqlOf, but the parameters travel to the server as bind parameters
+ * (knex raw) instead of being inlined into the SQL text by the ORM: for the
+ * set-based statements whose one parameter is megabytes of JSON (inlining
+ * and re-parsing it costs more than the statement itself).
+ */
+export function boundSqlOf(em: EntityManager): Sql {
+  const conn = em.getConnection() as unknown as { getKnex(): Knex };
+  return async (sql, params = []) => {
+    const query = conn.getKnex().raw(sql, params as Knex.RawBinding[]);
+    const ctx = em.getTransactionContext<Knex.Transaction>();
+    if (ctx) query.transacting(ctx);
+    const res = (await query) as { rows?: Record<string, unknown>[] };
+    return res.rows ?? [];
+  };
+}
+
 const json = (v: unknown) => JSON.stringify(v);
+
+/** A row normalised, keyed and checked in memory; `refused` when it can store nothing. */
+export type PreparedInput =
+  | { refused: true; result: UpsertResult }
+  | { refused: false; key: string; data: RecordData; notes: NormalisationNote[]; errors: FieldProblem[]; warnings: FieldProblem[] };
+
+/** The in-memory half of an upsert: normalisation, key, check, refusal (the same for one row and for a batch). */
+export function prepareInput(tipo: SiussTipo, fields: Record<string, unknown>, refuseInvalid: boolean): PreparedInput {
+  const { data, notes } = normalise(tipo, fields);
+  const key = naturalKey(tipo, data);
+  const pre = checkRecord(tipo, data);
+  if (!key) {
+    const missing = KEY_FIELDS[tipo].filter((f) => !data[f]).map((f): FieldProblem => ({ field: f, message: `${f}: campo obbligatorio per identificare il record`, kind: 'mancante' }));
+    return { refused: true, result: { record: null, outcome: 'refused', errors: [...missing, ...pre.errors.filter((e) => !missing.some((m) => m.field === e.field))], warnings: pre.warnings, notes } };
+  }
+  if (refuseInvalid && pre.errors.some((e) => e.kind !== 'mancante')) return { refused: true, result: { record: null, outcome: 'refused', errors: pre.errors, warnings: pre.warnings, notes } };
+  return { refused: false, key, data, notes, errors: pre.errors, warnings: pre.warnings };
+}
 
 export class SiussRegister {
   constructor(
@@ -220,15 +256,9 @@ export class SiussRegister {
    * A record with missing fields is stored as `da_completare` with its errors.
    */
   async upsert(tenant: string, input: SiussInput, origin: SiussOrigin, opts: UpsertOptions = {}): Promise<UpsertResult> {
-    const { data, notes } = normalise(input.tipo, input.fields);
-    const key = naturalKey(input.tipo, data);
-    const pre = checkRecord(input.tipo, data);
-    if (!key) {
-      const missing = KEY_FIELDS[input.tipo].filter((f) => !data[f]).map((f): FieldProblem => ({ field: f, message: `${f}: campo obbligatorio per identificare il record`, kind: 'mancante' }));
-      return { record: null, outcome: 'refused', errors: [...missing, ...pre.errors.filter((e) => !missing.some((m) => m.field === e.field))], warnings: pre.warnings, notes };
-    }
-    const invalid = pre.errors.filter((e) => e.kind !== 'mancante');
-    if (opts.refuseInvalid && invalid.length) return { record: null, outcome: 'refused', errors: pre.errors, warnings: pre.warnings, notes };
+    const prepared = prepareInput(input.tipo, input.fields, opts.refuseInvalid ?? false);
+    if (prepared.refused) return prepared.result;
+    const { key, data, notes } = prepared;
     try {
       return await this.transaction(async (sql) => {
         const now = this.clock.now();
@@ -236,7 +266,7 @@ export class SiussRegister {
         if (!existingRow) {
           const id = randomUUID();
           const base = { deleted: false, cancelled: false, acquired: null, data };
-          const checked = checkRecord(input.tipo, data);
+          const checked = { errors: prepared.errors, warnings: prepared.warnings };
           const warnings = [...checked.warnings, ...(await this.duplicateWarnings(sql, tenant, input.tipo, id, data))];
           const status = statusFor(base, checked.errors);
           await sql(
@@ -444,12 +474,12 @@ export class SiussRegister {
   }
 }
 
-function cfOf(data: RecordData): string | null {
+export function cfOf(data: RecordData): string | null {
   const v = data.CodiceFiscale;
   return typeof v === 'string' && v.length <= 16 ? v : null;
 }
 
-function codeOf(data: RecordData): string | null {
+export function codeOf(data: RecordData): string | null {
   const v = data.CodicePrestazione;
   return typeof v === 'string' && v.length <= 10 ? v : null;
 }

@@ -207,11 +207,11 @@ export function siussRoutes(services: Services) {
     const q = parseQuery(zipSchema, ctx.query);
     const ids = q.ids ? q.ids.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
     if (ids?.some((i) => !isUuid(i))) throw new BadRequestError('ids: identificativi non validi', undefined, 'INVALID_IDS');
-    const { zip, count } = await flows.zip(readScope(p, q.tenant), { ids, tipo: q.tipo });
+    const { stream, count } = await flows.zipStream(readScope(p, q.tenant), { ids, tipo: q.tipo });
     ctx.type = 'application/zip';
     ctx.set('Content-Disposition', `attachment; filename="flussi-siuss.zip"`);
     ctx.set('X-Flussi', String(count));
-    ctx.body = Buffer.from(zip);
+    ctx.body = stream;
   });
 
   router.get('/flows/:id', async (ctx) => {

@@ -1,10 +1,11 @@
 /**
  * Imports of SIUSS records from other software (issue 13, item 3). The file,
  * already spooled to a temporary file by the route, is read row by row
- * (readers.ts), each row mapped (mapping.ts) and handed to the register
- * (RecordSink), which normalises, validates and saves it in its own
- * transaction: a row is imported, merged with an existing record, or refused
- * with its reasons, never half-written. Progress (bytes and rows) and the
+ * (readers.ts), each row mapped (mapping.ts) and handed, a chunk at a time, to
+ * the register (RecordSink), which normalises, validates and saves the chunk
+ * in one transaction (a row is imported, merged with an existing record, or
+ * refused with its reasons, never half-written); the next chunk is read while
+ * one is written. Progress (bytes and rows) and the
  * outcome of every row are kept in siuss_import / siuss_import_row so a large
  * import can be followed with GET /api/v1/siuss/imports/{id}.
  */
@@ -17,6 +18,7 @@ import { applyMapping, missingColumns, type ImportMapping } from './mapping.js';
 import { readRows, type ImportFormat } from './readers.js';
 import { MappingStore } from './mapping.store.js';
 import type { SiussTipo } from '../types.js';
+import type { Sql } from '../register.service.js';
 
 export interface RowProblem {
   field?: string;
@@ -31,8 +33,17 @@ export type SinkResult = { outcome: 'imported' | 'merged'; recordId: string; sta
 
 /** Where imported rows go: the SIUSS register (normalisation, validation, upsert by beneficiary and benefit). */
 export interface RecordSink {
-  /** Saves the rows of one batch, each in its own transaction; one result per row, in order. */
-  saveBatch(tenant: string, tipo: SiussTipo, rows: Array<{ line: number; input: Record<string, string> }>, origin: { importId: string; user: string | null }): Promise<SinkResult[]>;
+  /**
+   * Saves the rows of one batch (never half-writing a row); one result per row, in order. `report`, when
+   * given, runs in the transaction that writes the batch (so the import's report and progress move with it).
+   */
+  saveBatch(
+    tenant: string,
+    tipo: SiussTipo,
+    rows: Array<{ line: number; input: Record<string, string> }>,
+    origin: { importId: string; user: string | null },
+    report?: (sql: Sql, results: SinkResult[]) => Promise<void>,
+  ): Promise<SinkResult[]>;
 }
 
 export type ImportStatus = 'running' | 'completed' | 'failed';
@@ -104,7 +115,8 @@ interface ImportRow {
   finished_at: Date | string | null;
 }
 
-const BATCH = 500;
+/** Rows per chunk: read, normalised and checked in memory, then written in one transaction. */
+const BATCH = 1000;
 
 export class ImportService {
   readonly mappings: MappingStore;
@@ -114,6 +126,7 @@ export class ImportService {
     private readonly orm: Orm,
     private readonly clock: Clock,
     private sink: RecordSink,
+    private readonly batchRows = BATCH,
   ) {
     this.mappings = new MappingStore(orm, clock);
   }
@@ -154,25 +167,36 @@ export class ImportService {
     const counts = { imported: 0, merged: 0, refused: 0 };
     let batch: Array<{ line: number; input: Record<string, string> }> = [];
     let checkedHeader = false;
+    // One chunk is written while the next is read (memory: two chunks at most).
+    let inflight: Promise<void> | null = null;
+    const save = async (rows: Array<{ line: number; input: Record<string, string> }>, progress: { bytesRead: number; rowsRead: number }) => {
+      const next = { ...counts };
+      const report = async (sql: Sql, results: SinkResult[]) => {
+        const items = rows.map((row, i) => {
+          const r = results[i] ?? { outcome: 'refused' as const, errors: [{ message: 'riga non elaborata' }] };
+          next[r.outcome]++;
+          const detail: RowDetail = r.outcome === 'refused' ? { errors: r.errors } : { status: r.status, ...(r.errors.length ? { errors: r.errors } : {}), ...(r.notes.length ? { notes: r.notes } : {}) };
+          return { line: row.line, outcome: r.outcome, record_id: r.outcome === 'refused' ? null : r.recordId, detail };
+        });
+        await sql(
+          `insert into siuss_import_row (import_id, line, outcome, record_id, detail)
+           select ?, x.line, x.outcome, x.record_id, x.detail from jsonb_to_recordset(?::jsonb) as x(line int, outcome text, record_id text, detail jsonb) on conflict do nothing`,
+          [id, JSON.stringify(items)],
+        );
+        await sql('update siuss_import set bytes_read = ?, rows_read = ?, imported = ?, merged = ?, refused = ? where id = ?', [progress.bytesRead, progress.rowsRead, next.imported, next.merged, next.refused, id]);
+      };
+      await this.sink.saveBatch(p.tenant, p.mapping.tipo ?? 'PS_PSA_SINA', rows, { importId: id, user: p.user }, report);
+      Object.assign(counts, next);
+    };
     const flush = async () => {
+      if (inflight) await inflight;
+      inflight = null;
       if (!batch.length) return;
-      const results = await this.sink.saveBatch(p.tenant, p.mapping.tipo ?? 'PS_PSA_SINA', batch, { importId: id, user: p.user });
-      const values: string[] = [];
-      const args: unknown[] = [];
-      batch.forEach((row, i) => {
-        const r = results[i] ?? { outcome: 'refused' as const, errors: [{ message: 'riga non elaborata' }] };
-        counts[r.outcome]++;
-        values.push('(?, ?, ?, ?, ?)');
-        const detail: RowDetail = r.outcome === 'refused' ? { errors: r.errors } : { status: r.status, ...(r.errors.length ? { errors: r.errors } : {}), ...(r.notes.length ? { notes: r.notes } : {}) };
-        args.push(id, row.line, r.outcome, r.outcome === 'refused' ? null : r.recordId, JSON.stringify(detail));
-      });
-      await this.conn().execute(`insert into siuss_import_row (import_id, line, outcome, record_id, detail) values ${values.join(', ')} on conflict do nothing`, args, 'run');
-      await this.conn().execute(
-        'update siuss_import set bytes_read = ?, rows_read = ?, imported = ?, merged = ?, refused = ? where id = ?',
-        [bytesRead, rowsRead, counts.imported, counts.merged, counts.refused, id],
-        'run',
-      );
+      const rows = batch;
       batch = [];
+      inflight = save(rows, { bytesRead, rowsRead });
+      // Settled here only to avoid an unhandled rejection: the error is seen at the next await of `inflight`.
+      inflight.catch(() => undefined);
     };
     try {
       const rows = readRows(p.filePath, {
@@ -192,14 +216,16 @@ export class ImportService {
         }
         rowsRead++;
         batch.push({ line: row.line, input: applyMapping(p.mapping, row) });
-        if (batch.length >= BATCH) await flush();
+        if (batch.length >= this.batchRows) await flush();
       }
       bytesRead = p.bytes;
+      await flush();
       await flush();
       await this.conn().execute(`update siuss_import set status = 'completed', bytes_read = ?, rows_read = ?, finished_at = ? where id = ?`, [p.bytes, rowsRead, this.clock.now(), id], 'run');
     } catch (err) {
       const error = err instanceof DomainError ? { code: err.code, message: err.message } : { code: 'IMPORT_FAILED', message: `Importazione interrotta: ${(err as Error).message}` };
       try {
+        await flush();
         await flush();
       } catch {
         /* the rows saved so far stay; the failure below says where it stopped */

@@ -1,50 +1,39 @@
 /**
- * Imported rows into the SIUSS register: each row goes through the
- * register's own upsert (normalisation, check, merge by beneficiary and
- * benefit, one transaction per row). Rows with an invalid value are refused
- * (`refuseInvalid`); rows that only miss fields are stored `da_completare`
- * and listed with what is missing. Rows of a batch run in a few lanes at
- * once; rows of the same beneficiary always share a lane, so a later row of
- * the file is applied after an earlier one.
+ * Imported rows into the SIUSS register, a chunk at a time: the rows are
+ * normalised and checked in memory, then written set-based in one
+ * transaction per chunk (upsertBatch: merge by beneficiary and benefit,
+ * history, duplicate warnings), the import's report and progress in the same
+ * transaction. Rows with an invalid value are refused (`refuseInvalid`);
+ * rows that only miss fields are stored `da_completare` and listed with what
+ * is missing. A chunk the database fails as a whole is applied again row by
+ * row, so only the bad row is refused.
  */
-import { DomainError } from '../../shared/errors.js';
+import type { Clock } from '../../shared/clock.js';
 import type { SiussRegister } from '../register.service.js';
-import type { RecordSink, SinkResult } from './import.service.js';
+import { upsertBatch, type BatchRowResult } from '../register-batch.js';
+import type { RecordSink, RowProblem, SinkResult } from './import.service.js';
 
-export function registerSink(register: SiussRegister, lanes = 1): RecordSink {
-  return {
-    async saveBatch(tenant, tipo, rows, origin) {
-      const results: SinkResult[] = new Array<SinkResult>(rows.length);
-      const byLane: number[][] = Array.from({ length: Math.max(1, lanes) }, () => []);
-      rows.forEach((row, i) => byLane[laneOf(row.input, byLane.length)]!.push(i));
-      await Promise.all(
-        byLane.map(async (indexes) => {
-          for (const i of indexes) {
-            try {
-              const r = await register.upsert(tenant, { tipo, fields: rows[i]!.input }, { kind: 'import', ref: origin.importId, actor: origin.user }, { refuseInvalid: true });
-              const notes = r.notes.map((n) => ({ field: n.field, message: n.message }));
-              const errors = r.errors.map((e) => ({ field: e.field, message: e.message }));
-              results[i] =
-                r.outcome === 'refused' || !r.record
-                  ? { outcome: 'refused', errors: errors.length ? errors : [{ message: 'Riga rifiutata dal registro' }] }
-                  : { outcome: r.outcome === 'created' ? 'imported' : 'merged', recordId: r.record.id, status: r.record.status, errors, notes };
-            } catch (err) {
-              if (!(err instanceof DomainError)) throw err;
-              results[i] = { outcome: 'refused', errors: [{ message: err.message }] };
-            }
-          }
-        }),
-      );
-      return results;
-    },
-  };
+const problems = (xs: Array<{ field: string; message: string }>): RowProblem[] => xs.map((x) => (x.field ? { field: x.field, message: x.message } : { message: x.message }));
+
+function toSinkResult(r: BatchRowResult): SinkResult {
+  if (r.outcome === 'refused') return { outcome: 'refused', errors: r.errors.length ? problems(r.errors) : [{ message: 'Riga rifiutata dal registro' }] };
+  return { outcome: r.outcome === 'created' ? 'imported' : 'merged', recordId: r.recordId, status: r.status, errors: problems(r.errors), notes: problems(r.notes) };
 }
 
-/** The lane of a row: by its beneficiary (codice fiscale, or SINBA's IDBeneficiario) as written, upper-cased. */
-function laneOf(input: Record<string, string>, lanes: number): number {
-  if (lanes === 1) return 0;
-  const key = (input.CodiceFiscale ?? input.IDBeneficiario ?? '').replace(/\s+/g, '').toUpperCase();
-  let h = 0;
-  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
-  return Math.abs(h) % lanes;
+/** `rowByRow`: each row in its own transaction (the reference path; slower by an order of magnitude). */
+export function registerSink(register: SiussRegister, clock: Clock, opts: { rowByRow?: boolean } = {}): RecordSink {
+  return {
+    async saveBatch(tenant, tipo, rows, origin, report) {
+      const results = await upsertBatch(
+        register,
+        tenant,
+        tipo,
+        rows.map((r) => r.input),
+        { kind: 'import', ref: origin.importId, actor: origin.user },
+        () => clock.now(),
+        { refuseInvalid: true, rowByRow: opts.rowByRow, within: report ? (sql, batch) => report(sql, batch.map(toSinkResult)) : undefined },
+      );
+      return results.map(toSinkResult);
+    },
+  };
 }

@@ -383,11 +383,11 @@ export function siussPages(router: Router, web: WebContext) {
     const { tenant } = await enter(ctx);
     if (!tenant) return ctx.redirect('/siuss/flussi');
     const tipo = SIUSS_TIPI.find((t) => t === ctx.query.tipo);
-    const { zip, count } = await flows.zip(tenant, { tipo });
+    const { stream, count } = await flows.zipStream(tenant, { tipo });
     ctx.type = 'application/zip';
     ctx.set('Content-Disposition', 'attachment; filename="flussi-siuss.zip"');
     ctx.set('X-Flussi', String(count));
-    ctx.body = Buffer.from(zip);
+    ctx.body = stream;
   });
 
   router.get('/siuss/flussi/:id/xml', async (ctx) => {

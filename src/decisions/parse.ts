@@ -116,12 +116,13 @@ export async function parseDmn(source: string, maxBytes?: number): Promise<DmnPa
   }
   // Input data and business knowledge models are known by name in every expression (for the syntax check).
   const globalNames = list(definitions.drgElement)
-    .filter((el) => el.$type === 'dmn:InputData' || el.$type === 'dmn:BusinessKnowledgeModel')
+    .filter((el) => el.$type === 'dmn:InputData' || el.$type === 'dmn:BusinessKnowledgeModel' || el.$type === 'dmn:DecisionService')
     .map((el) => text((el.variable as DmnElement | undefined)?.name) ?? text(el.name))
     .filter((n): n is string => Boolean(n));
   const bkms = businessKnowledgeModels(definitions);
+  const serviceIds = new Set(list(definitions.drgElement).filter((el) => el.$type === 'dmn:DecisionService').map((el) => text(el.id) ?? text(el.name) ?? ''));
   for (const el of list(definitions.drgElement)) {
-    if (el.$type !== 'dmn:Decision') continue;
+    if (el.$type !== 'dmn:Decision' && el.$type !== 'dmn:DecisionService') continue;
     // A decision without an id (allowed by DMN) is deployed under its name.
     const id = text(el.id) ?? text(el.name);
     if (!id || !KEY.test(id)) {
@@ -132,12 +133,14 @@ export async function parseDmn(source: string, maxBytes?: number): Promise<DmnPa
       errors.push(problem('decision-duplicate', id, `La decisione "${id}" compare due volte nel file`));
       continue;
     }
-    const compiled = compileDecision(el, id, feelNames, globalNames, bkms, (rule, elementId, message) => errors.push(problem(rule, elementId, message)));
+    const report: Report = (rule, elementId, message) => errors.push(problem(rule, elementId, message));
+    const compiled = el.$type === 'dmn:DecisionService' ? compileService(el, id, definitions, report) : compileDecision(el, id, feelNames, globalNames, bkms, serviceIds, report);
     if (compiled) decisions[id] = compiled;
   }
   if (!Object.keys(decisions).length && !errors.length) errors.push(problem('no-decision', undefined, 'Il file DMN non contiene decisioni (tabelle decisionali o espressioni letterali)'));
   for (const d of Object.values(decisions)) {
-    for (const req of d.requires) {
+    const refs = d.logic.kind === 'service' ? [...d.logic.outputs, ...d.logic.parameters.flatMap((p) => (p.decision ? [p.decision] : []))] : [...d.requires, ...(d.services ?? [])];
+    for (const req of refs) {
       if (!decisions[req]) errors.push(problem('decision-required-unknown', d.id, `La decisione "${d.id}" richiede "${req}", che non è nel file`));
     }
   }
@@ -155,7 +158,25 @@ interface Check {
   syntax: (text: string, kind: 'expression' | 'unaryTests') => string | null;
 }
 
-function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, globalNames: readonly string[], bkms: ReadonlyMap<string, Bkm>, report: Report): CompiledDecision | null {
+/** A decision service: its output decisions and its parameters (input data, then input decisions, by name; as the TCK `0085` expects). */
+function compileService(el: DmnElement, id: string, definitions: DmnElement, report: Report): CompiledDecision | null {
+  const byId = new Map(list(definitions.drgElement).map((d) => [text(d.id) ?? '', d]));
+  const refs = (key: string) => list(el[key]).map((r) => text(r.href)?.replace(/^#/, '') ?? '');
+  const nameOf = (ref: string) => {
+    const target = byId.get(ref);
+    return text((target?.variable as DmnElement | undefined)?.name) ?? text(target?.name) ?? ref;
+  };
+  const outputs = refs('outputDecision');
+  if (!outputs.length) {
+    report('decision-service-output', id, `Il decision service "${id}" non ha decisioni di output`);
+    return null;
+  }
+  const typeOf = (ref: string) => text((byId.get(ref)?.variable as DmnElement | undefined)?.typeRef);
+  const parameters = [...refs('inputData').map((d) => ({ name: nameOf(d) })), ...refs('inputDecision').map((d) => ({ name: nameOf(d), decision: d, typeRef: typeOf(d) }))];
+  return { id, name: text(el.name), variableName: text((el.variable as DmnElement | undefined)?.name), requires: [], logic: { kind: 'service', id, outputs, parameters } };
+}
+
+function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, globalNames: readonly string[], bkms: ReadonlyMap<string, Bkm>, serviceIds: ReadonlySet<string>, report: Report): CompiledDecision | null {
   const name = text(el.name);
   const variableName = text((el.variable as DmnElement | undefined)?.name);
   const requires: string[] = [];
@@ -177,9 +198,11 @@ function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<stri
     for (const dep of bkm.requires) addBkm(dep, seen);
     if (!used.includes(bkm)) used.push(bkm);
   };
+  const services: string[] = [];
   for (const req of list(el.knowledgeRequirement)) {
     const href = text((req.requiredKnowledge as DmnElement | undefined)?.href);
-    if (!href || !bkms.has(href.replace(/^#/, ''))) report('decision-bkm', id, `La decisione "${id}" richiede il business knowledge model "${href ?? ''}", che non è nel file o non è supportato (serve una funzione con espressione FEEL)`);
+    if (href?.startsWith('#') && serviceIds.has(href.slice(1))) services.push(href.slice(1));
+    else if (!href || !bkms.has(href.replace(/^#/, ''))) report('decision-bkm', id, `La decisione "${id}" richiede il business knowledge model "${href ?? ''}", che non è nel file o non è supportato (serve una funzione con espressione FEEL)`);
     else addBkm(href, new Set());
   }
   const logic = el.decisionLogic as DmnElement | undefined;
@@ -203,7 +226,7 @@ function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<stri
   }
   else check.report('decision-logic', id, logic ? `La decisione "${id}" usa ${logic.$type.replace('dmn:', '')}: sono supportate solo tabelle decisionali ed espressioni letterali` : `La decisione "${id}" non ha logica (né tabella decisionale né espressione letterale)`);
   if (!compiled || failed) return null;
-  return { id, name, variableName, requires, logic: compiled };
+  return { id, name, variableName, requires, ...(services.length ? { services } : {}), logic: compiled };
 }
 
 function compileLiteral(el: DmnElement, decisionId: string, name: string, typeRef: string | undefined, { report, syntax: syntaxOf }: Check): LiteralExpression | null {

@@ -121,6 +121,8 @@ export function coerceInput(value: unknown, type: DmnType): unknown {
     return out;
   }
   const name = type.name;
+  // A singleton list where a single value is declared is its element (DMN 1.3 §10.3.2.9.4; TCK 0082 decisionService_002_b).
+  if (Array.isArray(value) && value.length === 1 && BUILTIN.has(name)) return coerceInput(value[0], type);
   if (name === 'time') return value instanceof FeelTime ? value : typeof value === 'string' ? parseTime(value.trim()) : null;
   if (name.includes('duration')) return value instanceof FeelDuration ? value : typeof value === 'string' ? duration(value.trim()) : null;
   if (name === 'string') return typeof value === 'string' ? value : null;

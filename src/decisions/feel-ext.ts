@@ -3,10 +3,13 @@
  *  - type syntax the FEEL parser does not know, `range<T>` (in `instance of` and
  *    typed parameters), rewritten to a type name whose guard is in the context;
  *  - the DMN 1.5 conversion function `range(from)` (a string holding a range
- *    literal; endpoints must be literals, as the TCK `1156-range-function` checks).
+ *    literal; endpoints must be literals, as the TCK `1156-range-function` checks);
+ *  - Java external functions (`function(x) external {java: {class: …, method signature: …}}`),
+ *    rewritten to a call of `rei_java`, which maps them to ./java-functions.ts.
  * Rewritten texts are kept in a bounded map, so a text is rewritten once.
  */
 import { FeelFunction, FeelRange, evaluate, isRange } from 'feelin';
+import { javaFunction } from './java-functions.js';
 
 const MAX_TEXTS = 20_000;
 const rewritten = new Map<string, string>();
@@ -19,7 +22,7 @@ const globals: Record<string, unknown> = {};
 
 /** `range<T>` outside string literals rewritten to `rei_range_of_T` (a type name feelin resolves from the context). */
 export function rewriteFeel(text: string): string {
-  if (!text.includes('<')) return text;
+  if (!text.includes('<') && !text.includes('external')) return text;
   const hit = rewritten.get(text);
   if (hit !== undefined) return hit;
   let out = '';
@@ -30,6 +33,12 @@ export function rewriteFeel(text: string): string {
       const end = stringEnd(text, i);
       out += text.slice(i, end);
       i = end;
+      continue;
+    }
+    const java = /^function\s*\(([^)]*)\)\s*external\s*\{\s*java\s*:\s*\{\s*class\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*method\s+signature\s*:\s*("(?:[^"\\]|\\.)*")\s*\}\s*\}/.exec(text.slice(i));
+    if (java && !/[\w$]/.test(text[i - 1] ?? '')) {
+      out += javaCall(java[2]!, java[3]!, java[1]!.split(',').map((p) => p.trim().replace(/\s*:.*$/, '')).filter(Boolean));
+      i += java[0].length;
       continue;
     }
     const m = /^range\s*<\s*([A-Za-z][A-Za-z ]*?)\s*>/.exec(text.slice(i));
@@ -44,6 +53,11 @@ export function rewriteFeel(text: string): string {
   if (rewritten.size >= MAX_TEXTS) rewritten.clear();
   rewritten.set(text, out);
   return out;
+}
+
+/** The FEEL for a Java external function (class and signature as FEEL expressions, the parameters' names). */
+export function javaCall(cls: string, signature: string, parameters: readonly string[]): string {
+  return `rei_java(${cls}, ${signature}, [${parameters.map((p) => JSON.stringify(p)).join(', ')}])`;
 }
 
 /** Names our layer puts in every FEEL context (the `range` function and the type guards in use). */
@@ -102,3 +116,4 @@ function kindOf(v: unknown): string {
 }
 
 globals.range = new FeelFunction(rangeOf, ['from']);
+globals.rei_java = new FeelFunction((cls: unknown, signature: unknown, parameters: unknown) => new FeelFunction(javaFunction(cls, signature), Array.isArray(parameters) ? (parameters as string[]) : []), ['class', 'signature', 'parameters']);

@@ -11,6 +11,7 @@ import { DmnModdle, type DmnElement } from 'dmn-moddle';
 import type { Problem } from '../shared/errors.js';
 import { checkXml, lineOfId } from '../engine/definitions/xml-guard.js';
 import { feelSyntaxError } from './feel.js';
+import { javaCall } from './feel-ext.js';
 import type { Aggregation, CompiledDecision, DmnType, CompiledDmn, DecisionTable, HitPolicy, LiteralExpression, TableOutput } from './model.js';
 
 export interface DmnParseResult {
@@ -406,11 +407,20 @@ export function boxedFeel(el: DmnElement): string | null {
     }
     case 'dmn:FunctionDefinition': {
       const kind = text(el.kind);
-      if (kind && kind.toUpperCase() !== 'FEEL') return null;
       const body = el.body as DmnElement | undefined;
+      const params = list(el.formalParameter).map((p) => text(p.name) ?? '');
+      if (kind?.toUpperCase() === 'JAVA' && body?.$type === 'dmn:Context') {
+        // The body is a context with a class and a method signature (see ./java-functions.ts).
+        const entry = (name: string) => {
+          const e = list(body.contextEntry).find((c) => text((c.variable as DmnElement | undefined)?.name) === name)?.value as DmnElement | undefined;
+          return e ? boxedFeel(e) : null;
+        };
+        const [cls, signature] = [entry('class'), entry('method signature')];
+        return cls && signature ? `(${javaCall(cls, signature, params)})` : null;
+      }
+      if (kind && kind.toUpperCase() !== 'FEEL') return null;
       const feel = body ? boxedFeel(body) : 'null';
       if (feel === null) return null;
-      const params = list(el.formalParameter).map((p) => text(p.name) ?? '');
       return `(function(${params.join(', ')}) ${feel})`;
     }
     default:

@@ -225,7 +225,9 @@ function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<stri
     const expression = used.length ? `{${used.map((b) => `${JSON.stringify(b.name)}: ${b.feel}`).join(', ')}, "__result": ${body}}.__result` : body;
     compiled = compileLiteral({ ...logic, text: expression, id: text(logic.id) ?? id } as DmnElement, id, variableName ?? name ?? id, text((el.variable as DmnElement | undefined)?.typeRef) ?? text(logic.typeRef), check);
   }
-  else check.report('decision-logic', id, logic ? `La decisione "${id}" usa ${logic.$type.replace('dmn:', '')}: sono supportate solo tabelle decisionali ed espressioni letterali` : `La decisione "${id}" non ha logica (né tabella decisionale né espressione letterale)`);
+  // A decision without logic (DMN allows it: decided by a person, or given as a decision service's input decision) is null.
+  else if (!logic) compiled = { kind: 'literal', id, expression: '', name: variableName ?? name ?? id, typeRef: undefined };
+  else check.report('decision-logic', id, `La decisione "${id}" usa ${logic.$type.replace('dmn:', '')}: sono supportate tabelle decisionali ed espressioni (letterali, contesti, invocazioni, liste, relazioni, funzioni)`);
   if (!compiled || failed) return null;
   return { id, name, variableName, requires, ...(services.length ? { services } : {}), logic: compiled };
 }

@@ -8,7 +8,7 @@ import { FeelFunction } from 'feelin';
 import { checkResultSize, withinBounds } from './bound.js';
 import { DecisionNotFoundError } from './errors.js';
 import { coerce, coerceInput, feelValue, toPlain, type FeelContext } from './feel.js';
-import type { CompiledDecision, CompiledDmn, DecisionOutcome, DecisionServiceLogic } from './model.js';
+import type { CompiledDecision, CompiledDmn, DecisionOutcome, DecisionServiceLogic, DecisionTable } from './model.js';
 import { evaluateTable, type Row } from './table.js';
 
 interface Evaluated {
@@ -85,11 +85,29 @@ class Graph {
         const fn = serviceFunction(this.dmn, service.logic);
         for (const name of namesOf(service)) context[name] = fn;
       }
+      if (this.dmn.tables) context.rei_table = tableFunction(this.dmn.tables, context, decision.id);
       evaluated = evaluateOne(decision, context);
     }
     this.done.set(id, evaluated);
     return evaluated;
   }
+}
+
+/** `rei_table(key, locals)`: a decision table inside a boxed expression, evaluated with the decision's context and the local names. */
+function tableFunction(tables: Record<string, DecisionTable>, context: FeelContext, decisionId: string): FeelFunction {
+  return new FeelFunction((key: unknown, locals: unknown) => {
+    const table = tables[String(key)];
+    if (!table) return null;
+    const { rows, multiple } = evaluateTable(table, { ...context, ...(locals as FeelContext) }, decisionId);
+    return tableValue(table, rows, multiple);
+  }, ['key', 'locals']);
+}
+
+/** A table's DMN value: the single output's value or the row as a context; a list of them for multiple hits. */
+function tableValue(table: DecisionTable, rows: Row[], multiple: boolean): unknown {
+  const names = table.outputs.map((o) => o.name);
+  const valueOf = (row: Row) => (names.length === 1 ? row[names[0]!] : row);
+  return multiple ? rows.map(valueOf) : rows[0] ? valueOf(rows[0]) : null;
 }
 
 /** A decision service as a FEEL function (positional or named arguments, as its parameters). */
@@ -142,10 +160,7 @@ function evaluateOne(decision: CompiledDecision, context: FeelContext): Evaluate
   }
   if (logic.kind === 'service') throw new Error(`decision service ${logic.id} evaluated as a decision`);
   const { rows, matchedRules, multiple } = evaluateTable(logic, context, decision.id);
-  const names = logic.outputs.map((o) => o.name);
-  const valueOf = (row: Row) => (names.length === 1 ? row[names[0]!] : row);
-  const value = multiple ? rows.map(valueOf) : rows[0] ? valueOf(rows[0]) : null;
-  return { decision, rows, multiple, value, matchedRules };
+  return { decision, rows, multiple, value: tableValue(logic, rows, multiple), matchedRules };
 }
 
 function resultOf(e: Evaluated): DecisionOutcome['result'] {

@@ -90,6 +90,8 @@ export interface CompiledDmn {
   decisions: Record<string, CompiledDecision>;
   /** Typed input data (by FEEL name): values given for them are coerced to the type (a value that does not fit is null). */
   inputs?: Record<string, DmnType>;
+  /** Decision tables inside boxed expressions and business knowledge models, by the key `rei_table` is called with. */
+  tables?: Record<string, DecisionTable>;
 }
 
 /**

@@ -120,7 +120,13 @@ export async function parseDmn(source: string, maxBytes?: number): Promise<DmnPa
     .filter((el) => el.$type === 'dmn:InputData' || el.$type === 'dmn:BusinessKnowledgeModel' || el.$type === 'dmn:DecisionService')
     .map((el) => text((el.variable as DmnElement | undefined)?.name) ?? text(el.name))
     .filter((n): n is string => Boolean(n));
-  const bkms = businessKnowledgeModels(definitions);
+  // Decision tables inside boxed expressions (of decisions and of business knowledge models), by key.
+  const tables: Record<string, DecisionTable> = {};
+  const bkmCheck: Check = {
+    report: (rule, elementId, message) => errors.push(problem(rule, elementId, message)),
+    syntax: (t, kind, locals = []) => feelSyntaxError(t, kind, [...globalNames, ...locals]),
+  };
+  const bkms = businessKnowledgeModels(definitions, tables, bkmCheck);
   const serviceIds = new Set(list(definitions.drgElement).filter((el) => el.$type === 'dmn:DecisionService').map((el) => text(el.id) ?? text(el.name) ?? ''));
   for (const el of list(definitions.drgElement)) {
     if (el.$type !== 'dmn:Decision' && el.$type !== 'dmn:DecisionService') continue;
@@ -135,7 +141,7 @@ export async function parseDmn(source: string, maxBytes?: number): Promise<DmnPa
       continue;
     }
     const report: Report = (rule, elementId, message) => errors.push(problem(rule, elementId, message));
-    const compiled = el.$type === 'dmn:DecisionService' ? compileService(el, id, definitions, report) : compileDecision(el, id, feelNames, globalNames, bkms, serviceIds, report);
+    const compiled = el.$type === 'dmn:DecisionService' ? compileService(el, id, definitions, report) : compileDecision(el, id, feelNames, globalNames, bkms, serviceIds, tables, report);
     if (compiled) decisions[id] = compiled;
   }
   if (!Object.keys(decisions).length && !errors.length) errors.push(problem('no-decision', undefined, 'Il file DMN non contiene decisioni (tabelle decisionali o espressioni letterali)'));
@@ -148,7 +154,7 @@ export async function parseDmn(source: string, maxBytes?: number): Promise<DmnPa
   const cycle = findCycle(decisions);
   if (cycle) errors.push(problem('decision-cycle', cycle[0], `Dipendenze circolari tra decisioni: ${cycle.join(' → ')}`));
   if (errors.length) return { dmn: null, errors, warnings };
-  return { dmn: { id: text(definitions.id) ?? 'definitions', name: text(definitions.name), decisions, inputs: inputTypes(definitions) }, errors, warnings };
+  return { dmn: { id: text(definitions.id) ?? 'definitions', name: text(definitions.name), decisions, inputs: inputTypes(definitions), ...(Object.keys(tables).length ? { tables } : {}) }, errors, warnings };
 }
 
 type Report = (rule: string, elementId: string | undefined, message: string) => void;
@@ -156,7 +162,19 @@ type Report = (rule: string, elementId: string | undefined, message: string) => 
 /** What compiling one decision reports to: problems, and FEEL syntax checks that know its required decisions' names. */
 interface Check {
   report: Report;
-  syntax: (text: string, kind: 'expression' | 'unaryTests') => string | null;
+  /** `locals`: names in scope besides the decision's (context entries, function parameters). */
+  syntax: (text: string, kind: 'expression' | 'unaryTests', locals?: readonly string[]) => string | null;
+}
+
+/**
+ * Where a boxed expression sits: decision tables inside it are compiled into the file's `tables`
+ * and written as a call of `rei_table` with the local names in scope (see evaluate.ts).
+ */
+interface Scope {
+  tables: Record<string, DecisionTable>;
+  locals: readonly string[];
+  check: Check;
+  decisionId: string;
 }
 
 /** A decision service: its output decisions and its parameters (input data, then input decisions, by name; as the TCK `0085` expects). */
@@ -177,7 +195,7 @@ function compileService(el: DmnElement, id: string, definitions: DmnElement, rep
   return { id, name: text(el.name), variableName: text((el.variable as DmnElement | undefined)?.name), requires: [], logic: { kind: 'service', id, outputs, parameters } };
 }
 
-function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, globalNames: readonly string[], bkms: ReadonlyMap<string, Bkm>, serviceIds: ReadonlySet<string>, report: Report): CompiledDecision | null {
+function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, globalNames: readonly string[], bkms: ReadonlyMap<string, Bkm>, serviceIds: ReadonlySet<string>, tables: Record<string, DecisionTable>, report: Report): CompiledDecision | null {
   const name = text(el.name);
   const variableName = text((el.variable as DmnElement | undefined)?.name);
   const requires: string[] = [];
@@ -214,14 +232,15 @@ function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<stri
       failed = true;
       report(rule, elementId, message);
     },
-    syntax: (textToCheck, kind) => feelSyntaxError(textToCheck, kind, names),
+    syntax: (textToCheck, kind, locals = []) => feelSyntaxError(textToCheck, kind, [...names, ...locals]),
   };
+  const scope: Scope = { tables, locals: [], check, decisionId: id };
   let compiled: DecisionTable | LiteralExpression | null = null;
   if (logic?.$type === 'dmn:DecisionTable') compiled = compileTable(logic, id, check);
   else if (logic?.$type === 'dmn:LiteralExpression' && !used.length) compiled = compileLiteral(logic, id, variableName ?? name ?? id, text((el.variable as DmnElement | undefined)?.typeRef) ?? text(logic.typeRef), check);
-  else if (logic && boxedFeel(logic) !== null) {
+  else if (logic && logic.$type !== 'dmn:DecisionTable' && boxedFeel(logic, scope) !== null) {
     // Boxed expressions (context, invocation, list, relation, function definition) are written as the FEEL they stand for.
-    const body = boxedFeel(logic)!;
+    const body = boxedFeel(logic, scope)!;
     const expression = used.length ? `{${used.map((b) => `${JSON.stringify(b.name)}: ${b.feel}`).join(', ')}, "__result": ${body}}.__result` : body;
     compiled = compileLiteral({ ...logic, text: expression, id: text(logic.id) ?? id } as DmnElement, id, variableName ?? name ?? id, text((el.variable as DmnElement | undefined)?.typeRef) ?? text(logic.typeRef), check);
   }
@@ -335,15 +354,16 @@ interface Bkm {
 }
 
 /** The file's business knowledge models whose logic is a FEEL function (boxed expressions included). */
-function businessKnowledgeModels(definitions: DmnElement): Map<string, Bkm> {
+function businessKnowledgeModels(definitions: DmnElement, tables: Record<string, DecisionTable>, check: Check): Map<string, Bkm> {
   const out = new Map<string, Bkm>();
   for (const el of list(definitions.drgElement)) {
     if (el.$type !== 'dmn:BusinessKnowledgeModel') continue;
     const id = text(el.id) ?? text(el.name);
     const name = text((el.variable as DmnElement | undefined)?.name) ?? text(el.name);
     const logic = el.encapsulatedLogic as DmnElement | undefined;
-    const feel = logic ? boxedFeel({ ...logic, $type: 'dmn:FunctionDefinition' } as DmnElement) : null;
-    if (!id || !name || feel === null) continue;
+    if (!id || !name) continue;
+    const feel = logic ? boxedFeel({ ...logic, $type: 'dmn:FunctionDefinition' } as DmnElement, { tables, locals: [], check, decisionId: id }) : null;
+    if (feel === null) continue;
     const requires = list(el.knowledgeRequirement)
       .map((r) => text((r.requiredKnowledge as DmnElement | undefined)?.href))
       .filter((h): h is string => Boolean(h));
@@ -359,20 +379,30 @@ function businessKnowledgeModels(definitions: DmnElement): Map<string, Bkm> {
  * function definition. null when a part is not expressible this way (a
  * decision table inside a context, a Java/PMML function…).
  */
-export function boxedFeel(el: DmnElement): string | null {
+export function boxedFeel(el: DmnElement, scope?: Scope): string | null {
+  const inner = (child: DmnElement, locals: readonly string[] = []) => boxedFeel(child, scope && { ...scope, locals: [...scope.locals, ...locals] });
   switch (el.$type) {
+    case 'dmn:DecisionTable': {
+      if (!scope) return null;
+      const { check, locals } = scope;
+      const key = `t${Object.keys(scope.tables).length + 1}`;
+      scope.tables[key] = compileTable(el, scope.decisionId, { report: check.report, syntax: (t, kind, more = []) => check.syntax(t, kind, [...locals, ...more]) });
+      return `rei_table(${JSON.stringify(key)}, {${locals.map((n) => `${JSON.stringify(n)}: ${n}`).join(', ')}})`;
+    }
     case 'dmn:LiteralExpression': {
       const t = text(el.text);
       return t === undefined ? 'null' : `(${t}\n)`;
     }
     case 'dmn:Context': {
       const entries: string[] = [];
+      const defined: string[] = [];
       let result: string | null = null;
       for (const entry of list(el.contextEntry)) {
         const value = entry.value as DmnElement | undefined;
-        const feel = value ? boxedFeel(value) : 'null';
+        const feel = value ? inner(value, defined) : 'null';
         if (feel === null) return null;
         const name = text((entry.variable as DmnElement | undefined)?.name);
+        if (name) defined.push(name);
         if (name) entries.push(`${JSON.stringify(name)}: ${feel}`);
         else result = feel;
       }
@@ -381,27 +411,27 @@ export function boxedFeel(el: DmnElement): string | null {
     }
     case 'dmn:Invocation': {
       const callee = el.calledFunction as DmnElement | undefined;
-      const fn = callee ? boxedFeel(callee) : null;
+      const fn = callee ? inner(callee) : null;
       if (fn === null) return null;
       const args: string[] = [];
       for (const b of list(el.binding)) {
         const param = text((b.parameter as DmnElement | undefined)?.name);
         const value = b.bindingFormula as DmnElement | undefined;
-        const feel = value ? boxedFeel(value) : 'null';
+        const feel = value ? inner(value) : 'null';
         if (!param || feel === null) return null;
         args.push(`${param}: ${feel}`);
       }
       return `${fn.replace(/^\((.*)\n\)$/s, '$1').trim()}(${args.join(', ')})`;
     }
     case 'dmn:List': {
-      const items = list(el.elements).map(boxedFeel);
+      const items = list(el.elements).map((e) => inner(e));
       return items.some((i) => i === null) ? null : `[${items.join(', ')}]`;
     }
     case 'dmn:Relation': {
       const columns = list(el.column).map((c) => text(c.name) ?? '');
       const rows: string[] = [];
       for (const row of list(el.row)) {
-        const cells = list(row.elements).map(boxedFeel);
+        const cells = list(row.elements).map((e) => inner(e));
         if (cells.some((c) => c === null)) return null;
         rows.push(`{${columns.map((c, i) => `${JSON.stringify(c)}: ${cells[i] ?? 'null'}`).join(', ')}}`);
       }
@@ -415,13 +445,13 @@ export function boxedFeel(el: DmnElement): string | null {
         // The body is a context with a class and a method signature (see ./java-functions.ts).
         const entry = (name: string) => {
           const e = list(body.contextEntry).find((c) => text((c.variable as DmnElement | undefined)?.name) === name)?.value as DmnElement | undefined;
-          return e ? boxedFeel(e) : null;
+          return e ? inner(e) : null;
         };
         const [cls, signature] = [entry('class'), entry('method signature')];
         return cls && signature ? `(${javaCall(cls, signature, params)})` : null;
       }
       if (kind && kind.toUpperCase() !== 'FEEL') return null;
-      const feel = body ? boxedFeel(body) : 'null';
+      const feel = body ? inner(body, params) : 'null';
       if (feel === null) return null;
       return `(function(${params.join(', ')}) ${feel})`;
     }

@@ -61,15 +61,18 @@ function boxedExpressions14(xml: string): string {
       };
       const variable = /iteratorVariable="([^"]*)"/.exec(attrs)?.[1];
       let feel: string | null = null;
+      // A condition, match or satisfies that is not boolean, or an `in` that is not a list, gives null (TCK 1150–1154).
+      const booleans = (v: string, list: string, test: string) => `every ${v} in ${list} satisfies ${test} instance of boolean`;
       if (kind === 'conditional') {
         const [c, t, e] = [part('if'), part('then'), part('else')];
-        if (c && t && e) feel = `if ${c} then ${t} else ${e}`;
+        if (c && t && e) feel = `if ${c} instance of boolean then (if ${c} then ${t} else ${e}) else if ${c} = null then ${e} else null`;
       } else if (kind === 'filter') {
         const [list, match] = [part('in'), part('match')];
-        if (list && match) feel = `${list}[${match}]`;
+        if (list && match) feel = `if ${booleans('item', list, match)} then ${list}[${match}] else null`;
       } else if (variable) {
         const [list, body] = [part('in'), part(kind === 'for' ? 'return' : 'satisfies')];
         if (list && body) feel = `${kind} ${variable} in ${list} ${kind === 'for' ? 'return' : 'satisfies'} ${body}`;
+        if (feel && kind !== 'for') feel = `if ${booleans(variable, list!, body!)} then (${feel}) else null`;
       }
       if (feel === null) return whole;
       changed = true;

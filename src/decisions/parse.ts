@@ -38,7 +38,13 @@ const NAMESPACES: ReadonlyArray<[RegExp, string]> = [
 export function normaliseDmnNamespaces(xml: string): string {
   let out = xml;
   for (const [from, to] of NAMESPACES) out = out.replace(from, to);
-  return boxedExpressions14(out);
+  return boxedExpressions14(localHrefs(out));
+}
+
+/** `href="<the file's own namespace>#id"` is a reference inside the file, as `href="#id"` (TCK 0091-local-hrefs). */
+function localHrefs(xml: string): string {
+  const ns = /<(?:[\w-]+:)?definitions\b[^>]*?\snamespace="([^"]+)"/.exec(xml)?.[1];
+  return ns ? xml.split(`href="${ns}#`).join('href="#') : xml;
 }
 
 const BOXED14 = /<((?:[\w-]+:)?)(conditional|filter|for|some|every)\b([^>]*)>((?:(?!<(?:[\w-]+:)?(?:conditional|filter|for|some|every)\b)[\s\S])*?)<\/\1\2\s*>/g;

@@ -7,7 +7,7 @@
 import { FeelFunction } from 'feelin';
 import { checkResultSize, withinBounds } from './bound.js';
 import { DecisionNotFoundError } from './errors.js';
-import { coerce, coerceInput, feelValue, toPlain, type FeelContext } from './feel.js';
+import { coerce, coerceInput, conform, feelValue, toPlain, type FeelContext } from './feel.js';
 import type { CompiledDecision, CompiledDmn, DecisionOutcome, DecisionServiceLogic, DecisionTable } from './model.js';
 import { evaluateTable, type Row } from './table.js';
 
@@ -155,7 +155,8 @@ function evaluateOne(decision: CompiledDecision, context: FeelContext): Evaluate
   const logic = decision.logic;
   if (logic.kind === 'literal') {
     const where = `decisione "${decision.id}"`;
-    const value = coerce(feelValue(logic.expression, context, where), logic.typeRef, where);
+    const coerced = coerce(feelValue(logic.expression, context, where), logic.typeRef, where);
+    const value = logic.type ? conform(coerced, logic.type) : coerced;
     return { decision, rows: [{ [logic.name]: value }], multiple: false, value, matchedRules: [] };
   }
   if (logic.kind === 'service') throw new Error(`decision service ${logic.id} evaluated as a decision`);

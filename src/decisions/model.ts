@@ -51,6 +51,8 @@ export interface LiteralExpression {
   /** Result key (the decision's variable name, else its name, else its id). */
   name: string;
   typeRef?: string;
+  /** The declared type when it is an itemDefinition (list, context): a result that does not conform is null. */
+  type?: DmnType;
 }
 
 /**

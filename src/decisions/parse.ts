@@ -136,6 +136,7 @@ export async function parseDmn(source: string, maxBytes?: number): Promise<DmnPa
     syntax: (t, kind, locals = []) => feelSyntaxError(t, kind, [...globalNames, ...locals]),
   };
   const bkms = businessKnowledgeModels(definitions, tables, bkmCheck);
+  const resolveType = typeResolver(definitions);
   const serviceIds = new Set(list(definitions.drgElement).filter((el) => el.$type === 'dmn:DecisionService').map((el) => text(el.id) ?? text(el.name) ?? ''));
   for (const el of list(definitions.drgElement)) {
     if (el.$type !== 'dmn:Decision' && el.$type !== 'dmn:DecisionService') continue;
@@ -150,7 +151,7 @@ export async function parseDmn(source: string, maxBytes?: number): Promise<DmnPa
       continue;
     }
     const report: Report = (rule, elementId, message) => errors.push(problem(rule, elementId, message));
-    const compiled = el.$type === 'dmn:DecisionService' ? compileService(el, id, definitions, report) : compileDecision(el, id, feelNames, globalNames, bkms, serviceIds, tables, report);
+    const compiled = el.$type === 'dmn:DecisionService' ? compileService(el, id, definitions, report) : compileDecision(el, id, feelNames, globalNames, bkms, serviceIds, tables, resolveType, report);
     if (compiled) decisions[id] = compiled;
   }
   if (!Object.keys(decisions).length && !errors.length) errors.push(problem('no-decision', undefined, 'Il file DMN non contiene decisioni (tabelle decisionali o espressioni letterali)'));
@@ -204,7 +205,7 @@ function compileService(el: DmnElement, id: string, definitions: DmnElement, rep
   return { id, name: text(el.name), variableName: text((el.variable as DmnElement | undefined)?.name), requires: [], logic: { kind: 'service', id, outputs, parameters } };
 }
 
-function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, globalNames: readonly string[], bkms: ReadonlyMap<string, Bkm>, serviceIds: ReadonlySet<string>, tables: Record<string, DecisionTable>, report: Report): CompiledDecision | null {
+function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, globalNames: readonly string[], bkms: ReadonlyMap<string, Bkm>, serviceIds: ReadonlySet<string>, tables: Record<string, DecisionTable>, resolveType: (typeRef: string) => DmnType | null, report: Report): CompiledDecision | null {
   const name = text(el.name);
   const variableName = text((el.variable as DmnElement | undefined)?.name);
   const requires: string[] = [];
@@ -257,6 +258,10 @@ function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<stri
   else if (!logic) compiled = { kind: 'literal', id, expression: '', name: variableName ?? name ?? id, typeRef: undefined };
   else check.report('decision-logic', id, `La decisione "${id}" usa ${logic.$type.replace('dmn:', '')}: sono supportate tabelle decisionali ed espressioni (letterali, contesti, invocazioni, liste, relazioni, funzioni)`);
   if (!compiled || failed) return null;
+  // A literal result typed by an itemDefinition (a list, a context…) must conform to it, else it is null.
+  const declared = text((el.variable as DmnElement | undefined)?.typeRef);
+  const type = compiled.kind === 'literal' && declared ? resolveType(declared) : null;
+  if (compiled.kind === 'literal' && type && type.kind !== 'builtin') compiled = { ...compiled, type };
   return { id, name, variableName, requires, ...(services.length ? { services } : {}), logic: compiled };
 }
 
@@ -469,8 +474,8 @@ export function boxedFeel(el: DmnElement, scope?: Scope): string | null {
   }
 }
 
-/** The types of the file's input data, resolved through its itemDefinitions (unknown or untyped inputs are left out). */
-function inputTypes(definitions: DmnElement): Record<string, DmnType> {
+/** A typeRef resolved through the file's itemDefinitions (null: untyped, or a cycle). */
+function typeResolver(definitions: DmnElement): (typeRef: string | undefined) => DmnType | null {
   const items = new Map(list(definitions.itemDefinition).map((d) => [text(d.name) ?? '', d]));
   const resolve = (typeRef: string | undefined, seen: Set<string>): DmnType | null => {
     if (!typeRef) return null;
@@ -494,12 +499,18 @@ function inputTypes(definitions: DmnElement): Record<string, DmnType> {
     } else type = resolve(text(item.typeRef), seen);
     return type && item.isCollection === true ? { kind: 'collection', of: type } : type;
   };
+  return (typeRef) => resolve(typeRef, new Set());
+}
+
+/** The types of the file's input data, resolved through its itemDefinitions (unknown or untyped inputs are left out). */
+function inputTypes(definitions: DmnElement): Record<string, DmnType> {
+  const resolve = typeResolver(definitions);
   const out: Record<string, DmnType> = {};
   for (const el of list(definitions.drgElement)) {
     if (el.$type !== 'dmn:InputData') continue;
     const variable = el.variable as DmnElement | undefined;
     const name = text(variable?.name) ?? text(el.name);
-    const type = resolve(text(variable?.typeRef), new Set());
+    const type = resolve(text(variable?.typeRef));
     if (name && type) out[name] = type;
   }
   return out;

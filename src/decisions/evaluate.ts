@@ -7,7 +7,8 @@
 import { FeelFunction } from 'feelin';
 import { checkResultSize, withinBounds } from './bound.js';
 import { DecisionNotFoundError } from './errors.js';
-import { coerce, coerceInput, conform, feelValue, toPlain, type FeelContext } from './feel.js';
+import { conform } from './conform.js';
+import { coerce, coerceInput, feelValue, toPlain, type FeelContext } from './feel.js';
 import type { CompiledDecision, CompiledDmn, DecisionOutcome, DecisionServiceLogic, DecisionTable } from './model.js';
 import { evaluateTable, type Row } from './table.js';
 

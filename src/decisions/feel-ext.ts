@@ -5,11 +5,15 @@
  *  - the DMN 1.5 conversion function `range(from)` (a string holding a range
  *    literal; endpoints must be literals, as the TCK `1156-range-function` checks);
  *  - Java external functions (`function(x) external {java: {class: …, method signature: …}}`),
- *    rewritten to a call of `rei_java`, which maps them to ./java-functions.ts.
+ *    rewritten to a call of `rei_java`, which maps them to ./java-functions.ts;
+ *  - `rei_typed(result, type, args, types)`: a typed BKM or function definition's result, null when
+ *    an argument or the result does not conform to its declared type (types as JSON, see parse.ts).
  * Rewritten texts are kept in a bounded map, so a text is rewritten once.
  */
 import { FeelFunction, FeelRange, evaluate, isRange } from 'feelin';
+import { conform } from './conform.js';
 import { javaFunction } from './java-functions.js';
+import type { DmnType } from './model.js';
 
 const MAX_TEXTS = 20_000;
 const rewritten = new Map<string, string>();
@@ -116,4 +120,18 @@ function kindOf(v: unknown): string {
 }
 
 globals.range = new FeelFunction(rangeOf, ['from']);
+globals.rei_typed = new FeelFunction(
+  (result: unknown, type: unknown, args: unknown, types: unknown) => {
+    const parse = (t: unknown) => (typeof t === 'string' ? (JSON.parse(t) as DmnType) : null);
+    const argTypes = Array.isArray(types) ? types : [];
+    const given = Array.isArray(args) ? args : [];
+    for (let i = 0; i < argTypes.length; i++) {
+      const t = parse(argTypes[i]);
+      if (t && given[i] !== null && given[i] !== undefined && conform(given[i], t) === null) return null;
+    }
+    const out = parse(type);
+    return out ? conform(result, out) : result;
+  },
+  ['result', 'type', 'args', 'types'],
+);
 globals.rei_java = new FeelFunction((cls: unknown, signature: unknown, parameters: unknown) => new FeelFunction(javaFunction(cls, signature), Array.isArray(parameters) ? (parameters as string[]) : []), ['class', 'signature', 'parameters']);

@@ -185,6 +185,8 @@ interface Scope {
   locals: readonly string[];
   check: Check;
   decisionId: string;
+  /** typeRefs resolved through the file's itemDefinitions (typed function parameters and results). */
+  resolveType?: (typeRef: string) => DmnType | null;
 }
 
 /** A decision service: its output decisions and its parameters (input data, then input decisions, by name; as the TCK `0085` expects). */
@@ -244,7 +246,7 @@ function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<stri
     },
     syntax: (textToCheck, kind, locals = []) => feelSyntaxError(textToCheck, kind, [...names, ...locals]),
   };
-  const scope: Scope = { tables, locals: [], check, decisionId: id };
+  const scope: Scope = { tables, locals: [], check, decisionId: id, resolveType };
   let compiled: DecisionTable | LiteralExpression | null = null;
   if (logic?.$type === 'dmn:DecisionTable') compiled = compileTable(logic, id, check);
   else if (logic?.$type === 'dmn:LiteralExpression' && !used.length) compiled = compileLiteral(logic, id, variableName ?? name ?? id, text((el.variable as DmnElement | undefined)?.typeRef) ?? text(logic.typeRef), check);
@@ -369,6 +371,7 @@ interface Bkm {
 
 /** The file's business knowledge models whose logic is a FEEL function (boxed expressions included). */
 function businessKnowledgeModels(definitions: DmnElement, tables: Record<string, DecisionTable>, check: Check): Map<string, Bkm> {
+  const resolveType = typeResolver(definitions);
   const out = new Map<string, Bkm>();
   for (const el of list(definitions.drgElement)) {
     if (el.$type !== 'dmn:BusinessKnowledgeModel') continue;
@@ -376,7 +379,7 @@ function businessKnowledgeModels(definitions: DmnElement, tables: Record<string,
     const name = text((el.variable as DmnElement | undefined)?.name) ?? text(el.name);
     const logic = el.encapsulatedLogic as DmnElement | undefined;
     if (!id || !name) continue;
-    const feel = logic ? boxedFeel({ ...logic, $type: 'dmn:FunctionDefinition' } as DmnElement, { tables, locals: [], check, decisionId: id }) : null;
+    const feel = logic ? boxedFeel({ ...logic, $type: 'dmn:FunctionDefinition' } as DmnElement, { tables, locals: [], check, decisionId: id, resolveType }) : null;
     if (feel === null) continue;
     const requires = list(el.knowledgeRequirement)
       .map((r) => text((r.requiredKnowledge as DmnElement | undefined)?.href))
@@ -467,6 +470,16 @@ export function boxedFeel(el: DmnElement, scope?: Scope): string | null {
       if (kind && kind.toUpperCase() !== 'FEEL') return null;
       const feel = body ? inner(body, params) : 'null';
       if (feel === null) return null;
+      // Typed parameters or result: checked by rei_typed (feel-ext.ts), with the types as JSON.
+      const typeJson = (typeRef: string | undefined) => {
+        const t = typeRef && scope?.resolveType ? scope.resolveType(typeRef) : null;
+        return t ? JSON.stringify(JSON.stringify(t)) : 'null';
+      };
+      const paramTypes = list(el.formalParameter).map((p) => typeJson(text(p.typeRef)));
+      const resultType = typeJson(text(body?.typeRef));
+      if (resultType !== 'null' || paramTypes.some((t) => t !== 'null')) {
+        return `(function(${params.join(', ')}) rei_typed(${feel}, ${resultType}, [${params.join(', ')}], [${paramTypes.join(', ')}]))`;
+      }
       return `(function(${params.join(', ')}) ${feel})`;
     }
     default:

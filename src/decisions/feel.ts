@@ -6,6 +6,7 @@
 import { FeelDate, FeelDateTime, FeelDuration, FeelTime, duration, evaluate, parseDate, parseDateTime, parseExpression, parseTime, parseUnaryTests, unaryTest } from 'feelin';
 import type { DmnType } from './model.js';
 import { DecisionEvaluationError } from './errors.js';
+import { feelGlobals, rewriteFeel } from './feel-ext.js';
 
 export type FeelContext = Record<string, unknown>;
 
@@ -18,14 +19,15 @@ export function feelSyntaxError(text: string, kind: 'expression' | 'unaryTests',
   if (kind === 'unaryTests' && isAnyValue(text)) return null;
   if (kind === 'expression' && text.trim() === '') return null;
   const context = Object.fromEntries(names.map((n) => [n, null]));
-  const tree = kind === 'expression' ? parseExpression(text, context, undefined) : parseUnaryTests(text, context, undefined);
+  const feel = rewriteFeel(text);
+  const tree = kind === 'expression' ? parseExpression(feel, context, undefined) : parseUnaryTests(feel, context, undefined);
   let message: string | null = null;
   tree.iterate({
     enter(node) {
       if (message) return false;
       if (node.type.isError) {
-        const near = text.slice(node.from, Math.max(node.to, node.from + 12)).trim();
-        message = node.from >= text.trimEnd().length ? `espressione incompleta` : `simbolo inatteso alla posizione ${node.from + 1}${near ? ` ("${near}")` : ''}`;
+        const near = feel.slice(node.from, Math.max(node.to, node.from + 12)).trim();
+        message = node.from >= feel.trimEnd().length ? `espressione incompleta` : `simbolo inatteso alla posizione ${node.from + 1}${near ? ` ("${near}")` : ''}`;
         return false;
       }
       return undefined;
@@ -44,7 +46,7 @@ export function isAnyValue(text: string): boolean {
 export function feelValue(text: string, context: FeelContext, where: string): unknown {
   if (text.trim() === '') return null;
   try {
-    return evaluate(text, context).value;
+    return evaluate(rewriteFeel(text), { ...feelGlobals(), ...context }).value;
   } catch (err) {
     throw new DecisionEvaluationError(`Espressione FEEL non valida in ${where}: ${(err as Error).message}`, { where, expression: text });
   }
@@ -54,7 +56,7 @@ export function feelValue(text: string, context: FeelContext, where: string): un
 export function feelTest(text: string, input: unknown, context: FeelContext, where: string): boolean {
   if (isAnyValue(text)) return true;
   try {
-    return unaryTest(text, { ...context, '?': input }).value === true;
+    return unaryTest(rewriteFeel(text), { ...feelGlobals(), ...context, '?': input }).value === true;
   } catch (err) {
     throw new DecisionEvaluationError(`Test FEEL non valido in ${where}: ${(err as Error).message}`, { where, expression: text });
   }
@@ -119,6 +121,8 @@ export function coerceInput(value: unknown, type: DmnType): unknown {
     return out;
   }
   const name = type.name;
+  // A singleton list where a single value is declared is its element (DMN 1.3 §10.3.2.9.4; TCK 0082 decisionService_002_b).
+  if (Array.isArray(value) && value.length === 1 && BUILTIN.has(name)) return coerceInput(value[0], type);
   if (name === 'time') return value instanceof FeelTime ? value : typeof value === 'string' ? parseTime(value.trim()) : null;
   if (name.includes('duration')) return value instanceof FeelDuration ? value : typeof value === 'string' ? duration(value.trim()) : null;
   if (name === 'string') return typeof value === 'string' ? value : null;
@@ -164,3 +168,4 @@ function describe(value: unknown): string {
   const s = JSON.stringify(toPlain(value)) ?? String(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
+

@@ -51,6 +51,23 @@ export interface LiteralExpression {
   /** Result key (the decision's variable name, else its name, else its id). */
   name: string;
   typeRef?: string;
+  /** The declared type when it is an itemDefinition (list, context): a result that does not conform is null. */
+  type?: DmnType;
+}
+
+/**
+ * A decision service (DMN 1.3 §10.4), evaluable by its id like a decision and callable as a FEEL
+ * function by decisions that require it: its parameters (input data, then input decisions) are
+ * bound by name, its output decisions evaluated with them; one output gives its value, several a
+ * context by output name.
+ */
+export interface DecisionServiceLogic {
+  kind: 'service';
+  id: string;
+  /** Output decision ids, in order. */
+  outputs: string[];
+  /** Parameters in order: each input data, then each input decision (its id in `decision`). */
+  parameters: Array<{ name: string; decision?: string; typeRef?: string }>;
 }
 
 export interface CompiledDecision {
@@ -60,7 +77,9 @@ export interface CompiledDecision {
   variableName?: string;
   /** Ids of the decisions this one requires (evaluated first). */
   requires: string[];
-  logic: DecisionTable | LiteralExpression;
+  /** Ids of the decision services it invokes as functions (knowledge requirements), bound by name in its context. */
+  services?: string[];
+  logic: DecisionTable | LiteralExpression | DecisionServiceLogic;
 }
 
 /** A DMN type (typeRef, resolved through the file's itemDefinitions): what input values are coerced to. */
@@ -73,6 +92,8 @@ export interface CompiledDmn {
   decisions: Record<string, CompiledDecision>;
   /** Typed input data (by FEEL name): values given for them are coerced to the type (a value that does not fit is null). */
   inputs?: Record<string, DmnType>;
+  /** Decision tables inside boxed expressions and business knowledge models, by the key `rei_table` is called with. */
+  tables?: Record<string, DecisionTable>;
 }
 
 /**

@@ -11,6 +11,7 @@ import { DmnModdle, type DmnElement } from 'dmn-moddle';
 import type { Problem } from '../shared/errors.js';
 import { checkXml, lineOfId } from '../engine/definitions/xml-guard.js';
 import { feelSyntaxError } from './feel.js';
+import { javaCall } from './feel-ext.js';
 import type { Aggregation, CompiledDecision, DmnType, CompiledDmn, DecisionTable, HitPolicy, LiteralExpression, TableOutput } from './model.js';
 
 export interface DmnParseResult {
@@ -37,7 +38,13 @@ const NAMESPACES: ReadonlyArray<[RegExp, string]> = [
 export function normaliseDmnNamespaces(xml: string): string {
   let out = xml;
   for (const [from, to] of NAMESPACES) out = out.replace(from, to);
-  return boxedExpressions14(out);
+  return boxedExpressions14(localHrefs(out));
+}
+
+/** `href="<the file's own namespace>#id"` is a reference inside the file, as `href="#id"` (TCK 0091-local-hrefs). */
+function localHrefs(xml: string): string {
+  const ns = /<(?:[\w-]+:)?definitions\b[^>]*?\snamespace="([^"]+)"/.exec(xml)?.[1];
+  return ns ? xml.split(`href="${ns}#`).join('href="#') : xml;
 }
 
 const BOXED14 = /<((?:[\w-]+:)?)(conditional|filter|for|some|every)\b([^>]*)>((?:(?!<(?:[\w-]+:)?(?:conditional|filter|for|some|every)\b)[\s\S])*?)<\/\1\2\s*>/g;
@@ -60,18 +67,18 @@ function boxedExpressions14(xml: string): string {
       };
       const variable = /iteratorVariable="([^"]*)"/.exec(attrs)?.[1];
       let feel: string | null = null;
-      // A condition, match or satisfies part that is not a boolean (nor null) makes the boxed expression an error (null).
-      const isBoolean = (e: string) => `(${e} instance of boolean or ${e} = null)`;
+      // A condition, match or satisfies that is not boolean, or an `in` that is not a list, gives null (TCK 1150–1154).
+      const booleans = (v: string, list: string, test: string) => `every ${v} in ${list} satisfies ${test} instance of boolean`;
       if (kind === 'conditional') {
         const [c, t, e] = [part('if'), part('then'), part('else')];
-        if (c && t && e) feel = `if ${c} = true then ${t} else if ${isBoolean(c)} then ${e} else null`;
+        if (c && t && e) feel = `if ${c} instance of boolean then (if ${c} then ${t} else ${e}) else if ${c} = null then ${e} else null`;
       } else if (kind === 'filter') {
         const [list, match] = [part('in'), part('match')];
-        if (list && match) feel = `if (every item in ${list} satisfies ${isBoolean(match)}) then ${list}[${match}] else null`;
+        if (list && match) feel = `if ${booleans('item', list, match)} then ${list}[${match}] else null`;
       } else if (variable) {
         const [list, body] = [part('in'), part(kind === 'for' ? 'return' : 'satisfies')];
-        if (list && body && kind === 'for') feel = `for ${variable} in ${list} return ${body}`;
-        else if (list && body) feel = `if (every ${variable} in ${list} satisfies ${isBoolean(body)}) then (${kind} ${variable} in ${list} satisfies ${body}) else null`;
+        if (list && body) feel = `${kind} ${variable} in ${list} ${kind === 'for' ? 'return' : 'satisfies'} ${body}`;
+        if (feel && kind !== 'for') feel = `if ${booleans(variable, list!, body!)} then (${feel}) else null`;
       }
       if (feel === null) return whole;
       changed = true;
@@ -119,12 +126,20 @@ export async function parseDmn(source: string, maxBytes?: number): Promise<DmnPa
   }
   // Input data and business knowledge models are known by name in every expression (for the syntax check).
   const globalNames = list(definitions.drgElement)
-    .filter((el) => el.$type === 'dmn:InputData' || el.$type === 'dmn:BusinessKnowledgeModel')
+    .filter((el) => el.$type === 'dmn:InputData' || el.$type === 'dmn:BusinessKnowledgeModel' || el.$type === 'dmn:DecisionService')
     .map((el) => text((el.variable as DmnElement | undefined)?.name) ?? text(el.name))
     .filter((n): n is string => Boolean(n));
-  const bkms = businessKnowledgeModels(definitions);
+  // Decision tables inside boxed expressions (of decisions and of business knowledge models), by key.
+  const tables: Record<string, DecisionTable> = {};
+  const bkmCheck: Check = {
+    report: (rule, elementId, message) => errors.push(problem(rule, elementId, message)),
+    syntax: (t, kind, locals = []) => feelSyntaxError(t, kind, [...globalNames, ...locals]),
+  };
+  const bkms = businessKnowledgeModels(definitions, tables, bkmCheck);
+  const resolveType = typeResolver(definitions);
+  const serviceIds = new Set(list(definitions.drgElement).filter((el) => el.$type === 'dmn:DecisionService').map((el) => text(el.id) ?? text(el.name) ?? ''));
   for (const el of list(definitions.drgElement)) {
-    if (el.$type !== 'dmn:Decision') continue;
+    if (el.$type !== 'dmn:Decision' && el.$type !== 'dmn:DecisionService') continue;
     // A decision without an id (allowed by DMN) is deployed under its name.
     const id = text(el.id) ?? text(el.name);
     if (!id || !KEY.test(id)) {
@@ -135,19 +150,21 @@ export async function parseDmn(source: string, maxBytes?: number): Promise<DmnPa
       errors.push(problem('decision-duplicate', id, `La decisione "${id}" compare due volte nel file`));
       continue;
     }
-    const compiled = compileDecision(el, id, feelNames, globalNames, bkms, (rule, elementId, message) => errors.push(problem(rule, elementId, message)));
+    const report: Report = (rule, elementId, message) => errors.push(problem(rule, elementId, message));
+    const compiled = el.$type === 'dmn:DecisionService' ? compileService(el, id, definitions, report) : compileDecision(el, id, feelNames, globalNames, bkms, serviceIds, tables, resolveType, report);
     if (compiled) decisions[id] = compiled;
   }
   if (!Object.keys(decisions).length && !errors.length) errors.push(problem('no-decision', undefined, 'Il file DMN non contiene decisioni (tabelle decisionali o espressioni letterali)'));
   for (const d of Object.values(decisions)) {
-    for (const req of d.requires) {
+    const refs = d.logic.kind === 'service' ? [...d.logic.outputs, ...d.logic.parameters.flatMap((p) => (p.decision ? [p.decision] : []))] : [...d.requires, ...(d.services ?? [])];
+    for (const req of refs) {
       if (!decisions[req]) errors.push(problem('decision-required-unknown', d.id, `La decisione "${d.id}" richiede "${req}", che non è nel file`));
     }
   }
   const cycle = findCycle(decisions);
   if (cycle) errors.push(problem('decision-cycle', cycle[0], `Dipendenze circolari tra decisioni: ${cycle.join(' → ')}`));
   if (errors.length) return { dmn: null, errors, warnings };
-  return { dmn: { id: text(definitions.id) ?? 'definitions', name: text(definitions.name), decisions, inputs: inputTypes(definitions) }, errors, warnings };
+  return { dmn: { id: text(definitions.id) ?? 'definitions', name: text(definitions.name), decisions, inputs: inputTypes(definitions), ...(Object.keys(tables).length ? { tables } : {}) }, errors, warnings };
 }
 
 type Report = (rule: string, elementId: string | undefined, message: string) => void;
@@ -155,10 +172,42 @@ type Report = (rule: string, elementId: string | undefined, message: string) => 
 /** What compiling one decision reports to: problems, and FEEL syntax checks that know its required decisions' names. */
 interface Check {
   report: Report;
-  syntax: (text: string, kind: 'expression' | 'unaryTests') => string | null;
+  /** `locals`: names in scope besides the decision's (context entries, function parameters). */
+  syntax: (text: string, kind: 'expression' | 'unaryTests', locals?: readonly string[]) => string | null;
 }
 
-function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, globalNames: readonly string[], bkms: ReadonlyMap<string, Bkm>, report: Report): CompiledDecision | null {
+/**
+ * Where a boxed expression sits: decision tables inside it are compiled into the file's `tables`
+ * and written as a call of `rei_table` with the local names in scope (see evaluate.ts).
+ */
+interface Scope {
+  tables: Record<string, DecisionTable>;
+  locals: readonly string[];
+  check: Check;
+  decisionId: string;
+  /** typeRefs resolved through the file's itemDefinitions (typed function parameters and results). */
+  resolveType?: (typeRef: string) => DmnType | null;
+}
+
+/** A decision service: its output decisions and its parameters (input data, then input decisions, by name; as the TCK `0085` expects). */
+function compileService(el: DmnElement, id: string, definitions: DmnElement, report: Report): CompiledDecision | null {
+  const byId = new Map(list(definitions.drgElement).map((d) => [text(d.id) ?? '', d]));
+  const refs = (key: string) => list(el[key]).map((r) => text(r.href)?.replace(/^#/, '') ?? '');
+  const nameOf = (ref: string) => {
+    const target = byId.get(ref);
+    return text((target?.variable as DmnElement | undefined)?.name) ?? text(target?.name) ?? ref;
+  };
+  const outputs = refs('outputDecision');
+  if (!outputs.length) {
+    report('decision-service-output', id, `Il decision service "${id}" non ha decisioni di output`);
+    return null;
+  }
+  const typeOf = (ref: string) => text((byId.get(ref)?.variable as DmnElement | undefined)?.typeRef);
+  const parameters = [...refs('inputData').map((d) => ({ name: nameOf(d) })), ...refs('inputDecision').map((d) => ({ name: nameOf(d), decision: d, typeRef: typeOf(d) }))];
+  return { id, name: text(el.name), variableName: text((el.variable as DmnElement | undefined)?.name), requires: [], logic: { kind: 'service', id, outputs, parameters } };
+}
+
+function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<string, string[]>, globalNames: readonly string[], bkms: ReadonlyMap<string, Bkm>, serviceIds: ReadonlySet<string>, tables: Record<string, DecisionTable>, resolveType: (typeRef: string) => DmnType | null, report: Report): CompiledDecision | null {
   const name = text(el.name);
   const variableName = text((el.variable as DmnElement | undefined)?.name);
   const requires: string[] = [];
@@ -180,9 +229,11 @@ function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<stri
     for (const dep of bkm.requires) addBkm(dep, seen);
     if (!used.includes(bkm)) used.push(bkm);
   };
+  const services: string[] = [];
   for (const req of list(el.knowledgeRequirement)) {
     const href = text((req.requiredKnowledge as DmnElement | undefined)?.href);
-    if (!href || !bkms.has(href.replace(/^#/, ''))) report('decision-bkm', id, `La decisione "${id}" richiede il business knowledge model "${href ?? ''}", che non è nel file o non è supportato (serve una funzione con espressione FEEL)`);
+    if (href?.startsWith('#') && serviceIds.has(href.slice(1))) services.push(href.slice(1));
+    else if (!href || !bkms.has(href.replace(/^#/, ''))) report('decision-bkm', id, `La decisione "${id}" richiede il business knowledge model "${href ?? ''}", che non è nel file o non è supportato (serve una funzione con espressione FEEL)`);
     else addBkm(href, new Set());
   }
   const logic = el.decisionLogic as DmnElement | undefined;
@@ -193,20 +244,27 @@ function compileDecision(el: DmnElement, id: string, feelNames: ReadonlyMap<stri
       failed = true;
       report(rule, elementId, message);
     },
-    syntax: (textToCheck, kind) => feelSyntaxError(textToCheck, kind, names),
+    syntax: (textToCheck, kind, locals = []) => feelSyntaxError(textToCheck, kind, [...names, ...locals]),
   };
+  const scope: Scope = { tables, locals: [], check, decisionId: id, resolveType };
   let compiled: DecisionTable | LiteralExpression | null = null;
   if (logic?.$type === 'dmn:DecisionTable') compiled = compileTable(logic, id, check);
   else if (logic?.$type === 'dmn:LiteralExpression' && !used.length) compiled = compileLiteral(logic, id, variableName ?? name ?? id, text((el.variable as DmnElement | undefined)?.typeRef) ?? text(logic.typeRef), check);
-  else if (logic && boxedFeel(logic) !== null) {
+  else if (logic && logic.$type !== 'dmn:DecisionTable' && boxedFeel(logic, scope) !== null) {
     // Boxed expressions (context, invocation, list, relation, function definition) are written as the FEEL they stand for.
-    const body = boxedFeel(logic)!;
+    const body = boxedFeel(logic, scope)!;
     const expression = used.length ? `{${used.map((b) => `${JSON.stringify(b.name)}: ${b.feel}`).join(', ')}, "__result": ${body}}.__result` : body;
     compiled = compileLiteral({ ...logic, text: expression, id: text(logic.id) ?? id } as DmnElement, id, variableName ?? name ?? id, text((el.variable as DmnElement | undefined)?.typeRef) ?? text(logic.typeRef), check);
   }
-  else check.report('decision-logic', id, logic ? `La decisione "${id}" usa ${logic.$type.replace('dmn:', '')}: sono supportate solo tabelle decisionali ed espressioni letterali` : `La decisione "${id}" non ha logica (né tabella decisionale né espressione letterale)`);
+  // A decision without logic (DMN allows it: decided by a person, or given as a decision service's input decision) is null.
+  else if (!logic) compiled = { kind: 'literal', id, expression: '', name: variableName ?? name ?? id, typeRef: undefined };
+  else check.report('decision-logic', id, `La decisione "${id}" usa ${logic.$type.replace('dmn:', '')}: sono supportate tabelle decisionali ed espressioni (letterali, contesti, invocazioni, liste, relazioni, funzioni)`);
   if (!compiled || failed) return null;
-  return { id, name, variableName, requires, logic: compiled };
+  // A literal result typed by an itemDefinition (a list, a context…) must conform to it, else it is null.
+  const declared = text((el.variable as DmnElement | undefined)?.typeRef);
+  const type = compiled.kind === 'literal' && declared ? resolveType(declared) : null;
+  if (compiled.kind === 'literal' && type && type.kind !== 'builtin') compiled = { ...compiled, type };
+  return { id, name, variableName, requires, ...(services.length ? { services } : {}), logic: compiled };
 }
 
 function compileLiteral(el: DmnElement, decisionId: string, name: string, typeRef: string | undefined, { report, syntax: syntaxOf }: Check): LiteralExpression | null {
@@ -312,15 +370,17 @@ interface Bkm {
 }
 
 /** The file's business knowledge models whose logic is a FEEL function (boxed expressions included). */
-function businessKnowledgeModels(definitions: DmnElement): Map<string, Bkm> {
+function businessKnowledgeModels(definitions: DmnElement, tables: Record<string, DecisionTable>, check: Check): Map<string, Bkm> {
+  const resolveType = typeResolver(definitions);
   const out = new Map<string, Bkm>();
   for (const el of list(definitions.drgElement)) {
     if (el.$type !== 'dmn:BusinessKnowledgeModel') continue;
     const id = text(el.id) ?? text(el.name);
     const name = text((el.variable as DmnElement | undefined)?.name) ?? text(el.name);
     const logic = el.encapsulatedLogic as DmnElement | undefined;
-    const feel = logic ? boxedFeel({ ...logic, $type: 'dmn:FunctionDefinition' } as DmnElement) : null;
-    if (!id || !name || feel === null) continue;
+    if (!id || !name) continue;
+    const feel = logic ? boxedFeel({ ...logic, $type: 'dmn:FunctionDefinition' } as DmnElement, { tables, locals: [], check, decisionId: id, resolveType }) : null;
+    if (feel === null) continue;
     const requires = list(el.knowledgeRequirement)
       .map((r) => text((r.requiredKnowledge as DmnElement | undefined)?.href))
       .filter((h): h is string => Boolean(h));
@@ -336,20 +396,30 @@ function businessKnowledgeModels(definitions: DmnElement): Map<string, Bkm> {
  * function definition. null when a part is not expressible this way (a
  * decision table inside a context, a Java/PMML function…).
  */
-export function boxedFeel(el: DmnElement): string | null {
+export function boxedFeel(el: DmnElement, scope?: Scope): string | null {
+  const inner = (child: DmnElement, locals: readonly string[] = []) => boxedFeel(child, scope && { ...scope, locals: [...scope.locals, ...locals] });
   switch (el.$type) {
+    case 'dmn:DecisionTable': {
+      if (!scope) return null;
+      const { check, locals } = scope;
+      const key = `t${Object.keys(scope.tables).length + 1}`;
+      scope.tables[key] = compileTable(el, scope.decisionId, { report: check.report, syntax: (t, kind, more = []) => check.syntax(t, kind, [...locals, ...more]) });
+      return `rei_table(${JSON.stringify(key)}, {${locals.map((n) => `${JSON.stringify(n)}: ${n}`).join(', ')}})`;
+    }
     case 'dmn:LiteralExpression': {
       const t = text(el.text);
       return t === undefined ? 'null' : `(${t}\n)`;
     }
     case 'dmn:Context': {
       const entries: string[] = [];
+      const defined: string[] = [];
       let result: string | null = null;
       for (const entry of list(el.contextEntry)) {
         const value = entry.value as DmnElement | undefined;
-        const feel = value ? boxedFeel(value) : 'null';
+        const feel = value ? inner(value, defined) : 'null';
         if (feel === null) return null;
         const name = text((entry.variable as DmnElement | undefined)?.name);
+        if (name) defined.push(name);
         if (name) entries.push(`${JSON.stringify(name)}: ${feel}`);
         else result = feel;
       }
@@ -358,27 +428,27 @@ export function boxedFeel(el: DmnElement): string | null {
     }
     case 'dmn:Invocation': {
       const callee = el.calledFunction as DmnElement | undefined;
-      const fn = callee ? boxedFeel(callee) : null;
+      const fn = callee ? inner(callee) : null;
       if (fn === null) return null;
       const args: string[] = [];
       for (const b of list(el.binding)) {
         const param = text((b.parameter as DmnElement | undefined)?.name);
         const value = b.bindingFormula as DmnElement | undefined;
-        const feel = value ? boxedFeel(value) : 'null';
+        const feel = value ? inner(value) : 'null';
         if (!param || feel === null) return null;
         args.push(`${param}: ${feel}`);
       }
       return `${fn.replace(/^\((.*)\n\)$/s, '$1').trim()}(${args.join(', ')})`;
     }
     case 'dmn:List': {
-      const items = list(el.elements).map(boxedFeel);
+      const items = list(el.elements).map((e) => inner(e));
       return items.some((i) => i === null) ? null : `[${items.join(', ')}]`;
     }
     case 'dmn:Relation': {
       const columns = list(el.column).map((c) => text(c.name) ?? '');
       const rows: string[] = [];
       for (const row of list(el.row)) {
-        const cells = list(row.elements).map(boxedFeel);
+        const cells = list(row.elements).map((e) => inner(e));
         if (cells.some((c) => c === null)) return null;
         rows.push(`{${columns.map((c, i) => `${JSON.stringify(c)}: ${cells[i] ?? 'null'}`).join(', ')}}`);
       }
@@ -386,11 +456,30 @@ export function boxedFeel(el: DmnElement): string | null {
     }
     case 'dmn:FunctionDefinition': {
       const kind = text(el.kind);
-      if (kind && kind.toUpperCase() !== 'FEEL') return null;
       const body = el.body as DmnElement | undefined;
-      const feel = body ? boxedFeel(body) : 'null';
-      if (feel === null) return null;
       const params = list(el.formalParameter).map((p) => text(p.name) ?? '');
+      if (kind?.toUpperCase() === 'JAVA' && body?.$type === 'dmn:Context') {
+        // The body is a context with a class and a method signature (see ./java-functions.ts).
+        const entry = (name: string) => {
+          const e = list(body.contextEntry).find((c) => text((c.variable as DmnElement | undefined)?.name) === name)?.value as DmnElement | undefined;
+          return e ? inner(e) : null;
+        };
+        const [cls, signature] = [entry('class'), entry('method signature')];
+        return cls && signature ? `(${javaCall(cls, signature, params)})` : null;
+      }
+      if (kind && kind.toUpperCase() !== 'FEEL') return null;
+      const feel = body ? inner(body, params) : 'null';
+      if (feel === null) return null;
+      // Typed parameters or result: checked by rei_typed (feel-ext.ts), with the types as JSON.
+      const typeJson = (typeRef: string | undefined) => {
+        const t = typeRef && scope?.resolveType ? scope.resolveType(typeRef) : null;
+        return t ? JSON.stringify(JSON.stringify(t)) : 'null';
+      };
+      const paramTypes = list(el.formalParameter).map((p) => typeJson(text(p.typeRef)));
+      const resultType = typeJson(text(body?.typeRef));
+      if (resultType !== 'null' || paramTypes.some((t) => t !== 'null')) {
+        return `(function(${params.join(', ')}) rei_typed(${feel}, ${resultType}, [${params.join(', ')}], [${paramTypes.join(', ')}]))`;
+      }
       return `(function(${params.join(', ')}) ${feel})`;
     }
     default:
@@ -398,8 +487,8 @@ export function boxedFeel(el: DmnElement): string | null {
   }
 }
 
-/** The types of the file's input data, resolved through its itemDefinitions (unknown or untyped inputs are left out). */
-function inputTypes(definitions: DmnElement): Record<string, DmnType> {
+/** A typeRef resolved through the file's itemDefinitions (null: untyped, or a cycle). */
+function typeResolver(definitions: DmnElement): (typeRef: string | undefined) => DmnType | null {
   const items = new Map(list(definitions.itemDefinition).map((d) => [text(d.name) ?? '', d]));
   const resolve = (typeRef: string | undefined, seen: Set<string>): DmnType | null => {
     if (!typeRef) return null;
@@ -423,12 +512,18 @@ function inputTypes(definitions: DmnElement): Record<string, DmnType> {
     } else type = resolve(text(item.typeRef), seen);
     return type && item.isCollection === true ? { kind: 'collection', of: type } : type;
   };
+  return (typeRef) => resolve(typeRef, new Set());
+}
+
+/** The types of the file's input data, resolved through its itemDefinitions (unknown or untyped inputs are left out). */
+function inputTypes(definitions: DmnElement): Record<string, DmnType> {
+  const resolve = typeResolver(definitions);
   const out: Record<string, DmnType> = {};
   for (const el of list(definitions.drgElement)) {
     if (el.$type !== 'dmn:InputData') continue;
     const variable = el.variable as DmnElement | undefined;
     const name = text(variable?.name) ?? text(el.name);
-    const type = resolve(text(variable?.typeRef), new Set());
+    const type = resolve(text(variable?.typeRef));
     if (name && type) out[name] = type;
   }
   return out;

@@ -21,6 +21,8 @@ interface TckValue {
 interface TckCase {
   id: string;
   type?: string;
+  /** For type decisionService: the decision service invoked (its result nodes are its output decisions). */
+  invocableName?: string;
   inputs: Array<{ name: string; value: TckValue }>;
   results: Array<{ name: string; errorResult: boolean; expected: TckValue | null }>;
 }
@@ -74,6 +76,7 @@ function readTests(xml: string): TckCase[] {
     .map((tc, i) => ({
       id: tc.attrs.id ?? String(i + 1),
       type: tc.attrs.type,
+      invocableName: tc.attrs.invocableName,
       inputs: tc.children.filter((c) => c.name === 'inputNode').map((n) => ({ name: n.attrs.name ?? '', value: valueOf(n) })),
       results: tc.children
         .filter((c) => c.name === 'resultNode')
@@ -164,20 +167,23 @@ export async function runLevel(client: Client, dir: string, only: RegExp | null)
       if (d.name) keyByName.set(d.name, d.key);
     }
     for (const t of tests) {
-      if (t.type === 'decisionService' || t.type === 'bkm') {
+      const service = t.type === 'decisionService' ? t.invocableName : undefined;
+      if (t.type === 'bkm' || (t.type === 'decisionService' && !service)) {
         fail(t.id, `tipo di test ${t.type} non supportato`);
         continue;
       }
       const variables = Object.fromEntries(t.inputs.map((i) => [i.name, toJson(i.value)]));
       let why: string | null = null;
       for (const r of t.results) {
-        const key = keyByName.get(r.name);
+        const key = keyByName.get(service ?? r.name);
         if (!key) {
-          why = `decisione "${r.name}" non distribuita`;
+          why = `decisione "${service ?? r.name}" non distribuita`;
           break;
         }
         const reply = await client.post(`/api/v1/decisions/${encodeURIComponent(key)}/evaluate`, { variables });
-        const body = reply.body as { value?: unknown; error?: { message: string } };
+        const body = reply.body as { value?: unknown; result?: Record<string, unknown> | null; error?: { message: string } };
+        // A decision service's result holds its output decisions by name.
+        if (service && reply.status === 200) body.value = body.result?.[r.name] ?? null;
         if (r.errorResult) {
           if (reply.status === 200 && body.value !== null) why = `${r.name}: atteso un errore, ottenuto ${JSON.stringify(body.value)}`;
         } else if (reply.status !== 200) {

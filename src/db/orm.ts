@@ -27,6 +27,7 @@ import { Migration20261203051000_siuss_core } from './migrations/Migration202612
 import { Migration20261203051500_siuss_io } from './migrations/Migration20261203051500_siuss_io.js';
 import { Migration20261203051000_sla_dashboard } from './migrations/Migration20261203051000_sla_dashboard.js';
 import { Migration20261203053000_startup_digest } from './migrations/Migration20261203053000_startup_digest.js';
+import { Migration20261203080000_steps_timers_job } from './migrations/Migration20261203080000_steps_timers_job.js';
 
 export type Orm = MikroORM;
 
@@ -58,6 +59,7 @@ const migrationsList = [
   { name: 'Migration20261203051500_siuss_io', class: Migration20261203051500_siuss_io },
   { name: 'Migration20261203051000_sla_dashboard', class: Migration20261203051000_sla_dashboard },
   { name: 'Migration20261203053000_startup_digest', class: Migration20261203053000_startup_digest },
+  { name: 'Migration20261203080000_steps_timers_job', class: Migration20261203080000_steps_timers_job },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

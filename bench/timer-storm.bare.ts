@@ -83,6 +83,20 @@ async function threadMain(input: BareFireInput): Promise<ThreadResult> {
 }
 
 /**
+ * CPU milliseconds one bare fire costs, measured on this thread alone
+ * (process.cpuUsage, so nothing else may run meanwhile): with every core doing
+ * nothing else, the bare rate of a quiet machine is cores × 1000 / this.
+ */
+export async function bareCpuMsPerFire(input: BareFireInput, fires = 200): Promise<number> {
+  const stateText = await waitingState(input);
+  for (let i = 0; i < 30; i++) await fireOnce(stateText, input);
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < fires; i++) await fireOnce(stateText, input);
+  const cpu = process.cpuUsage(c0);
+  return (cpu.user + cpu.system) / 1000 / fires;
+}
+
+/**
  * Worker threads do not inherit tsx's module hooks: the thread loads this file
  * through tsx's API (under plain node on compiled output, it imports it as is).
  */

@@ -45,7 +45,9 @@ import { HandlerRegistry } from '../src/engine/execution/handlers.js';
 import { systemClock } from '../src/shared/clock.js';
 import type { ModelIndex } from '../src/engine/definitions/model.js';
 import { drainQueue, openBoss } from './timer-storm.pgboss.js';
-import { bareFireRate, type BareFireResult } from './timer-storm.bare.js';
+import { bareCpuMsPerFire, bareFireRate, type BareFireResult } from './timer-storm.bare.js';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 
 export interface TimerStormOptions {
@@ -129,6 +131,7 @@ export async function runTimerStormBench(db: BenchDatabase, opts: TimerStormOpti
     }
     const bareAfter = await bareFireRate(bareInput);
     console.log(`   bare bpmn-engine after the storm: ${fmtBare(bareAfter)}`);
+    const bareCpuMs = await bareCpuMsPerFire(bareInput);
     const bare = (bareBefore.perSecond + bareAfter.perSecond) / 2;
     const check = await verifyStorm(services, sql, setup, n);
 
@@ -139,7 +142,13 @@ export async function runTimerStormBench(db: BenchDatabase, opts: TimerStormOpti
     if (boss) console.log(`pg-boss      ${fmt(boss.perSecond)} jobs/s    (${n} no-op jobs in ${boss.seconds.toFixed(2)} s; here ${boss.inProcess}, child ${boss.child})`);
     console.log(`timer storm  ${fmt(rate)} timers/s  (${n} timers in ${storm.seconds.toFixed(2)} s; here ${storm.inProcess}, workers ${n - storm.inProcess}; conflicts ${storm.conflicts}, failures ${storm.failed}; autovacuum ${autovacuum.note})`);
     console.log(`  by quarter  ${q.map((x) => `${x.rate.toFixed(1)}/s (job dead rows ≤ ${x.maxDead})`).join(' · ')}`);
-    console.log(`engine alone  ${ceiling.cpuMs.toFixed(2)} ms CPU per fire through our runtime (recover → resume → fire → getState, no database, one thread)`);
+    const c = storm.cpuMs;
+    const stormCpuMs = (c.here + c.workers + c.database) / n;
+    console.log(
+      `CPU per fire  storm ${stormCpuMs.toFixed(2)} ms (this process ${(c.here / n).toFixed(2)}, workers ${(c.workers / n).toFixed(2)}, PostgreSQL backends ${(c.database / n).toFixed(2)}; autovacuum not counted) · ` +
+        `bare bpmn-engine ${bareCpuMs.toFixed(2)} ms · our runtime alone ${ceiling.cpuMs.toFixed(2)} ms (no database, one thread)`,
+    );
+    console.log(`  on a quiet machine with ${os.cpus().length} cores: bare ≈ ${fmt((os.cpus().length * 1000) / bareCpuMs).trim()} fires/s, storm ≈ ${fmt((os.cpus().length * 1000) / stormCpuMs).trim()} timers/s if CPU-bound (ratio ${(bareCpuMs / stormCpuMs).toFixed(2)})`);
     console.log(`exactly once: ${check.firedOnce} fired once, ${check.duplicates} fired more than once, ${check.lost} not advanced, ${check.incidents} incidents; cloned case ${check.cloneMatches ? 'has the real case\'s history' : 'DIFFERS from the real case'} and ends when its task is completed: ${check.cloneEnds}`);
     console.log('');
     benchLine('bare-bpmn-engine-fire', bare, 'fires/s', 1, 'self');
@@ -148,6 +157,8 @@ export async function runTimerStormBench(db: BenchDatabase, opts: TimerStormOpti
     benchLine('timer-storm-lost', check.lost, 'timers', check.lost / n, 'timers');
     if (q.length === 4) benchLine('timer-storm-last-quarter', q[3]!.rate, 'timers/s', q[3]!.rate / q[0]!.rate, 'timer-storm-first-quarter');
     if (boss) benchLine('timer-storm-vs-pg-boss', rate, 'timers/s', rate / boss.perSecond, 'pg-boss');
+    // The same comparison from CPU time, which a shared machine does not skew: the rates all cores would give if nothing else ran.
+    benchLine('timer-storm-cpu-bound', (os.cpus().length * 1000) / stormCpuMs, 'timers/s', bareCpuMs / stormCpuMs, 'bare-bpmn-engine-cpu-bound');
     benchLine('timer-storm', rate, 'timers/s', rate / bare, 'bare-bpmn-engine-fire');
     if (check.duplicates || check.lost || !check.cloneMatches || !check.cloneEnds) throw new Error('timer-storm: timers were not fired exactly once (see above)');
   } finally {
@@ -311,6 +322,48 @@ interface StormResult {
   failed: number;
   /** Per quarter of the timers: timers/s, and the most dead rows seen in the job table meanwhile. */
   quarters: Array<{ rate: number; maxDead: number }>;
+  /** CPU spent by the drain (ms): this process, the workers, the database's backends serving this database. */
+  cpuMs: { here: number; workers: number; database: number };
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime (ms) of each live process whose process group is one of `groups`, or whose pid is in `pids` (Linux /proc; empty elsewhere). */
+function processCpuMs(sel: { groups?: number[]; pids?: number[] }): Map<number, number> {
+  const out = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = sel.pids ? sel.pids.map(String) : fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of entries) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the command name (which may hold spaces): state ppid pgrp … utime(14) stime(15).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (sel.groups && !sel.groups.includes(Number(f[2]))) continue;
+    out.set(Number(pid), ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS);
+  }
+  return out;
+}
+
+const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+/** Backends connected to this database now (the pools of this process and of the workers). */
+async function databaseBackends(sql: pg.Pool): Promise<number[]> {
+  const { rows } = await sql.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()');
+  return rows.map((r) => r.pid);
 }
 
 /**
@@ -357,6 +410,8 @@ async function drainStorm(
   // Due a minute ago by the database clock: both processes use the real clock.
   const { rowCount } = await sql.query(`update job set due_at = now() - interval '1 minute' where tenant = $1 and kind = 'timer'`, [TENANT]);
   if (rowCount !== o.n) throw new Error(`timer-storm: ${rowCount} jobs made due, expected ${o.n}`);
+  const groups = workers.map((w) => w.pid);
+  const cpu0 = { here: process.cpuUsage(), workers: sum(processCpuMs({ groups })), database: processCpuMs({ pids: await databaseBackends(sql) }) };
   const t0 = performance.now();
   executor.start();
 
@@ -396,9 +451,18 @@ async function drainStorm(
     }
   }
   const seconds = (performance.now() - t0) / 1000;
+  // Backends that appeared during the drain count from zero.
+  const dbNow = processCpuMs({ pids: await databaseBackends(sql) });
+  const hereCpu = process.cpuUsage(cpu0.here);
+  const cpuMs = {
+    here: (hereCpu.user + hereCpu.system) / 1000,
+    workers: sum(processCpuMs({ groups })) - cpu0.workers,
+    database: [...dbNow].reduce((acc, [pid, ms]) => acc + ms - (cpu0.database.get(pid) ?? 0), 0),
+  };
   await executor.stop();
   for (const worker of workers) await worker.stop();
   return {
+    cpuMs,
     quarters,
     seconds,
     inProcess: executor.stats.fired - before.fired,
@@ -500,6 +564,8 @@ async function pgBossReference(url: string, sql: pg.Pool, n: number, batchSize: 
 // ------------------------------------------------------------ child processes
 
 interface Child {
+  /** The process (group) id. */
+  pid: number;
   /** Resolves with the first stdout line (from now on) matching `re`. */
   waitFor(re: RegExp, timeoutMs: number): Promise<string>;
   send(line: string): void;
@@ -523,6 +589,7 @@ function startChild(script: string, env: Record<string, string>, children: Set<C
     else if (stderrLines === 21) console.log(`   ${tag} … (further output suppressed)`);
   });
   return {
+    pid: child.pid ?? -1,
     waitFor(re, timeoutMs) {
       return new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${tag} did not print ${re} within ${timeoutMs / 1000} s`)), timeoutMs);

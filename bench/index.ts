@@ -5,8 +5,11 @@
  *
  * Environment: DATABASE_URL (else a throw-away local database, else PGlite),
  * BENCH_CASES (measured cases per round, default 300), BENCH_WARMUP (default 30),
- * BENCH_CONCURRENCY (default 8); BENCH_TIMERS (timer-storm: timers due at once, default 100000),
- * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4);
+ * BENCH_CONCURRENCY (default 8); BENCH_TIMERS (timer-storm: timers due at once, default 20000),
+ * BENCH_JOB_CONCURRENCY (timer-storm: jobs in flight per executor process, default 4), BENCH_STORM_WORKERS
+ * (timer-storm: `npm run worker` processes, default cores − 1), BENCH_BARE_SECONDS (timer-storm: each bare
+ * bpmn-engine measurement, default 5), BENCH_PGBOSS=0 (timer-storm: skip the pg-boss reference);
+ * BENCH_MEMORY_CASES (steps: completed cases of the retained-heap round, default 3000; 100000 for the full check);
  * BENCH_INBOX_TASKS (inbox-page: tasks in the database, default 1000000), BENCH_INBOX_COMUNE_TASKS
  * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
  * BENCH_SIUSS_RECORDS (siuss-flows: records through the XML writer alone, default 1000000), BENCH_SIUSS_DB_RECORDS (siuss-flows:
@@ -36,7 +39,11 @@ const intFromEnv = (name: string, fallback: number) => {
 const cases = intFromEnv('BENCH_CASES', 300);
 const warmupCases = intFromEnv('BENCH_WARMUP', 30);
 const concurrency = intFromEnv('BENCH_CONCURRENCY', 8);
-const timers = intFromEnv('BENCH_TIMERS', 100_000);
+const timers = intFromEnv('BENCH_TIMERS', 20_000);
+const stormWorkers = process.env.BENCH_STORM_WORKERS ? intFromEnv('BENCH_STORM_WORKERS', 1) : undefined;
+const bareSeconds = intFromEnv('BENCH_BARE_SECONDS', 5);
+const pgBoss = process.env.BENCH_PGBOSS !== '0';
+const memoryCases = intFromEnv('BENCH_MEMORY_CASES', 3000);
 const jobConcurrency = intFromEnv('BENCH_JOB_CONCURRENCY', 4);
 const inboxTasks = intFromEnv('BENCH_INBOX_TASKS', 1_000_000);
 const inboxComuneTasks = intFromEnv('BENCH_INBOX_COMUNE_TASKS', 100_000);
@@ -73,9 +80,9 @@ process.once('SIGINT', onSigint);
 try {
   if (runs('siuss-import')) await (await import('./siuss-import.bench.js')).runSiussImportBench(db, { rows: siussRows, referenceRows: Math.min(siussRefRows, siussRows) }); // first on the database: its RSS is sampled while it runs
   if (runs('siuss-flows')) await (await import('./siuss-flows-db.bench.js')).runSiussFlowsDbBench(db, { records: siussDbRecords });
-  if (runs('steps')) await (await import('./steps.bench.js')).runStepsBench(db, { cases, warmupCases, concurrency });
+  if (runs('steps')) await (await import('./steps.bench.js')).runStepsBench(db, { cases, warmupCases, concurrency, memoryCases });
   if (runs('engine-memory')) await (await import('./engine-memory.bench.js')).runEngineMemoryBench();
-  if (runs('timer-storm')) await (await import('./timer-storm.bench.js')).runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency });
+  if (runs('timer-storm')) await (await import('./timer-storm.bench.js')).runTimerStormBench(db, { timers, batchSize: 50, pollMs: 50, concurrency: jobConcurrency, workers: stormWorkers, bareSeconds, pgBoss });
   if (runs('inbox-page')) await (await import('./inbox-page.bench.js')).runInboxPageBench(db, { totalTasks: inboxTasks, comuneTasks: Math.min(inboxComuneTasks, inboxTasks), requests: inboxRequests });
   if (runs('startup')) await (await import('./startup.bench.js')).runStartupBench(db, { restarts: startupRestarts });
   if (runs('nodes')) await (await import('./nodes.bench.js')).runNodesBench(db, { cases: nodesCases, timers: nodesTimers, concurrency });

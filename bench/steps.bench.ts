@@ -21,8 +21,10 @@
  * (verificaIsee from the product's HandlerRegistry), first one case at a time
  * and then with `concurrency` cases in flight; within a round the paths
  * alternate in slices, so both see the same machine conditions on average.
- * A last product round with twice the cases checks that retained memory does
- * not grow with the instances.
+ * A last product round of `memoryCases` cases (BENCH_MEMORY_CASES; 100,000
+ * for the full check) samples the heap after a full GC at every fifth of them:
+ * retained memory must stay flat (engines of ended cases released, caches
+ * bounded), whatever the number of cases completed.
  */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -36,7 +38,7 @@ import type { EngineStore, EngineTx, TaskRecord } from '../src/engine/store.js';
 import type { Principal } from '../src/auth/principal.js';
 import type { BenchDatabase } from './db.js';
 import { BENCH_GROUP, BENCH_MODEL, BENCH_PROCESS_KEY, STEPS_PER_CASE, USER_TASKS, caseVariables, completionVariables } from './model.js';
-import { benchLine, describeMemory, fullGc, latencySummary, mb, memorySnapshot } from './report.js';
+import { benchLine, describeMemory, fullGc, latencySummary, mb, memorySnapshot, type MemorySnapshot } from './report.js';
 
 export interface StepsBenchOptions {
   /** Measured cases per round (each case = STEPS_PER_CASE steps). */
@@ -45,6 +47,8 @@ export interface StepsBenchOptions {
   warmupCases: number;
   /** Cases in flight in the concurrent rounds. */
   concurrency: number;
+  /** Completed cases of the retained-heap round (heap after GC sampled at every fifth of them). */
+  memoryCases?: number;
 }
 
 /** Runs one case (all its steps), pushing each step's latency in ms. */
@@ -102,9 +106,9 @@ export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions):
     const [naiveM, productM, rebuildM] = await interleaved([naive, product, rebuild], label, cases, inFlight, ROUND_SLICES);
     rounds.push({ label, inFlight, naive: naiveM!, product: productM!, rebuild: rebuildM! });
   }
-  const afterRound1 = memorySnapshot();
-  await run(product, 'memory-2x', 2 * cases, concurrency);
-  const afterRound2 = memorySnapshot();
+  const afterRounds = memorySnapshot();
+  const memoryCases = opts.memoryCases ?? 2 * cases;
+  const heapSamples = await retainedHeapRound(product, memoryCases, concurrency);
 
   console.log('');
   for (const r of rounds) {
@@ -116,9 +120,11 @@ export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions):
   console.log('');
   console.log(`memory (GC: ${fullGc ? fullGc.source : 'not available, figures include garbage'})`);
   console.log(`  ${describeMemory(`before product rounds`, before)}`);
-  console.log(`  ${describeMemory(`after ${2 * cases} product cases`, afterRound1)}`);
-  console.log(`  ${describeMemory(`after ${2 * cases} more product cases (one round of 2×${cases})`, afterRound2)}`);
-  console.log(`  heapUsed growth: round 1 ${signedMb(afterRound1.heapUsed - before.heapUsed)} MB, round 2 ${signedMb(afterRound2.heapUsed - afterRound1.heapUsed)} MB`);
+  console.log(`  ${describeMemory(`after the measured rounds`, afterRounds)}`);
+  for (const h of heapSamples) console.log(`  ${describeMemory(`retained-heap round, after ${h.cases} more completed cases`, h.memory)}`);
+  const firstHeap = heapSamples[0]!.memory.heapUsed;
+  const lastHeap = heapSamples.at(-1)!.memory.heapUsed;
+  console.log(`  heapUsed from the first fifth to the end of the ${memoryCases} cases: ${signedMb(lastHeap - firstHeap)} MB`);
   console.log('');
 
   for (const r of rounds) {
@@ -126,9 +132,28 @@ export async function runStepsBench(db: BenchDatabase, opts: StepsBenchOptions):
     benchLine(`steps-${r.label}-engine-cache-off`, r.rebuild.stepsPerSecond, 'steps/s', r.rebuild.stepsPerSecond / r.naive.stepsPerSecond, NAIVE);
     benchLine(`steps-${r.label}`, r.product.stepsPerSecond, 'steps/s', r.product.stepsPerSecond / r.naive.stepsPerSecond, NAIVE);
   }
-  benchLine('heap-after-gc-2x', afterRound2.heapUsed / 1024 / 1024, 'MB', afterRound2.heapUsed / afterRound1.heapUsed, 'heap-after-gc-1x');
+  benchLine(`heap-after-gc-${memoryCases}-cases`, lastHeap / 1024 / 1024, 'MB', lastHeap / firstHeap, `heap-after-gc-${heapSamples[0]!.cases}-cases`);
 
   await naive.dispose();
+}
+
+/**
+ * Runs `total` product cases, `inFlight` at a time, in five chunks; after each,
+ * the heap after a full GC. Latencies are not kept (they would grow the heap).
+ */
+async function retainedHeapRound(path: BenchPath, total: number, inFlight: number): Promise<Array<{ cases: number; memory: MemorySnapshot }>> {
+  const chunks = Math.min(5, total);
+  const samples: Array<{ cases: number; memory: MemorySnapshot }> = [];
+  path.beginRound?.('memory');
+  let done = 0;
+  for (let c = 0; c < chunks; c++) {
+    const count = Math.floor(((c + 1) * total) / chunks) - done;
+    await measure(path.runCase, count, inFlight, done);
+    done += count;
+    samples.push({ cases: done, memory: memorySnapshot() });
+  }
+  await path.verifyRound?.('memory', total);
+  return samples;
 }
 
 /** Slices per round of interleaved paths (at most one per case). */

@@ -1,11 +1,21 @@
 /**
  * Timer storm: N cases waiting at their monthly review timer all fall due at
- * once, and the job executor of the server (this process) plus one
- * `npm run worker` process drain them. Measured: time to drain, timers/s,
- * every timer fired exactly once (duplicates and lost ones counted). The
- * reference, in the same run on the same database: pg-boss draining N no-op
- * jobs with the same number of consumers (one here, one child process) and
- * the same batch size.
+ * once, and the job executor of the server (this process) plus `npm run
+ * worker` processes (one per further core) drain them. Measured: time to
+ * drain, timers/s, every timer fired exactly once (duplicates and lost ones
+ * counted), and the rate per quarter of the drain with the job table's dead
+ * rows (the drain must not slow down as it goes).
+ *
+ * Reference, in the same run: BARE bpmn-engine firing the same model's timer
+ * with every core busy (bench/timer-storm.bare.ts: one worker thread per
+ * core, recover → resume → fire → getState, no database), measured right
+ * before and right after the storm (their mean is the reference). Goal: the
+ * storm at ≥ 0.7× that. Also printed: pg-boss draining N no-op jobs (two
+ * consumers, batch 50), the former reference.
+ *
+ * The storm runs with PostgreSQL's default autovacuum: when the cluster has it
+ * off (this machine's CI configuration), it is switched on with ALTER SYSTEM +
+ * pg_reload_conf() for the run and reset afterwards.
  *
  * Setup (not timed): the model start → timer P1M "Revisione mensile" → user
  * task "Revisione" → end is deployed and ONE case is started through the
@@ -35,6 +45,10 @@ import { HandlerRegistry } from '../src/engine/execution/handlers.js';
 import { systemClock } from '../src/shared/clock.js';
 import type { ModelIndex } from '../src/engine/definitions/model.js';
 import { drainQueue, openBoss } from './timer-storm.pgboss.js';
+import { bareCpuMsPerFire, bareFireRate, type BareFireResult } from './timer-storm.bare.js';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 
 export interface TimerStormOptions {
   /** Timers due at once (cases waiting at their review). */
@@ -45,6 +59,12 @@ export interface TimerStormOptions {
   pollMs: number;
   /** Jobs each executor process runs at the same time (JOB_CONCURRENCY). */
   concurrency: number;
+  /** `npm run worker` processes beside this process's executor (default: one per core beyond the first). */
+  workers?: number;
+  /** Seconds of each bare bpmn-engine measurement (before and after the storm). */
+  bareSeconds?: number;
+  /** false skips the pg-boss reference. */
+  pgBoss?: boolean;
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,7 +96,12 @@ export const STORM_MODEL = `<?xml version="1.0" encoding="UTF-8"?>
 
 export async function runTimerStormBench(db: BenchDatabase, opts: TimerStormOptions): Promise<void> {
   const { timers: n, batchSize, pollMs, concurrency } = opts;
-  console.log(`\n== timer-storm: ${n} monthly review timers due at once, drained by this process's job executor + one \`npm run worker\` (batch ${batchSize}, ${concurrency} jobs in flight each); reference pg-boss (2 consumers, batch ${batchSize})`);
+  const workers = opts.workers ?? Math.max(1, os.cpus().length - 1);
+  const bareSeconds = opts.bareSeconds ?? 5;
+  console.log(
+    `\n== timer-storm: ${n} monthly review timers due at once, drained by this process's job executor + ${workers} \`npm run worker\` (batch ${batchSize}, ${concurrency} jobs in flight each); ` +
+      `reference bare bpmn-engine on ${os.cpus().length} threads (before and after, ${bareSeconds} s each)${opts.pgBoss === false ? '' : `; pg-boss (2 consumers, batch ${batchSize})`}`,
+  );
   if (db.kind !== 'postgresql') {
     console.log('   skipped: needs PostgreSQL (PGlite is one process, `npm run worker` cannot share it); set DATABASE_URL or start a local PostgreSQL');
     return;
@@ -92,22 +117,49 @@ export async function runTimerStormBench(db: BenchDatabase, opts: TimerStormOpti
     const services = await buildServices({ ...loadConfig({ JOB_POLL_MS: String(pollMs), JOB_CONCURRENCY: String(concurrency) }), databaseUrl: null }, { orm: db.orm });
     const setup = await setupCases(services, sql, n);
     const ceiling = await engineCeiling(sql, setup);
+    const boss = opts.pgBoss === false ? null : await pgBossReference(url, sql, n, batchSize, children);
 
-    const boss = await pgBossReference(url, sql, n, batchSize, children);
-    const storm = await drainStorm(services, sql, url, setup, { n, pollMs, concurrency }, children);
+    const bareInput = { model: STORM_MODEL, timerId: TIMER_ID, nextId: TASK_ID, seconds: bareSeconds };
+    const bareBefore = await bareFireRate(bareInput);
+    console.log(`   bare bpmn-engine before the storm: ${fmtBare(bareBefore)}`);
+    const autovacuum = await defaultAutovacuum(sql);
+    let storm: StormResult;
+    try {
+      storm = await drainStorm(services, sql, url, setup, { n, pollMs, concurrency, workers }, children);
+    } finally {
+      await autovacuum.restore();
+    }
+    const bareAfter = await bareFireRate(bareInput);
+    console.log(`   bare bpmn-engine after the storm: ${fmtBare(bareAfter)}`);
+    const bareCpuMs = await bareCpuMsPerFire(bareInput);
+    const bare = (bareBefore.perSecond + bareAfter.perSecond) / 2;
     const check = await verifyStorm(services, sql, setup, n);
 
     const rate = n / storm.seconds;
+    const q = storm.quarters;
     console.log('');
-    console.log(`pg-boss      ${fmt(boss.perSecond)} jobs/s    (${n} no-op jobs in ${boss.seconds.toFixed(2)} s; here ${boss.inProcess}, child ${boss.child})`);
-    console.log(`timer storm  ${fmt(rate)} timers/s  (${n} timers in ${storm.seconds.toFixed(2)} s; here ${storm.inProcess}, worker ${n - storm.inProcess}; conflicts ${storm.conflicts}, failures ${storm.failed})`);
-    console.log(`engine alone  ${ceiling.cpuMs.toFixed(2)} ms CPU per fire (recover → resume → fire → getState, no database) → at most ${fmt(1000 / ceiling.cpuMs).trim()} timers/s per busy core`);
+    console.log(`bare engine  ${fmt(bare)} fires/s   (bpmn-engine alone on ${bareBefore.threads} threads, no database: ${bareBefore.perSecond.toFixed(1)} before, ${bareAfter.perSecond.toFixed(1)} after the storm)`);
+    if (boss) console.log(`pg-boss      ${fmt(boss.perSecond)} jobs/s    (${n} no-op jobs in ${boss.seconds.toFixed(2)} s; here ${boss.inProcess}, child ${boss.child})`);
+    console.log(`timer storm  ${fmt(rate)} timers/s  (${n} timers in ${storm.seconds.toFixed(2)} s; here ${storm.inProcess}, workers ${n - storm.inProcess}; conflicts ${storm.conflicts}, failures ${storm.failed}; autovacuum ${autovacuum.note})`);
+    console.log(`  by quarter  ${q.map((x) => `${x.rate.toFixed(1)}/s (job dead rows ≤ ${x.maxDead})`).join(' · ')}`);
+    const c = storm.cpuMs;
+    const stormCpuMs = (c.here + c.workers + c.database) / n;
+    console.log(
+      `CPU per fire  storm ${stormCpuMs.toFixed(2)} ms (this process ${(c.here / n).toFixed(2)}, workers ${(c.workers / n).toFixed(2)}, PostgreSQL backends ${(c.database / n).toFixed(2)}; autovacuum not counted) · ` +
+        `bare bpmn-engine ${bareCpuMs.toFixed(2)} ms · our runtime alone ${ceiling.cpuMs.toFixed(2)} ms (no database, one thread)`,
+    );
+    console.log(`  on a quiet machine with ${os.cpus().length} cores: bare ≈ ${fmt((os.cpus().length * 1000) / bareCpuMs).trim()} fires/s, storm ≈ ${fmt((os.cpus().length * 1000) / stormCpuMs).trim()} timers/s if CPU-bound (ratio ${(bareCpuMs / stormCpuMs).toFixed(2)})`);
     console.log(`exactly once: ${check.firedOnce} fired once, ${check.duplicates} fired more than once, ${check.lost} not advanced, ${check.incidents} incidents; cloned case ${check.cloneMatches ? 'has the real case\'s history' : 'DIFFERS from the real case'} and ends when its task is completed: ${check.cloneEnds}`);
     console.log('');
-    benchLine('pg-boss-noop-dequeue', boss.perSecond, 'jobs/s', 1, 'self');
+    benchLine('bare-bpmn-engine-fire', bare, 'fires/s', 1, 'self');
+    if (boss) benchLine('pg-boss-noop-dequeue', boss.perSecond, 'jobs/s', 1, 'self');
     benchLine('timer-storm-duplicates', check.duplicates, 'timers', check.duplicates / n, 'timers');
     benchLine('timer-storm-lost', check.lost, 'timers', check.lost / n, 'timers');
-    benchLine('timer-storm', rate, 'timers/s', rate / boss.perSecond, 'pg-boss');
+    if (q.length === 4) benchLine('timer-storm-last-quarter', q[3]!.rate, 'timers/s', q[3]!.rate / q[0]!.rate, 'timer-storm-first-quarter');
+    if (boss) benchLine('timer-storm-vs-pg-boss', rate, 'timers/s', rate / boss.perSecond, 'pg-boss');
+    // The same comparison from CPU time, which a shared machine does not skew: the rates all cores would give if nothing else ran.
+    benchLine('timer-storm-cpu-bound', (os.cpus().length * 1000) / stormCpuMs, 'timers/s', bareCpuMs / stormCpuMs, 'bare-bpmn-engine-cpu-bound');
+    benchLine('timer-storm', rate, 'timers/s', rate / bare, 'bare-bpmn-engine-fire');
     if (check.duplicates || check.lost || !check.cloneMatches || !check.cloneEnds) throw new Error('timer-storm: timers were not fired exactly once (see above)');
   } finally {
     killChildren();
@@ -268,26 +320,98 @@ interface StormResult {
   inProcess: number;
   conflicts: number;
   failed: number;
+  /** Per quarter of the timers: timers/s, and the most dead rows seen in the job table meanwhile. */
+  quarters: Array<{ rate: number; maxDead: number }>;
+  /** CPU spent by the drain (ms): this process, the workers, the database's backends serving this database. */
+  cpuMs: { here: number; workers: number; database: number };
 }
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime (ms) of each live process whose process group is one of `groups`, or whose pid is in `pids` (Linux /proc; empty elsewhere). */
+function processCpuMs(sel: { groups?: number[]; pids?: number[] }): Map<number, number> {
+  const out = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = sel.pids ? sel.pids.map(String) : fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of entries) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the command name (which may hold spaces): state ppid pgrp … utime(14) stime(15).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (sel.groups && !sel.groups.includes(Number(f[2]))) continue;
+    out.set(Number(pid), ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS);
+  }
+  return out;
+}
+
+const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+/** Backends connected to this database now (the pools of this process and of the workers). */
+async function databaseBackends(sql: pg.Pool): Promise<number[]> {
+  const { rows } = await sql.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()');
+  return rows.map((r) => r.pid);
+}
+
+/**
+ * PostgreSQL's default autovacuum for the storm: if the cluster runs with it
+ * off, it is switched on (ALTER SYSTEM + reload) and `restore` resets it.
+ */
+async function defaultAutovacuum(sql: pg.Pool): Promise<{ note: string; restore: () => Promise<void> }> {
+  const { rows } = await sql.query<{ autovacuum: string }>('show autovacuum');
+  if (rows[0]?.autovacuum === 'on') return { note: 'on (as configured)', restore: async () => undefined };
+  try {
+    await sql.query('alter system set autovacuum = on');
+    await sql.query('select pg_reload_conf()');
+  } catch (err) {
+    return { note: `OFF (could not switch it on: ${(err as Error).message})`, restore: async () => undefined };
+  }
+  return {
+    note: 'on (switched on for the run with ALTER SYSTEM, reset afterwards)',
+    restore: async () => {
+      await sql.query('alter system reset autovacuum');
+      await sql.query('select pg_reload_conf()');
+    },
+  };
+}
+
+const fmtBare = (b: BareFireResult) => `${b.perSecond.toFixed(1)} fires/s (${b.fires} fires on ${b.threads} threads in ${b.seconds.toFixed(1)} s)`;
 
 async function drainStorm(
   services: Services,
   sql: pg.Pool,
   url: string,
   setup: StormSetup,
-  o: { n: number; pollMs: number; concurrency: number },
+  o: { n: number; pollMs: number; concurrency: number; workers: number },
   children: Set<ChildProcess>,
 ): Promise<StormResult> {
-  // The worker is started first and idles until the jobs fall due: its boot
+  // The workers are started first and idle until the jobs fall due: their boot
   // (tsx, migrations check, catalogs) is not part of the drain.
-  const worker = startChild('src/worker.ts', { DATABASE_URL: url, JOB_POLL_MS: String(o.pollMs), JOB_CONCURRENCY: String(o.concurrency), JOB_EXECUTOR: 'true' }, children, '[worker]');
-  await worker.waitFor(/Worker avviato/, 90_000);
+  const workers = Array.from({ length: o.workers }, (_, i) =>
+    startChild('src/worker.ts', { DATABASE_URL: url, JOB_POLL_MS: String(o.pollMs), JOB_CONCURRENCY: String(o.concurrency), JOB_EXECUTOR: 'true' }, children, `[worker ${i + 1}]`),
+  );
+  for (const worker of workers) await worker.waitFor(/Worker avviato/, 90_000);
 
   const executor = services.executor;
   const before = { ...executor.stats };
   // Due a minute ago by the database clock: both processes use the real clock.
   const { rowCount } = await sql.query(`update job set due_at = now() - interval '1 minute' where tenant = $1 and kind = 'timer'`, [TENANT]);
   if (rowCount !== o.n) throw new Error(`timer-storm: ${rowCount} jobs made due, expected ${o.n}`);
+  const groups = workers.map((w) => w.pid);
+  const cpu0 = { here: process.cpuUsage(), workers: sum(processCpuMs({ groups })), database: processCpuMs({ pids: await databaseBackends(sql) }) };
   const t0 = performance.now();
   executor.start();
 
@@ -295,11 +419,25 @@ async function drainStorm(
   let lastLeft = o.n;
   let lastChange = t0;
   let left = o.n;
+  const quarters: StormResult['quarters'] = [];
+  let quarterStart = t0;
+  let maxDead = 0;
   while (left > 0) {
     await sleep(500);
-    const { rows } = await sql.query<{ n: number }>('select count(*)::int as n from job where tenant = $1 and retries > 0', [TENANT]);
+    const { rows } = await sql.query<{ n: number; dead: number }>(
+      `select (select count(*)::int from job where tenant = $1 and retries > 0) as n,
+              (select coalesce(max(n_dead_tup), 0)::int from pg_stat_user_tables where relname = 'job' and schemaname = current_schema()) as dead`,
+      [TENANT],
+    );
     left = rows[0]!.n;
+    maxDead = Math.max(maxDead, rows[0]!.dead);
     const now = performance.now();
+    // A quarter ends when its share of the timers has fired.
+    while (quarters.length < 4 && o.n - left >= Math.round(((quarters.length + 1) * o.n) / 4)) {
+      quarters.push({ rate: o.n / 4 / Math.max(0.001, (now - quarterStart) / 1000), maxDead });
+      quarterStart = now;
+      maxDead = rows[0]!.dead;
+    }
     if (left !== lastLeft) {
       lastLeft = left;
       lastChange = now;
@@ -309,13 +447,23 @@ async function drainStorm(
     if (now - lastProgress >= PROGRESS_EVERY_MS && left > 0) {
       lastProgress = now;
       const fired = o.n - left;
-      console.log(`   ${((now - t0) / 1000).toFixed(0).padStart(4)} s: ${fired} fired (${fmt(fired / ((now - t0) / 1000))}/s), ${left} left; here ${executor.stats.fired - before.fired}`);
+      console.log(`   ${((now - t0) / 1000).toFixed(0).padStart(4)} s: ${fired} fired (${fmt(fired / ((now - t0) / 1000))}/s), ${left} left; here ${executor.stats.fired - before.fired}; job dead rows ${rows[0]!.dead}`);
     }
   }
   const seconds = (performance.now() - t0) / 1000;
+  // Backends that appeared during the drain count from zero.
+  const dbNow = processCpuMs({ pids: await databaseBackends(sql) });
+  const hereCpu = process.cpuUsage(cpu0.here);
+  const cpuMs = {
+    here: (hereCpu.user + hereCpu.system) / 1000,
+    workers: sum(processCpuMs({ groups })) - cpu0.workers,
+    database: [...dbNow].reduce((acc, [pid, ms]) => acc + ms - (cpu0.database.get(pid) ?? 0), 0),
+  };
   await executor.stop();
-  await worker.stop();
+  for (const worker of workers) await worker.stop();
   return {
+    cpuMs,
+    quarters,
     seconds,
     inProcess: executor.stats.fired - before.fired,
     conflicts: executor.stats.conflicts - before.conflicts,
@@ -416,6 +564,8 @@ async function pgBossReference(url: string, sql: pg.Pool, n: number, batchSize: 
 // ------------------------------------------------------------ child processes
 
 interface Child {
+  /** The process (group) id. */
+  pid: number;
   /** Resolves with the first stdout line (from now on) matching `re`. */
   waitFor(re: RegExp, timeoutMs: number): Promise<string>;
   send(line: string): void;
@@ -439,6 +589,7 @@ function startChild(script: string, env: Record<string, string>, children: Set<C
     else if (stderrLines === 21) console.log(`   ${tag} … (further output suppressed)`);
   });
   return {
+    pid: child.pid ?? -1,
     waitFor(re, timeoutMs) {
       return new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${tag} did not print ${re} within ${timeoutMs / 1000} s`)), timeoutMs);

@@ -30,6 +30,7 @@ import { Migration20261203051000_sla_dashboard } from './migrations/Migration202
 import { Migration20261203053000_startup_digest } from './migrations/Migration20261203053000_startup_digest.js';
 import { Migration20261203060000_sla_agg } from './migrations/Migration20261203060000_sla_agg.js';
 import { Migration20261203060000_metro_data_inbox } from './migrations/Migration20261203060000_metro_data_inbox.js';
+import { Migration20261203080000_steps_timers_job } from './migrations/Migration20261203080000_steps_timers_job.js';
 
 export type Orm = MikroORM;
 
@@ -64,6 +65,7 @@ const migrationsList = [
   { name: 'Migration20261203054500_siuss_perf', class: Migration20261203054500_siuss_perf },
   { name: 'Migration20261203060000_sla_agg', class: Migration20261203060000_sla_agg },
   { name: 'Migration20261203060000_metro_data_inbox', class: Migration20261203060000_metro_data_inbox },
+  { name: 'Migration20261203080000_steps_timers_job', class: Migration20261203080000_steps_timers_job },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

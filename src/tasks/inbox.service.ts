@@ -233,8 +233,8 @@ export class InboxService {
         checkCanComplete(p, task);
         await this.validateAgainstForm(tx, task, variables);
         await this.checkBusinessRules(tx, task, variables);
+        // The task's draft goes with the completion's write (engine-rows: a closed task's draft is deleted).
         await this.processes.completeTask(tx, task, variables, { username: p.username });
-        await inTx(tx, 'delete from task_draft where task_id = ?', [task.id]);
         return task;
       },
       { withInstance: true },

@@ -10,6 +10,7 @@ import * as elements from 'bpmn-elements';
 import serializer, { TypeResolver } from 'moddle-context-serializer';
 import type { Problem } from '../../shared/errors.js';
 import { checkXml, lineOfId } from './xml-guard.js';
+import { tolerateForeignConstructs } from './foreign-constructs.js';
 import type { CompiledProcess, ElementSpec, EventSubprocessTimer, ModelIndex, ServiceSpec } from './model.js';
 import { Findings, lintDefinitions, validateProcess } from './validation/index.js';
 import { parseRetryCycle } from '../jobs/retry-cycle.js';
@@ -67,8 +68,10 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
   const errors: Problem[] = [];
   for (const w of parsed.warnings) {
     const elementId = w.element?.id;
-    const problem: Problem = { rule: 'bpmn-schema', message: w.message, elementId, line: lineOfId(xml, elementId) };
-    if (/unresolved reference/i.test(w.message)) errors.push(problem);
+    const unresolved = /unresolved reference/i.test(w.message);
+    const message = unresolved ? unresolvedMessage(w as { element?: { id?: string; $type?: string }; property?: string; value?: string }) : w.message;
+    const problem: Problem = { rule: 'bpmn-schema', message, elementId, line: lineOfId(xml, elementId) };
+    if (unresolved) errors.push(problem);
     else warnings.push(problem);
   }
   const definitions = parsed.rootElement;
@@ -82,6 +85,7 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
     errors.push({ rule: 'no-executable-process', message: 'Nessun processo eseguibile (isExecutable="true") nel file' });
   }
 
+  const setAside = tolerateForeignConstructs(xml, roots, warnings);
   const compiled: CompiledProcess[] = [];
   const findings = new Findings(xml);
   for (const proc of executable) {
@@ -109,7 +113,7 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
     if (errors.length) continue;
     for (const p of processes) p.isExecutable = p === proc;
     try {
-      const context = serializeWithoutUnroutableMessageFlows(parsed, roots);
+      const context = serializeWithout(setAside, definitions, () => serializeWithoutUnroutableMessageFlows(parsed, roots));
       compiled.push({ key: proc.id as string, name: proc.name, serializedContext: context.serialize(), index });
     } catch (err) {
       errors.push({
@@ -127,6 +131,25 @@ export async function compileBpmn(xml: string, opts: CompileOptions): Promise<Co
   errors.push(...findings.errors);
   warnings.push(...findings.warnings);
   return { processes: errors.length ? [] : compiled, errors, warnings };
+}
+
+/** bpmn-moddle's "unresolved reference <id>" said in Italian, naming the element, the property and the missing id. */
+function unresolvedMessage(w: { element?: { id?: string; $type?: string }; property?: string; value?: string }): string {
+  const where = w.element?.id ? `"${w.element.id}" (${w.element.$type ?? 'elemento'})` : `un elemento ${w.element?.$type ?? ''}`.trim();
+  const property = w.property ? `, proprietà ${w.property},` : '';
+  return `Riferimento non risolto: ${where}${property} rimanda a "${w.value ?? '?'}", che non esiste nel file (unresolved reference <${w.value ?? '?'}>): correggere o rimuovere il riferimento`;
+}
+
+/** Serializes with the given root elements taken out of the definitions for the time of the call. */
+function serializeWithout<T>(aside: ModdleElement[], definitions: ModdleElement, serialize: () => T): T {
+  if (!aside.length) return serialize();
+  const all = definitions.rootElements as ModdleElement[];
+  definitions.rootElements = all.filter((r) => !aside.includes(r));
+  try {
+    return serialize();
+  } finally {
+    definitions.rootElements = all;
+  }
 }
 
 /**

@@ -29,9 +29,9 @@ export function lateness(r: SlaRow): Lateness {
 export async function heatmapData(web: WebContext, sc: DashboardScope) {
   const { services } = web;
   const em = services.orm.em.fork();
-  const [rows, def] = await Promise.all([
+  const [rows, defId] = await Promise.all([
     slaSummary(em, { tenant: sc.tenant, from: sc.from, to: sc.to, now: services.clock.now(), processKey: sc.processKey || '-', atRiskShare: DEFAULT_AT_RISK_SHARE, perTenant: false }),
-    latestDefinition(web, sc.processKey, sc.tenant),
+    latestDefinitionId(web, sc.processKey, sc.tenant),
   ]);
   const steps = rows.map((r) => ({
     id: r.elementId,
@@ -43,7 +43,7 @@ export async function heatmapData(web: WebContext, sc: DashboardScope) {
     onTime: formatPercent(r.onTimePercent),
     level: lateness(r),
   }));
-  return { xml: def ? await diagramOf(def) : null, steps };
+  return { xml: defId ? await diagramById(web, defId) : null, steps };
 }
 
 export function heatmapPages(router: Router, web: WebContext) {
@@ -68,11 +68,25 @@ export function heatmapPages(router: Router, web: WebContext) {
 }
 
 /** The version a comune starts now: its own variant, else the shared default (any comune's for all comuni). */
-async function latestDefinition(web: WebContext, key: string, tenant: string | null): Promise<ProcessDefinition | null> {
-  const em = web.services.orm.em.fork();
-  const rows = (await em.getConnection().execute(
+async function latestDefinitionId(web: WebContext, key: string, tenant: string | null): Promise<string | null> {
+  const rows = (await web.services.orm.em.fork().getConnection().execute(
     `select id from process_definition where key = ? ${tenant ? 'and (tenant = ? or tenant is null)' : ''} order by (tenant is null) ${tenant ? '' : 'desc'}, version desc limit 1`,
     tenant ? [key, tenant] : [key],
   )) as Array<{ id: string }>;
-  return rows[0] ? em.findOne(ProcessDefinition, { id: rows[0].id }, { populate: ['source'] }) : null;
+  return rows[0]?.id ?? null;
+}
+
+/** Drawn diagrams by definition id: a deployed version never changes, so its XML is read (and laid out) once. */
+const DIAGRAMS = new Map<string, Promise<string | null>>();
+const DIAGRAMS_MAX = 50;
+
+function diagramById(web: WebContext, id: string): Promise<string | null> {
+  let xml = DIAGRAMS.get(id);
+  if (!xml) {
+    if (DIAGRAMS.size >= DIAGRAMS_MAX) DIAGRAMS.delete(DIAGRAMS.keys().next().value!);
+    xml = web.services.orm.em.fork().findOne(ProcessDefinition, { id }, { populate: ['source'] }).then((def) => (def ? diagramOf(def) : null));
+    xml.catch(() => DIAGRAMS.delete(id));
+    DIAGRAMS.set(id, xml);
+  }
+  return xml;
 }

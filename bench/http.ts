@@ -2,18 +2,7 @@
  * HTTP helpers shared by the benchmarks that drive a real server: a free
  * port, and a browser-like sign-in through the login form.
  */
-import { createServer, type AddressInfo } from 'node:net';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../test/helpers/server-process.js';
 
 /** Signs in through the login form (its CSRF cookie and field) and returns the session cookie header. */
 export async function signInWeb(base: string, username: string, password: string): Promise<string> {

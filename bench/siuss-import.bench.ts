@@ -14,28 +14,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import codiceFiscaleModule from 'codice-fiscale-js';
 import { buildServices } from '../src/app-context.js';
 import { ImportService } from '../src/siuss/import/import.service.js';
 import { registerSink } from '../src/siuss/import/register-sink.js';
 import { loadConfig } from '../src/config.js';
 import { readRows } from '../src/siuss/import/readers.js';
-import { applyMapping, mappingSchema } from '../src/siuss/import/mapping.js';
+import { applyMapping } from '../src/siuss/import/mapping.js';
+import { cf, PS_CSV_MAPPING } from '../test/siuss/helpers.js';
 import type { BenchDatabase } from './db.js';
 import { benchLine, MB } from './report.js';
 
 const COMUNE = 'Z951';
 const REFERENCE_COMUNE = 'Z952';
-const lib = (codiceFiscaleModule as unknown as { CodiceFiscale: { getCheckCode(s: string): string } }).CodiceFiscale;
 
-const MAPPING = mappingSchema.parse({
-  tipo: 'PS_PSA_SINA',
-  fields: {
-    CodiceFiscale: 'cf', Cognome: 'cognome', Nome: 'nome', AnnoNascita: 'anno', LuogoNascita: 'luogo', Genere: 'sesso', CodiceCittadinanza: 'cittadinanza', CodiceComune: 'comune',
-    CodicePrestazione: 'prestazione', ProtocolloDomanda: 'protocollo', PresenzaProvaMezzi: 'prova', NumeroProtocolloDSU: 'dsu', CaratterePrestazione: 'carattere',
-    DataInizioPrestazione: 'inizio', DataFinePrestazione: 'fine', PeriodoErogazione: 'periodo', ImportoMensile: 'importo', PresaCarico: 'presa',
-  },
-});
+const MAPPING = PS_CSV_MAPPING;
 
 async function writeCsv(file: string, rows: number): Promise<void> {
   const out = fs.createWriteStream(file);
@@ -43,7 +35,7 @@ async function writeCsv(file: string, rows: number): Promise<void> {
   const L = 'BCDFGHLMNPRSTVZ';
   const cfOf = (i: number) => {
     const first = `${L[i % 15]}${L[Math.floor(i / 15) % 15]}${L[Math.floor(i / 225) % 15]}MRA${String(40 + (Math.floor(i / 3375) % 60)).padStart(2, '0')}A${String(1 + (Math.floor(i / 202_500) % 28)).padStart(2, '0')}F205`;
-    return first + lib.getCheckCode(first);
+    return cf(first);
   };
   out.write('cf;cognome;nome;anno;luogo;sesso;cittadinanza;comune;prestazione;protocollo;prova;dsu;carattere;inizio;fine;periodo;importo;presa\n');
   let chunk = '';

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import codiceFiscaleModule from 'codice-fiscale-js';
 import { SCHEMA_FILES, type SiussTipo } from '../../src/siuss/index.js';
+import { mappingSchema } from '../../src/siuss/import/mapping.js';
 
 const lib = (codiceFiscaleModule as unknown as { CodiceFiscale: { getCheckCode(s: string): string } }).CodiceFiscale;
 
@@ -123,3 +124,14 @@ export function sinba(over: Record<string, unknown> = {}): Record<string, unknow
     ...over,
   };
 }
+
+/** The columns of the PS-PSA-SINA CSV the import tests and the import benchmark write, and their mapping. */
+export const PS_CSV_COLUMNS = ['cf', 'cognome', 'nome', 'anno', 'luogo', 'sesso', 'cittadinanza', 'comune', 'prestazione', 'protocollo', 'prova', 'dsu', 'carattere', 'inizio', 'fine', 'periodo', 'importo', 'presa'] as const;
+export const PS_CSV_MAPPING = mappingSchema.parse({
+  tipo: 'PS_PSA_SINA',
+  fields: {
+    CodiceFiscale: 'cf', Cognome: 'cognome', Nome: 'nome', AnnoNascita: 'anno', LuogoNascita: 'luogo', Genere: 'sesso', CodiceCittadinanza: 'cittadinanza', CodiceComune: 'comune',
+    CodicePrestazione: 'prestazione', ProtocolloDomanda: 'protocollo', PresenzaProvaMezzi: 'prova', NumeroProtocolloDSU: 'dsu', CaratterePrestazione: 'carattere',
+    DataInizioPrestazione: 'inizio', DataFinePrestazione: 'fine', PeriodoErogazione: 'periodo', ImportoMensile: 'importo', PresaCarico: 'presa',
+  },
+});

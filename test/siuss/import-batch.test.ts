@@ -16,9 +16,8 @@ import * as assert from 'uvu/assert';
 import { startTestApp, type TestApp } from '../helpers/harness.js';
 import { ImportService, type RecordSink } from '../../src/siuss/import/import.service.js';
 import { registerSink } from '../../src/siuss/import/register-sink.js';
-import { mappingSchema } from '../../src/siuss/import/mapping.js';
 import { sqlOf } from '../../src/siuss/register.service.js';
-import { CF_BIANCHI, CF_OPERATORE, CF_ROSSI, cf, periodic, xmllint } from './helpers.js';
+import { CF_BIANCHI, CF_OPERATORE, CF_ROSSI, PS_CSV_COLUMNS, PS_CSV_MAPPING, cf, periodic, xmllint } from './helpers.js';
 
 let app: TestApp;
 
@@ -29,16 +28,8 @@ test.after(async () => {
   await app.close();
 });
 
-const COLUMNS = ['cf', 'cognome', 'nome', 'anno', 'luogo', 'sesso', 'cittadinanza', 'comune', 'prestazione', 'protocollo', 'prova', 'dsu', 'carattere', 'inizio', 'fine', 'periodo', 'importo', 'presa'];
-const MAPPING = mappingSchema.parse({
-  tipo: 'PS_PSA_SINA',
-  fields: {
-    CodiceFiscale: 'cf', Cognome: 'cognome', Nome: 'nome', AnnoNascita: 'anno', LuogoNascita: 'luogo', Genere: 'sesso', CodiceCittadinanza: 'cittadinanza', CodiceComune: 'comune',
-    CodicePrestazione: 'prestazione', ProtocolloDomanda: 'protocollo', PresenzaProvaMezzi: 'prova', NumeroProtocolloDSU: 'dsu', CaratterePrestazione: 'carattere',
-    DataInizioPrestazione: 'inizio', DataFinePrestazione: 'fine', PeriodoErogazione: 'periodo', ImportoMensile: 'importo', PresaCarico: 'presa',
-  },
-});
-
+const COLUMNS = PS_CSV_COLUMNS;
+const MAPPING = PS_CSV_MAPPING;
 type Row = Partial<Record<(typeof COLUMNS)[number], string>>;
 function row(over: Row): string {
   const r: Row = { cf: CF_ROSSI, cognome: 'rossi', nome: 'mario', anno: '1980', luogo: 'F205', sesso: '1', cittadinanza: 'IT', comune: 'F205', prestazione: 'A1.04', protocollo: 'P-1', prova: '1', dsu: 'INPS-ISEE-2026-0001', carattere: '1', inizio: '01/03/2026', fine: '31/08/2026', periodo: '1', importo: '187,50', presa: '2', ...over };

@@ -7,17 +7,14 @@
  * works), creates a comune; a responsabile reads the users of their comune
  * only, without the forms; an operatore gets the 403 page.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/harness.js';
 import { ensureAssets } from '../../src/web/assets.js';
 import { User } from '../../src/db/entities/index.js';
-import { launchBrowser, assertAccessible, newContext, signIn, submit } from './browser.js';
+import { launchBrowser, assertAccessible, newContext, signIn, submit, saveScreenshot } from './browser.js';
 
-const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? path.resolve('docs/screenshots');
 let app: TestApp;
 let browser: Browser;
 let context: BrowserContext;
@@ -31,7 +28,6 @@ const NEW = 'laura.bianchi';
 
 test.before(async () => {
   await ensureAssets();
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
   app = await startTestApp();
   tenant = await app.tenant('Comune di Prova Amministrazione');
   other = await app.tenant('Comune di Altrove');
@@ -76,7 +72,7 @@ test('an admin creates a user: wrong input is refused beside the fields in Itali
   assert.match(await page.locator('#utente-username-errore').innerText(), /Almeno 2 caratteri/);
   assert.is(await page.inputValue('#utente-username'), 'x', 'the input stays');
   await assertAccessible(page, 'nuovo utente con errori');
-  await page.screenshot({ path: path.join(SCREENSHOTS, 'amministrazione-nuovo-utente.png'), fullPage: true });
+  await saveScreenshot(page, 'amministrazione-nuovo-utente.png', { fullPage: true });
 
   // An existing username: the service's rule (409), on the field.
   await page.fill('#utente-username', 'op-amm');

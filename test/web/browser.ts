@@ -62,3 +62,16 @@ export async function signIn(p: Page, username: string, password = 'password123'
   await p.fill('input[name="password"]', password);
   await submit(p, 'main button[type="submit"]');
 }
+
+const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR ?? 'docs/screenshots';
+
+/**
+ * Saves a screenshot into docs/screenshots only when UPDATE_SCREENSHOTS=1:
+ * the pictures are documentation, so an ordinary test run neither rewrites
+ * tracked files nor fails on a slow screenshot.
+ */
+export async function saveScreenshot(p: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
+  fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  await p.screenshot({ path: `${SCREENSHOTS_DIR}/${name}`, fullPage: options.fullPage ?? false });
+}

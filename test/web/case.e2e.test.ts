@@ -9,8 +9,6 @@
  * person by codice fiscale (no personal data in the URL); a responsabile
  * cancels a case with a reason.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -18,9 +16,8 @@ import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harn
 import { process as bpmn } from '../helpers/models.js';
 import { application, cf, MARIO } from '../applications/fixtures.js';
 import { ensureAssets } from '../../src/web/assets.js';
-import { launchBrowser, assertAccessible, newContext, signIn, submit } from './browser.js';
+import { launchBrowser, assertAccessible, newContext, signIn, submit, saveScreenshot } from './browser.js';
 
-const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? path.resolve('docs/screenshots');
 const GIANNI = cf('BRNGNN70A01F205'); // 1970-01-01 M
 const ANNA = cf('VRDNNA60H45F205'); // 1960-06-05 F
 const MODEL = bpmn(
@@ -182,9 +179,8 @@ test('case file: the diagram with the active step highlighted; after completing 
   assert.match(data, 'Componenti del nucleo');
   assert.not.match(data, '{', 'no JSON');
   await assertAccessible(page, 'fascicolo');
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.setViewportSize({ width: 1100, height: 760 });
-  await page.screenshot({ path: path.join(SCREENSHOTS, 'fascicolo.png'), fullPage: false });
+  await saveScreenshot(page, 'fascicolo.png');
   await page.setViewportSize({ width: 1280, height: 900 });
 
   const task = (await op.get(`/api/v1/tasks?processInstanceId=${caseMario}`)).body.items[0];

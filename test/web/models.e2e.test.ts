@@ -9,18 +9,14 @@
  * default in one click; an operatore gets the 403 page.
  * Screenshots (docs/screenshots/) only with UPDATE_SCREENSHOTS=1.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
 import { flow, userTask } from '../helpers/models.js';
 import { ensureAssets } from '../../src/web/assets.js';
-import { launchBrowser, assertAccessible, newContext, signIn, submit } from './browser.js';
+import { launchBrowser, assertAccessible, newContext, signIn, submit, saveScreenshot } from './browser.js';
 
-const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? path.resolve('docs/screenshots');
-const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const MODEL = flow('sostegno', [
   userTask('istruttoria', 'Istruttoria della domanda', { group: 'operatori-rei', due: 'P10D' }),
   userTask('colloquio', 'Colloquio con il nucleo', { group: 'operatori-rei', due: 'P5D' }),
@@ -37,12 +33,6 @@ let analyst: Client;
 let opName: string;
 let caseId: string;
 const pageErrors: string[] = [];
-
-async function screenshot(name: string): Promise<void> {
-  if (!UPDATE_SCREENSHOTS) return;
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: false });
-}
 
 /** Waits for the properties panel's debounced input to reach the model. */
 async function settle(): Promise<void> {
@@ -114,7 +104,7 @@ test('modeler: candidate group changed in the properties panel, an invalid due d
   const entry = page.locator('#problemi li[data-tipo="errore"]:has(button[data-elemento="istruttoria"])');
   assert.match(await entry.textContent() ?? '', 'dueDate');
   assert.match(await page.textContent('#esito-verifica') ?? '', 'contiene errori');
-  await screenshot('modeler-verifica.png');
+  await saveScreenshot(page, 'modeler-verifica.png');
   await assertAccessible(page, 'modeler con errori');
   // A click on the list entry selects the element.
   await page.click('#modeler .djs-element[data-element-id="colloquio"]');
@@ -140,7 +130,7 @@ test('modeler: candidate group changed in the properties panel, an invalid due d
   assert.match(changed, 'P7D');
   assert.ok(await page.locator('#diagramma-dopo .djs-element.diff-modificato[data-element-id="istruttoria"]').count(), 'the changed task is coloured');
   await assertAccessible(page, 'differenze');
-  await screenshot('modelli-differenze.png');
+  await saveScreenshot(page, 'modelli-differenze.png');
 
   const defs = await analyst.get('/api/v1/process-definitions?key=sostegno&tenant=' + tenant);
   assert.equal(defs.body.items.map((d: { version: number }) => d.version), [2, 1]);

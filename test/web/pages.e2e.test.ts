@@ -7,8 +7,6 @@
  * another comune's task answers the 404 page; a post without the CSRF token
  * (page or API) answers 403; logout and the idle timeout end the session.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -16,9 +14,8 @@ import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harn
 import { process as bpmn } from '../helpers/models.js';
 import { application, cf, MARIO } from '../applications/fixtures.js';
 import { ensureAssets } from '../../src/web/assets.js';
-import { launchBrowser, assertAccessible, newContext, signIn, submit } from './browser.js';
+import { launchBrowser, assertAccessible, newContext, signIn, submit, saveScreenshot } from './browser.js';
 
-const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? path.resolve('docs/screenshots');
 const GIANNI = cf('BRNGNN70A01F205');
 const FORM = {
   id: 'webtest-istruttoria',
@@ -155,10 +152,9 @@ test('inbox: tabs with counts, text filter without personal data in the URL, cla
   assert.is(await page.locator('tbody tr').count(), 1);
   assert.match(await page.textContent('tbody') ?? '', 'Tu');
   await assertAccessible(page, 'attivita (mie)');
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.goto('/attivita?scheda=tutte');
   await page.setViewportSize({ width: 1100, height: 760 });
-  await page.screenshot({ path: path.join(SCREENSHOTS, 'inbox.png'), fullPage: false });
+  await saveScreenshot(page, 'inbox.png');
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
@@ -183,7 +179,7 @@ test('task page: a wrong value shows the server message beside the field, the in
   assert.ok(await page.evaluate(() => document.activeElement?.id === 'riepilogo-errori'), 'focus on the error summary');
   await assertAccessible(page, 'attivita dettaglio (errori)');
   await page.setViewportSize({ width: 1100, height: 760 });
-  await page.screenshot({ path: path.join(SCREENSHOTS, 'task.png'), fullPage: false });
+  await saveScreenshot(page, 'task.png');
   await page.setViewportSize({ width: 1280, height: 900 });
 
   await page.getByLabel('Componenti del nucleo verificati').fill('3');

@@ -10,15 +10,13 @@
  * operatore gets the 403 page on all four.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, deploy, type TestApp, type Client } from '../helpers/harness.js';
 import { ensureAssets } from '../../src/web/assets.js';
-import { launchBrowser, assertAccessible, newContext, signIn, submit } from './browser.js';
+import { launchBrowser, assertAccessible, newContext, signIn, submit, saveScreenshot } from './browser.js';
 
-const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? path.resolve('docs/screenshots');
 
 let app: TestApp;
 let browser: Browser;
@@ -76,9 +74,8 @@ test('parametri: an out-of-range value is refused beside its field, a valid one 
   assert.match((await page.textContent('#par-giorniIstruttoria-errore')) ?? '', 'Deve essere al massimo 120.');
   assert.is(await page.inputValue('#par-giorniIstruttoria'), '500');
   await assertAccessible(page, 'parametri (errore)');
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.locator('#par-giorniIstruttoria').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join(SCREENSHOTS, 'parametri-errore.png'), fullPage: false });
+  await saveScreenshot(page, 'parametri-errore.png');
   const api = await analyst.get(`/api/v1/tenants/${tenant}/parameters/rei`);
   assert.is(api.body.version, 0, 'nothing saved');
 
@@ -156,8 +153,7 @@ test('moduli: the comune\'s override of a shared form is created in the editor, 
   assert.ok(JSON.stringify(resolved?.schema).includes('Note del comune'));
   assert.is((await app.services.forms.resolve('istruttoria-domanda', null))?.tenant, null, 'the shared form is unchanged');
   await page.waitForSelector('#editor-modulo[data-pronto="true"]');
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, 'moduli-editor.png'), fullPage: false });
+  await saveScreenshot(page, 'moduli-editor.png');
 });
 
 test('decisioni: the DMN table is drawn and the «Prova» panel shows the result and the matched rules', async () => {
@@ -187,7 +183,7 @@ test('decisioni: the DMN table is drawn and the «Prova» panel shows the result
   await assertAccessible(page, 'decisione (prova)');
   await page.locator('#tabella-titolo').scrollIntoViewIfNeeded();
   await page.evaluate(() => document.getElementById('tabella-titolo')?.scrollIntoView());
-  await page.screenshot({ path: path.join(SCREENSHOTS, 'decisioni-prova.png'), fullPage: false });
+  await saveScreenshot(page, 'decisioni-prova.png');
 });
 
 test('calendario: a closure added moves the sample due date by one working day', async () => {
@@ -213,8 +209,7 @@ test('calendario: a closure added moves the sample due date by one working day',
   assert.match((await page.textContent('main')) ?? '', /lunedì 16\/03\/2026: Chiusura degli uffici/);
   assert.match((await page.textContent('#festivita')) ?? '', "Sant'Ambrogio");
   await assertAccessible(page, 'calendario (salvato)');
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, 'calendario.png'), fullPage: false });
+  await saveScreenshot(page, 'calendario.png');
 });
 
 test('a metropolitan analyst without a chosen comune is asked to choose one (parameters, calendar) and sees the shared forms and decisions', async () => {

@@ -26,6 +26,7 @@
  * BENCH_ONLY=<name> runs one benchmark (names in BENCHMARKS below).
  */
 import os from 'node:os';
+import v8 from 'node:v8';
 import { openBenchDatabase } from './db.js';
 import { metroBench } from './metro/setup.js';
 
@@ -68,7 +69,7 @@ const started = Date.now();
 // No database: runs first, so its peak RSS is its own (not the other benchmarks' pools and caches).
 if (runs('siuss-flows')) await (await import('./siuss-flows.bench.js')).runSiussFlowsBench({ records: siussRecords });
 const db = await openBenchDatabase({ poolMax: Math.max(10, concurrency + 2) });
-console.log(`rei-engine bench · node ${process.version} · ${os.cpus().length} CPU · ${db.description}`);
+console.log(`rei-engine bench · node ${process.version} · ${os.cpus().length} CPU · heap limit ${Math.round(v8.getHeapStatistics().heap_size_limit / 1048576)} MB · ${db.description}`);
 
 // Ctrl-C still drops the throw-away database.
 const onSigint = () => {

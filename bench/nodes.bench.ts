@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { BenchDatabase } from './db.js';
-import { benchLine } from './report.js';
+import { benchLine, SERVER_NODE_FLAGS } from './report.js';
 import { freePort } from './http.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,7 +49,7 @@ interface Node {
 async function startNode(url: string, jwtKey: string): Promise<Node> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', ADMIN_PASSWORD, JWT_PRIVATE_KEY: jwtKey, SEED_DEMO: 'false', LOG_LEVEL: 'warn' };
-  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs'), 'main'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, path.join(ROOT, 'scripts', 'start.mjs'), 'main'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-2000)));
   const base = `http://127.0.0.1:${port}`;

@@ -65,3 +65,6 @@ export function memorySnapshot(): MemorySnapshot {
 export function describeMemory(label: string, m: MemorySnapshot): string {
   return `${label}: rss ${mb(m.rss)} MB, heapUsed ${mb(m.heapUsed)} MB${m.afterGc ? ' (after GC)' : ' (no GC available)'}`;
 }
+
+/** The V8 flags `npm start` gives the server (package.json: heap capped at NODE_HEAP_MB, default 768 MB). */
+export const SERVER_NODE_FLAGS = [`--max-old-space-size=${process.env.NODE_HEAP_MB || 768}`];

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchDatabase } from './db.js';
-import { benchLine } from './report.js';
+import { benchLine, SERVER_NODE_FLAGS } from './report.js';
 import { freePort } from './http.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,7 +38,7 @@ async function timeStart(env: Record<string, string>, args: string[] = []): Prom
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', INPS_SIM_PORT: '0', LOG_LEVEL: 'warn' };
   if (!env.DATABASE_URL) delete childEnv.DATABASE_URL;
   const started = performance.now();
-  const child = spawn(process.execPath, [START, 'main', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, START, 'main', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let seedStart = 0;
   let seedEnd = 0;
   let output = '';

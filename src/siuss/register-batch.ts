@@ -49,8 +49,27 @@ export type BatchRowResult =
 
 export interface BatchOptions {
   refuseInvalid?: boolean;
+  /** The rows already normalised and checked by prepareBatch (same order); else done here. */
+  prepared?: PreparedInput[];
   /** Runs last inside the chunk's transaction (or in its own after a row-by-row fallback) with the results. */
   within?: (sql: Sql, results: BatchRowResult[]) => Promise<void>;
+}
+
+/** Rows normalised and checked between two yields to the event loop (≈ a few milliseconds of work). */
+const PREPARE_SLICE = 64;
+
+/**
+ * Step 1 alone, for a pipeline: normalises and checks the rows in slices,
+ * yielding to the event loop between them, so that the transaction of the
+ * previous chunk keeps its statements flowing while this one is prepared.
+ */
+export async function prepareBatch(tipo: SiussTipo, rows: Array<Record<string, unknown>>, refuseInvalid: boolean): Promise<PreparedInput[]> {
+  const prepared: PreparedInput[] = [];
+  for (let i = 0; i < rows.length; i += PREPARE_SLICE) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const fields of rows.slice(i, i + PREPARE_SLICE)) prepared.push(prepareInput(tipo, fields, refuseInvalid));
+  }
+  return prepared;
 }
 
 /** What a record is while a chunk is applied to it. */
@@ -88,7 +107,7 @@ export async function upsertBatch(
   now: () => Date,
   opts: BatchOptions & { rowByRow?: boolean } = {},
 ): Promise<BatchRowResult[]> {
-  const prepared = rows.map((fields) => prepareInput(tipo, fields, opts.refuseInvalid ?? false));
+  const prepared = opts.prepared ?? rows.map((fields) => prepareInput(tipo, fields, opts.refuseInvalid ?? false));
   if (opts.rowByRow) return rowByRow(register, tenant, tipo, prepared, origin, opts);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

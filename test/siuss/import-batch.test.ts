@@ -192,4 +192,47 @@ test('progress and the report are persisted chunk by chunk: an import stopped mi
   assert.is((await app.services.siuss.register.list(tenant, {})).total, 4, 'the rows of the failed chunk are not written');
 });
 
+test('pipeline: a chunk is prepared while the previous one is written; a key seen in an earlier chunk merges into what it wrote', async () => {
+  const tenant = await app.tenant();
+  const inner = registerSink(app.services.siuss.register, app.clock);
+  const events: string[] = [];
+  let prepared = 0;
+  let saved = 0;
+  // A save waits (up to 5 s) for the next chunk to be prepared: with the pipeline it is, without it the wait times out.
+  const waiters: Array<() => void> = [];
+  const preparedAtLeast = (n: number) => new Promise<boolean>((resolve) => {
+    const check = () => prepared >= n && (resolve(true), true);
+    if (check()) return;
+    const timer = setTimeout(() => resolve(false), 5000);
+    waiters.push(() => check() && clearTimeout(timer));
+  });
+  const sink: RecordSink<unknown> = {
+    async prepare(tipo, rows) {
+      const result = await inner.prepare!(tipo, rows);
+      events.push(`prepared ${++prepared}`);
+      waiters.forEach((w) => w());
+      return result;
+    },
+    async saveBatch(t, tipo, rows, origin, report, ready) {
+      const n = ++saved;
+      events.push(`save ${n}`);
+      const results = await inner.saveBatch(t, tipo, rows, origin, report, ready as Awaited<ReturnType<NonNullable<typeof inner.prepare>>>);
+      if (n < 3 && !(await preparedAtLeast(n + 1))) events.push(`chunk ${n + 1} not prepared during save ${n}`);
+      events.push(`saved ${n}`);
+      return results;
+    },
+  };
+  const rows = [row({ protocollo: 'Q-0' }), row({ protocollo: 'Q-1' }), row({ protocollo: 'Q-2' }), row({ protocollo: 'Q-3' }), row({ protocollo: 'Q-0', importo: '20,00' }), row({ protocollo: 'Q-4' })];
+  const report = await importRows(tenant, rows, { sink, batchRows: 2 });
+  assert.is(report.status, 'completed');
+  assert.equal(report.rows.map((r) => r.outcome), ['imported', 'imported', 'imported', 'imported', 'merged', 'imported']);
+  assert.equal(report.counts, { imported: 5, merged: 1, refused: 0 });
+  // Chunk 2 was prepared before chunk 1 was saved, chunk 3 before chunk 2 was saved; saves stay in file order.
+  assert.ok(events.indexOf('prepared 2') < events.indexOf('saved 1'), events.join(', '));
+  assert.ok(events.indexOf('prepared 3') < events.indexOf('saved 2'), events.join(', '));
+  assert.equal(events.filter((e) => e.startsWith('save')), ['save 1', 'saved 1', 'save 2', 'saved 2', 'save 3', 'saved 3']);
+  const q0 = (await app.services.siuss.register.list(tenant, {})).items.find((r) => r.data.ProtocolloDomanda === 'Q-0')!;
+  assert.is(q0.data.ImportoMensile, '20');
+});
+
 test.run();

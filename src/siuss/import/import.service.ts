@@ -31,8 +31,16 @@ export interface RowProblem {
  */
 export type SinkResult = { outcome: 'imported' | 'merged'; recordId: string; status: string; errors: RowProblem[]; notes: RowProblem[] } | { outcome: 'refused'; errors: RowProblem[] };
 
-/** Where imported rows go: the SIUSS register (normalisation, validation, upsert by beneficiary and benefit). */
-export interface RecordSink {
+/**
+ * Where imported rows go: the SIUSS register (normalisation, validation, upsert by beneficiary and benefit).
+ * `P`: what `prepare` makes of a batch in memory (normalised and checked rows), handed back to `saveBatch`.
+ */
+export interface RecordSink<P = unknown> {
+  /**
+   * The in-memory half of saving a batch (no database), run while the previous batch is being written; it yields
+   * to the event loop now and then so that the write in flight is not held up.
+   */
+  prepare?(tipo: SiussTipo, rows: Array<{ line: number; input: Record<string, string> }>): Promise<P>;
   /**
    * Saves the rows of one batch (never half-writing a row); one result per row, in order. `report`, when
    * given, runs in the transaction that writes the batch (so the import's report and progress move with it).
@@ -43,6 +51,7 @@ export interface RecordSink {
     rows: Array<{ line: number; input: Record<string, string> }>,
     origin: { importId: string; user: string | null },
     report?: (sql: Sql, results: SinkResult[]) => Promise<void>,
+    prepared?: P,
   ): Promise<SinkResult[]>;
 }
 
@@ -167,9 +176,10 @@ export class ImportService {
     const counts = { imported: 0, merged: 0, refused: 0 };
     let batch: Array<{ line: number; input: Record<string, string> }> = [];
     let checkedHeader = false;
-    // One chunk is written while the next is read (memory: two chunks at most).
+    // One chunk is written while the next is read and prepared (memory: a few chunks at most).
     let inflight: Promise<void> | null = null;
-    const save = async (rows: Array<{ line: number; input: Record<string, string> }>, progress: { bytesRead: number; rowsRead: number }) => {
+    const tipo = p.mapping.tipo ?? 'PS_PSA_SINA';
+    const save = async (rows: Array<{ line: number; input: Record<string, string> }>, progress: { bytesRead: number; rowsRead: number }, prepared: unknown) => {
       const next = { ...counts };
       const report = async (sql: Sql, results: SinkResult[]) => {
         const items = rows.map((row, i) => {
@@ -185,16 +195,19 @@ export class ImportService {
         );
         await sql('update siuss_import set bytes_read = ?, rows_read = ?, imported = ?, merged = ?, refused = ? where id = ?', [progress.bytesRead, progress.rowsRead, next.imported, next.merged, next.refused, id]);
       };
-      await this.sink.saveBatch(p.tenant, p.mapping.tipo ?? 'PS_PSA_SINA', rows, { importId: id, user: p.user }, report);
+      await this.sink.saveBatch(p.tenant, tipo, rows, { importId: id, user: p.user }, report, prepared);
       Object.assign(counts, next);
     };
+    // Pipeline: the batch just read is prepared (normalised, checked) while the previous one is written.
     const flush = async () => {
-      if (inflight) await inflight;
-      inflight = null;
-      if (!batch.length) return;
       const rows = batch;
       batch = [];
-      inflight = save(rows, { bytesRead, rowsRead });
+      const progress = { bytesRead, rowsRead };
+      const prepared = rows.length && this.sink.prepare ? await this.sink.prepare(tipo, rows) : undefined;
+      if (inflight) await inflight;
+      inflight = null;
+      if (!rows.length) return;
+      inflight = save(rows, progress, prepared);
       // Settled here only to avoid an unhandled rejection: the error is seen at the next await of `inflight`.
       inflight.catch(() => undefined);
     };

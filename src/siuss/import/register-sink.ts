@@ -10,7 +10,8 @@
  */
 import type { Clock } from '../../shared/clock.js';
 import type { SiussRegister } from '../register.service.js';
-import { upsertBatch, type BatchRowResult } from '../register-batch.js';
+import { prepareBatch, upsertBatch, type BatchRowResult } from '../register-batch.js';
+import type { PreparedInput } from '../register.service.js';
 import type { RecordSink, RowProblem, SinkResult } from './import.service.js';
 
 const problems = (xs: Array<{ field: string; message: string }>): RowProblem[] => xs.map((x) => (x.field ? { field: x.field, message: x.message } : { message: x.message }));
@@ -21,9 +22,10 @@ function toSinkResult(r: BatchRowResult): SinkResult {
 }
 
 /** `rowByRow`: each row in its own transaction (the reference path; slower by an order of magnitude). */
-export function registerSink(register: SiussRegister, clock: Clock, opts: { rowByRow?: boolean } = {}): RecordSink {
+export function registerSink(register: SiussRegister, clock: Clock, opts: { rowByRow?: boolean } = {}): RecordSink<PreparedInput[]> {
   return {
-    async saveBatch(tenant, tipo, rows, origin, report) {
+    prepare: (tipo, rows) => prepareBatch(tipo, rows.map((r) => r.input), true),
+    async saveBatch(tenant, tipo, rows, origin, report, prepared) {
       const results = await upsertBatch(
         register,
         tenant,
@@ -31,7 +33,7 @@ export function registerSink(register: SiussRegister, clock: Clock, opts: { rowB
         rows.map((r) => r.input),
         { kind: 'import', ref: origin.importId, actor: origin.user },
         () => clock.now(),
-        { refuseInvalid: true, rowByRow: opts.rowByRow, within: report ? (sql, batch) => report(sql, batch.map(toSinkResult)) : undefined },
+        { refuseInvalid: true, rowByRow: opts.rowByRow, prepared, within: report ? (sql, batch) => report(sql, batch.map(toSinkResult)) : undefined },
       );
       return results.map(toSinkResult);
     },

@@ -3,6 +3,7 @@
  * (`BENCH <name> <value> <unit> ratio=<x> vs=<reference>`, exactly one per
  * measured figure), latency summaries and memory snapshots after GC.
  */
+import fs from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -66,5 +67,33 @@ export function describeMemory(label: string, m: MemorySnapshot): string {
   return `${label}: rss ${mb(m.rss)} MB, heapUsed ${mb(m.heapUsed)} MB${m.afterGc ? ' (after GC)' : ' (no GC available)'}`;
 }
 
-/** The V8 flags `npm start` gives the server (package.json: heap capped at NODE_HEAP_MB, default 768 MB). */
-export const SERVER_NODE_FLAGS = [`--max-old-space-size=${process.env.NODE_HEAP_MB || 768}`];
+/** The V8 flags `npm start` gives the server (package.json: heap capped at NODE_HEAP_MB, default 512 MB). */
+export const SERVER_NODE_FLAGS = [`--max-old-space-size=${process.env.NODE_HEAP_MB || 512}`];
+
+/**
+ * CPU spent while a benchmark runs, split between this process and the rest of the machine (on a quiet machine:
+ * the database server), from process.cpuUsage() and /proc/stat. `stop()` gives milliseconds of CPU; null outside Linux.
+ */
+export function cpuMeter(): { stop: () => { processMs: number; othersMs: number } | null } {
+  const machineBusyMs = (): number | null => {
+    try {
+      const fields = (fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+      const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+      const total = fields.reduce((a, b) => a + b, 0);
+      return ((total - idle) * 1000) / 100; // USER_HZ = 100 on Linux
+    } catch {
+      return null;
+    }
+  };
+  const machine0 = machineBusyMs();
+  const own0 = process.cpuUsage();
+  return {
+    stop() {
+      const machine1 = machineBusyMs();
+      if (machine0 == null || machine1 == null) return null;
+      const own = process.cpuUsage(own0);
+      const processMs = (own.user + own.system) / 1000;
+      return { processMs, othersMs: Math.max(0, machine1 - machine0 - processMs) };
+    },
+  };
+}

@@ -22,7 +22,7 @@ import { readRows } from '../src/siuss/import/readers.js';
 import { applyMapping } from '../src/siuss/import/mapping.js';
 import { cf, PS_CSV_MAPPING } from '../test/siuss/helpers.js';
 import type { BenchDatabase } from './db.js';
-import { benchLine, MB } from './report.js';
+import { benchLine, cpuMeter, MB } from './report.js';
 
 const COMUNE = 'Z951';
 const REFERENCE_COMUNE = 'Z952';
@@ -65,10 +65,12 @@ export async function runSiussImportBench(db: BenchDatabase, opts: { rows: numbe
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
   const copy = `${file}.import`;
   fs.copyFileSync(file, copy); // the service removes its file when done
+  const cpu = cpuMeter();
   let t = performance.now();
   const { id, done } = await services.siussImports.start({ tenant: COMUNE, user: 'bench', fileName: 'bench.csv', filePath: copy, bytes, format: 'csv', mapping: MAPPING, mappingName: null });
   await done;
   const seconds = (performance.now() - t) / 1000;
+  const used = cpu.stop();
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   const report = await services.siussImports.get(COMUNE, id, { limit: 1 });
@@ -103,6 +105,14 @@ export async function runSiussImportBench(db: BenchDatabase, opts: { rows: numbe
   fs.rmSync(file, { force: true });
   const rate = report.progress.rowsRead / seconds;
   console.log(`imported ${report.counts.imported}, merged ${report.counts.merged}, refused ${report.counts.refused} in ${seconds.toFixed(1)} s (status ${report.status}); parse only: ${parseRate.toFixed(0)} rows/s; row by row (${opts.referenceRows} rows): ${refRate.toFixed(0)} rows/s; RSS before the import ${(before / MB).toFixed(0)} MB`);
+  if (used) {
+    // What bounds the rate on this machine: CPU per row of this process (read, normalise, check, build the
+    // statements) and of the rest of the machine (PostgreSQL: parse, insert, indexes, WAL), against its cores.
+    const nodeUs = (used.processMs * 1000) / report.progress.rowsRead;
+    const othersUs = (used.othersMs * 1000) / report.progress.rowsRead;
+    const ceiling = (os.cpus().length * 1_000_000) / (nodeUs + othersUs);
+    console.log(`CPU per row: this process ${nodeUs.toFixed(0)} µs, rest of the machine (database) ${othersUs.toFixed(0)} µs → at most ${ceiling.toFixed(0)} rows/s with all ${os.cpus().length} cores busy`);
+  }
   benchLine('siuss-import-rows-per-s', rate, 'rows/s', rate / 10_000, 'goal 10000 rows/s');
   benchLine('siuss-import-vs-parse', rate, 'rows/s', rate / parseRate, `parse only ${parseRate.toFixed(0)} rows/s`);
   benchLine('siuss-import-vs-row-by-row', rate, 'rows/s', rate / refRate, `row by row ${refRate.toFixed(0)} rows/s`);

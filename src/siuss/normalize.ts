@@ -54,8 +54,25 @@ const DATE_RE = [
   { re: /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2})$/, y: 3, m: 2, d: 1 },
 ];
 
+/**
+ * Memoises a pure string function with a bounded cache: an import repeats the same dates, names and
+ * codes on many rows, so each distinct value is worked out once (the cache is emptied when full).
+ */
+function memoised<T>(fn: (value: string) => T, max = 20_000): (value: string) => T {
+  const cache = new Map<string, T>();
+  return (value) => {
+    if (cache.has(value)) return cache.get(value) as T;
+    const result = fn(value);
+    if (cache.size >= max) cache.clear();
+    cache.set(value, result);
+    return result;
+  };
+}
+
 /** An Italian or ISO date as YYYY-MM-DD, or null when it is not a real date. */
-export function parseItalianDate(value: string): string | null {
+export const parseItalianDate = memoised(parseItalianDateOnce);
+
+function parseItalianDateOnce(value: string): string | null {
   const v = value.trim();
   for (const { re, y, m, d } of DATE_RE) {
     const match = re.exec(v);
@@ -89,7 +106,9 @@ export function parseAmount(value: string): string | null {
 }
 
 /** Accented letters the way the Italian tax registry writes them: the plain vowel followed by an apostrophe. */
-export function inpsName(value: string): string {
+export const inpsName = memoised(inpsNameOnce);
+
+function inpsNameOnce(value: string): string {
   return value
     .normalize('NFD')
     .replace(/([A-Za-z])[\u0300-\u036f]+/g, "$1'")

@@ -174,6 +174,11 @@ export function toRecord(row: Row): SiussRecord {
 
 export function diff(before: RecordData, after: RecordData): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
+  // A new record (nothing before): every field present is a change; no comparison needed.
+  if (Object.keys(before).length === 0) {
+    for (const [k, v] of Object.entries(after)) if (v !== undefined) out[k] = { from: null, to: v ?? null };
+    return out;
+  }
   for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (stableJson(before[k]) !== stableJson(after[k])) out[k] = { from: before[k] ?? null, to: after[k] ?? null };
   }

@@ -118,9 +118,17 @@ function rowFromValues(line: number, values: string[], header: string[] | null):
   return { line, cells };
 }
 
-/** Header cells compared without case, accents of spacing differences. */
+const headerKeys = new Map<string, string>();
+
+/** Header cells compared without case, accents or spacing differences (memoised: mappings ask for the same few names on every row). */
 export function headerKey(name: string): string {
-  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').trim().toLowerCase().replace(/\s+/g, ' ');
+  let key = headerKeys.get(name);
+  if (key === undefined) {
+    key = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').trim().toLowerCase().replace(/\s+/g, ' ');
+    if (headerKeys.size >= 10_000) headerKeys.clear();
+    headerKeys.set(name, key);
+  }
+  return key;
 }
 
 async function* csvRows(file: string, opts: ReaderOptions, encoding: ImportEncoding): AsyncGenerator<SourceRow> {

@@ -110,5 +110,7 @@ if (!/^[a-z-]+$/.test(entry) || !fs.existsSync(path.join(DIST, 'src', `${entry}.
   console.error(`Punto di avvio sconosciuto: ${entry} (main, worker)`);
   process.exit(64);
 }
-process.setSourceMapsEnabled?.(true);
+// Stack traces point at dist/ (a one-to-one transpile, readable as it is): enabling source maps for the whole
+// process makes node read and parse the map of every module it loads, dependencies included, at each start.
+// NODE_OPTIONS=--enable-source-maps maps them back to src/ when wanted.
 await import(pathToFileURL(path.join(DIST, 'src', `${entry}.js`)).href);

@@ -6,31 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from './entities/index.js';
-import { Migration20261127000000_core } from './migrations/Migration20261127000000_core.js';
-import { Migration20261127010000_parameters } from './migrations/Migration20261127010000_parameters.js';
-import { Migration20261127030000_time } from './migrations/Migration20261127030000_time.js';
-import { Migration20261127020000_forms } from './migrations/Migration20261127020000_forms.js';
-import { Migration20261128070000_documents } from './migrations/Migration20261128070000_documents.js';
-import { Migration20261128064000_decisions } from './migrations/Migration20261128064000_decisions.js';
-import { Migration20261128050000_subjects } from './migrations/Migration20261128050000_subjects.js';
-import { Migration20261202211500_resource_origin } from './migrations/Migration20261202211500_resource_origin.js';
-import { Migration20261202221000_office } from './migrations/Migration20261202221000_office.js';
-import { Migration20261202213000_token_revocation } from './migrations/Migration20261202213000_token_revocation.js';
-import { Migration20261202210000_web } from './migrations/Migration20261202210000_web.js';
-import { Migration20261202230537_audit } from './migrations/Migration20261202230537_audit.js';
-import { Migration20261203050000_oidc } from './migrations/Migration20261203050000_oidc.js';
-import { Migration20261203050500_dmn_tck } from './migrations/Migration20261203050500_dmn_tck.js';
-import { Migration20261203051000_siuss_core } from './migrations/Migration20261203051000_siuss_core.js';
-import { Migration20261203051500_siuss_io } from './migrations/Migration20261203051500_siuss_io.js';
-import { Migration20261203054500_siuss_perf } from './migrations/Migration20261203054500_siuss_perf.js';
-import { Migration20261203051000_sla_dashboard } from './migrations/Migration20261203051000_sla_dashboard.js';
-import { Migration20261203053000_startup_digest } from './migrations/Migration20261203053000_startup_digest.js';
-import { Migration20261203060000_sla_agg } from './migrations/Migration20261203060000_sla_agg.js';
-import { Migration20261203060000_metro_data_inbox } from './migrations/Migration20261203060000_metro_data_inbox.js';
-import { Migration20261203080000_steps_timers_job } from './migrations/Migration20261203080000_steps_timers_job.js';
 
 export type Orm = MikroORM;
 
@@ -43,29 +21,34 @@ export interface DatabaseOptions {
   poolMax?: number;
 }
 
-const migrationsList = [
-  { name: 'Migration20261127000000_core', class: Migration20261127000000_core },
-  { name: 'Migration20261127010000_parameters', class: Migration20261127010000_parameters },
-  { name: 'Migration20261127020000_forms', class: Migration20261127020000_forms },
-  { name: 'Migration20261127030000_time', class: Migration20261127030000_time },
-  { name: 'Migration20261128070000_documents', class: Migration20261128070000_documents },
-  { name: 'Migration20261128064000_decisions', class: Migration20261128064000_decisions },
-  { name: 'Migration20261128050000_subjects', class: Migration20261128050000_subjects },
-  { name: 'Migration20261202211500_resource_origin', class: Migration20261202211500_resource_origin },
-  { name: 'Migration20261202221000_office', class: Migration20261202221000_office },
-  { name: 'Migration20261202213000_token_revocation', class: Migration20261202213000_token_revocation },
-  { name: 'Migration20261202210000_web', class: Migration20261202210000_web },
-  { name: 'Migration20261202230537_audit', class: Migration20261202230537_audit },
-  { name: 'Migration20261203050000_oidc', class: Migration20261203050000_oidc },
-  { name: 'Migration20261203050500_dmn_tck', class: Migration20261203050500_dmn_tck },
-  { name: 'Migration20261203051000_siuss_core', class: Migration20261203051000_siuss_core },
-  { name: 'Migration20261203051500_siuss_io', class: Migration20261203051500_siuss_io },
-  { name: 'Migration20261203051000_sla_dashboard', class: Migration20261203051000_sla_dashboard },
-  { name: 'Migration20261203053000_startup_digest', class: Migration20261203053000_startup_digest },
-  { name: 'Migration20261203054500_siuss_perf', class: Migration20261203054500_siuss_perf },
-  { name: 'Migration20261203060000_sla_agg', class: Migration20261203060000_sla_agg },
-  { name: 'Migration20261203060000_metro_data_inbox', class: Migration20261203060000_metro_data_inbox },
-  { name: 'Migration20261203080000_steps_timers_job', class: Migration20261203080000_steps_timers_job },
+/**
+ * The committed migrations, in order: name and module. The modules (and @mikro-orm/migrations, with umzug and its
+ * command-line dependencies) are imported only when one of them is not applied yet, so a restart on an
+ * up-to-date database pays one query for them.
+ */
+const MIGRATIONS: ReadonlyArray<readonly [string, () => Promise<Record<string, unknown>>]> = [
+  ['Migration20261127000000_core', () => import('./migrations/Migration20261127000000_core.js')],
+  ['Migration20261127010000_parameters', () => import('./migrations/Migration20261127010000_parameters.js')],
+  ['Migration20261127020000_forms', () => import('./migrations/Migration20261127020000_forms.js')],
+  ['Migration20261127030000_time', () => import('./migrations/Migration20261127030000_time.js')],
+  ['Migration20261128070000_documents', () => import('./migrations/Migration20261128070000_documents.js')],
+  ['Migration20261128064000_decisions', () => import('./migrations/Migration20261128064000_decisions.js')],
+  ['Migration20261128050000_subjects', () => import('./migrations/Migration20261128050000_subjects.js')],
+  ['Migration20261202211500_resource_origin', () => import('./migrations/Migration20261202211500_resource_origin.js')],
+  ['Migration20261202221000_office', () => import('./migrations/Migration20261202221000_office.js')],
+  ['Migration20261202213000_token_revocation', () => import('./migrations/Migration20261202213000_token_revocation.js')],
+  ['Migration20261202210000_web', () => import('./migrations/Migration20261202210000_web.js')],
+  ['Migration20261202230537_audit', () => import('./migrations/Migration20261202230537_audit.js')],
+  ['Migration20261203050000_oidc', () => import('./migrations/Migration20261203050000_oidc.js')],
+  ['Migration20261203050500_dmn_tck', () => import('./migrations/Migration20261203050500_dmn_tck.js')],
+  ['Migration20261203051000_siuss_core', () => import('./migrations/Migration20261203051000_siuss_core.js')],
+  ['Migration20261203051500_siuss_io', () => import('./migrations/Migration20261203051500_siuss_io.js')],
+  ['Migration20261203051000_sla_dashboard', () => import('./migrations/Migration20261203051000_sla_dashboard.js')],
+  ['Migration20261203053000_startup_digest', () => import('./migrations/Migration20261203053000_startup_digest.js')],
+  ['Migration20261203054500_siuss_perf', () => import('./migrations/Migration20261203054500_siuss_perf.js')],
+  ['Migration20261203060000_sla_agg', () => import('./migrations/Migration20261203060000_sla_agg.js')],
+  ['Migration20261203060000_metro_data_inbox', () => import('./migrations/Migration20261203060000_metro_data_inbox.js')],
+  ['Migration20261203080000_steps_timers_job', () => import('./migrations/Migration20261203080000_steps_timers_job.js')],
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {
@@ -73,9 +56,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {
     entities: allEntities,
     debug: opts.debug ?? false,
     discovery: { warnWhenNoEntities: true },
-    extensions: [Migrator],
     logger: () => undefined,
-    migrations: { silent: true, migrationsList, transactional: true, allOrNothing: true, tableName: 'mikro_orm_migrations' },
+    migrations: { silent: true, transactional: true, allOrNothing: true, tableName: MIGRATIONS_TABLE },
     allowGlobalContext: false,
     forceUtcTimezone: true,
   };
@@ -95,8 +77,24 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {
       await pglite.close();
     };
   }
-  await orm.getMigrator().up();
+  await migrate(orm);
   return orm;
+}
+
+const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+/** Applies the migrations not applied yet (none: one query, nothing imported). */
+async function migrate(orm: MikroORM): Promise<void> {
+  const conn = orm.em.fork().getConnection();
+  const [table] = (await conn.execute(`select to_regclass('public.${MIGRATIONS_TABLE}') is not null as present`)) as Array<{ present: boolean }>;
+  if (table?.present) {
+    const applied = new Set(((await conn.execute(`select name from ${MIGRATIONS_TABLE}`)) as Array<{ name: string }>).map((r) => r.name));
+    if (MIGRATIONS.every(([name]) => applied.has(name))) return;
+  }
+  const [{ Migrator }, ...modules] = await Promise.all([import('@mikro-orm/migrations'), ...MIGRATIONS.map(([, load]) => load())]);
+  const migrationsList = MIGRATIONS.map(([name], i) => ({ name, class: modules[i]![name] as new (...args: never[]) => unknown }));
+  orm.config.set('migrations', { ...orm.config.get('migrations'), migrationsList } as NonNullable<Options['migrations']>);
+  await new Migrator(orm.em as unknown as EntityManager).up();
 }
 
 export async function databaseStatus(orm: Orm): Promise<{ ok: boolean; driver: string; error?: string }> {

@@ -6,13 +6,12 @@
  *
  * Packages: csv-parse (the CSV parser of the csv project, RFC 4180 quoting,
  * streaming), iconv-lite (Windows-1252 decoding as a stream), exceljs
- * (its streaming WorkbookReader reads an XLSX row by row).
+ * (its streaming WorkbookReader reads an XLSX row by row; loaded on the first XLSX import, not at start-up).
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import iconv from 'iconv-lite';
-import ExcelJS from 'exceljs';
 import { DomainError } from '../../shared/errors.js';
 
 export type ImportFormat = 'csv' | 'xlsx' | 'txt';
@@ -183,6 +182,7 @@ export function cellText(v: unknown): string {
 }
 
 async function* xlsxRows(file: string, opts: ReaderOptions): AsyncGenerator<SourceRow> {
+  const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(countedStream(file, opts.onBytes), { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' });
   let position = 0;
   let header: string[] | null = null;

@@ -21,6 +21,7 @@ import { defaultHandlers } from './tasks/handlers/index.js';
 import type { HandlerRegistry } from './engine/execution/handlers.js';
 import { ParameterCatalog } from './tailoring/parameters/catalog.js';
 import { ParameterService } from './tailoring/parameters/parameter.service.js';
+import { verifyParameterFiles } from './tailoring/parameters/verify-files.js';
 import { DecisionService } from './decisions/decision.service.js';
 import { ApplicationService } from './applications/application.service.js';
 import { FormCatalog } from './tailoring/forms/catalog.js';
@@ -100,7 +101,7 @@ export async function buildServices(config: AppConfig, opts: BuildOptions = {}):
   const store = new OrmEngineStore(orm, { onExternalTasksCreated: notifyExternalTasks });
   const parameterCatalog = ParameterCatalog.load(config.processesDir);
   const parameters = new ParameterService(parameterCatalog, clock);
-  const broken = parameters.verifyFiles();
+  const broken = await verifyParameterFiles(orm, parameterCatalog, parameters, clock.now());
   if (broken.length) throw new Error(`File di parametri non validi:\n  ${broken.join('\n  ')}`);
   const formCatalog = FormCatalog.load(config.formsDir);
   if (formCatalog.problems.length) throw new Error(`Moduli non validi:\n  ${formCatalog.problems.join('\n  ')}`);

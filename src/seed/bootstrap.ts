@@ -15,7 +15,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hashPassword } from '../auth/passwords.js';
 import { Tenant, User } from '../db/entities/index.js';
 import type { Services } from '../app-context.js';
-import { PROJECT_ROOT } from '../shared/project-root.js';
+import { APP_VERSION } from '../shared/project-root.js';
 
 export async function ensureAdmin(services: Services, password: string | null): Promise<{ created: boolean; password?: string }> {
   const em = services.orm.em.fork();
@@ -35,7 +35,6 @@ export interface ModelDeployReport {
   skipped: string | null;
 }
 
-const APP_VERSION = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0';
 
 const THROUGH: Record<string, string> = { api: 'the API', modeler: 'Camunda Modeler', file: 'a file' };
 

@@ -6,6 +6,7 @@
  * them all at start was the largest part of a restart's CPU).
  */
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -70,5 +71,15 @@ export class ParameterCatalog {
 
   keys(): string[] {
     return [...this.models.keys()];
+  }
+
+  /** A digest of every file read (defaults, schemas, comuni's files) and of `version`. */
+  digest(version: string): string {
+    const h = createHash('sha256').update(version);
+    for (const key of [...this.models.keys()].sort()) {
+      const m = this.models.get(key)!;
+      h.update('\0').update(key).update('\0').update(JSON.stringify([m.schema, m.defaults, Object.entries(m.tenantFiles).sort(([a], [b]) => a.localeCompare(b))]));
+    }
+    return h.digest('hex');
   }
 }

@@ -6,6 +6,7 @@
  * before anything is written.
  */
 import type { EntityManager, FilterQuery, FindOptions } from '@mikro-orm/core';
+import type { QBFilterQuery, SqlEntityManager } from '@mikro-orm/knex';
 import type { Clock } from '../shared/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { hasRole, tenantScope, type Principal } from '../auth/principal.js';
@@ -94,10 +95,21 @@ export class InboxService {
    * context): the exact count runs side by side with the page and `decorate`,
    * so a page costs the slower of the two, not their sum.
    */
-  async listWith<T>(p: Principal, q: TaskQuery, decorate: (items: Task[]) => Promise<T>): Promise<{ items: T; total: number }> {
+  async listWith<T>(p: Principal, q: TaskQuery, decorate: (items: Task[]) => Promise<T>, opts: { totalCap?: number | null } = {}): Promise<{ items: T; total: number; totalExact: boolean }> {
     const { where, options } = await this.criteria(p, q);
-    const [items, total] = await Promise.all([this.em.fork().find(Task, where, options).then(decorate), this.em.fork().count(Task, where)]);
-    return { items, total };
+    const cap = opts.totalCap ?? null;
+    const [items, counted] = await Promise.all([this.em.fork().find(Task, where, options).then(decorate), cap === null ? this.em.fork().count(Task, where) : this.countUpTo(where, cap)]);
+    return cap !== null && counted > cap ? { items, total: cap, totalExact: false } : { items, total: counted, totalExact: true };
+  }
+
+  /** The matching tasks counted up to cap + 1 (an index scan that stops there, not the whole backlog). */
+  private async countUpTo(where: FilterQuery<Task>, cap: number): Promise<number> {
+    const em = this.em.fork() as unknown as SqlEntityManager;
+    // criteria() builds an object filter (never a string or RegExp), which the query builder takes as it is.
+    const qb = em.createQueryBuilder(Task, 't').select('t.id').where(where as QBFilterQuery<Task>).limit(cap + 1);
+    const knex = em.getKnex();
+    const [row] = (await knex.select(knex.raw('count(*)::int as n')).from(qb.getKnexQuery().as('capped'))) as Array<{ n: number }>;
+    return Number(row?.n ?? 0);
   }
 
   /** The filter and the order of list(): always the caller's comune. */

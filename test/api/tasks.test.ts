@@ -254,6 +254,38 @@ test('limit / offset with total', async () => {
   }
 });
 
+test('total: exact up to the cap (totalExact), the cap past it; exactTotal=true counts all; same counts under every filter', async () => {
+  const r = await op1.get(`/api/v1/tasks?${qs({ processKey: 'tasks_param', limit: 2 })}`);
+  assert.is(r.body.total, 6);
+  assert.is(r.body.totalExact, true);
+  const exact = await op1.get(`/api/v1/tasks?${qs({ processKey: 'tasks_param', limit: 2, exactTotal: 'true' })}`);
+  assert.is(exact.body.total, 6);
+  assert.is(exact.body.totalExact, true);
+  assert.is((await op1.get('/api/v1/tasks?exactTotal=forse')).status, 422);
+  // The capped count (a subquery stopped at cap + 1) agrees with the exact one under every filter the list offers.
+  const user = await app.services.orm.em.fork().findOneOrFail(User, { username: op1.username });
+  const principal = { id: user.id, username: user.username, tenant, roles: ['operatore' as const], groups: [G1] };
+  const queries: Array<Record<string, unknown>> = [
+    { processKey: 'tasks_param' },
+    { processKey: 'tasks_param', mine: true },
+    { processKey: 'tasks_param', candidateGroup: G2 },
+    { processKey: 'tasks_param', assignee: op2.username },
+    { processKey: 'tasks_param', dueAfter: new Date('2026-03-01T00:00:00Z'), dueBefore: new Date('2026-03-05T00:00:00Z') },
+    { processKey: 'tasks_param', status: 'all', claimable: true },
+    { businessKey: 'TSK-3' },
+  ];
+  for (const q of queries) {
+    const full = await app.services.inbox.listWith(principal, { limit: 1, offset: 0, ...q }, async (t) => t, { totalCap: null });
+    for (const cap of [1, 2, 3, 10]) {
+      const capped = await app.services.inbox.listWith(principal, { limit: 1, offset: 0, ...q }, async (t) => t, { totalCap: cap });
+      const label = `${JSON.stringify(q)} cap ${cap}`;
+      assert.is(capped.total, Math.min(full.total, cap), label);
+      assert.is(capped.totalExact, full.total <= cap, label);
+      assert.equal(capped.items.map((t) => t.id), full.items.map((t) => t.id), label);
+    }
+  }
+});
+
 test('GET /tasks/{id}: unknown or malformed id → 404 TASK_NOT_FOUND', async () => {
   const unknown = await op1.get(`/api/v1/tasks/${randomUUID()}`);
   assert.is(unknown.status, 404);

@@ -28,6 +28,15 @@ interface Op {
 const q = (values: string[]): Schema => ({ type: 'string', enum: values });
 const paging = { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } };
 const json = ref('Object');
+/** The task list: `total` exact up to 10,000 (`totalExact`), beyond that 10,000 unless `exactTotal=true`. */
+const taskPage: Schema = (() => {
+  const base = page(ref('Task')) as { properties: Record<string, Schema>; required: string[] };
+  return {
+    ...base,
+    properties: { ...base.properties, totalExact: { type: 'boolean', description: 'false: le attività sono più di `total` (10.000); exactTotal=true per il conteggio esatto' } },
+    required: [...base.required, 'totalExact'],
+  };
+})();
 
 /** Every operation of /api/v1, keyed `METHOD /path` with koa's `:param` syntax. */
 export const OPERATIONS: Record<string, Op> = {
@@ -76,7 +85,7 @@ export const OPERATIONS: Record<string, Op> = {
   'GET /documents/:id/pdf': { tag: 'Documenti', summary: 'Il PDF del documento', ok: [200, 'application/pdf'] },
   'GET /documents/:id/html': { tag: 'Documenti', summary: "L'HTML del documento", ok: [200, 'text/html'] },
 
-  'GET /tasks': { tag: 'Task', summary: 'Lista di lavoro: filtri, ordinamento, paginazione', query: { assignee: { type: 'string' }, candidateGroup: { type: 'string' }, mine: q(['true', 'false']), processKey: { type: 'string' }, elementId: { type: 'string' }, businessKey: { type: 'string' }, processInstanceId: { type: 'string' }, status: q(['open', 'completed', 'cancelled', 'all']), dueBefore: { type: 'string' }, dueAfter: { type: 'string' }, sort: q(['due', 'created', 'priority']), order: q(['asc', 'desc']), ...paging }, ok: [200, page(ref('Task'))] },
+  'GET /tasks': { tag: 'Task', summary: 'Lista di lavoro: filtri, ordinamento, paginazione', query: { assignee: { type: 'string' }, candidateGroup: { type: 'string' }, mine: q(['true', 'false']), processKey: { type: 'string' }, elementId: { type: 'string' }, businessKey: { type: 'string' }, processInstanceId: { type: 'string' }, status: q(['open', 'completed', 'cancelled', 'all']), dueBefore: { type: 'string' }, dueAfter: { type: 'string' }, sort: q(['due', 'created', 'priority']), order: q(['asc', 'desc']), exactTotal: q(['true', 'false']), ...paging }, ok: [200, taskPage] },
   'GET /tasks/:id': { tag: 'Task', summary: 'Un task', ok: [200, ref('Task')] },
   'GET /tasks/:id/form': { tag: 'Task', summary: 'Il modulo del task con i valori attuali', ok: [200, ref('TaskForm')] },
   'GET /tasks/:id/draft': { tag: 'Task', summary: 'La bozza salvata del modulo (404 DRAFT_NOT_FOUND se non c’è)', ok: [200, ref('TaskDraft')] },

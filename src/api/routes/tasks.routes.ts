@@ -25,7 +25,14 @@ const listSchema = z.object({
   order: z.enum(['asc', 'desc']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: offsetParam.default(0),
+  exactTotal: z.enum(['true', 'false']).optional(),
 });
+
+/**
+ * `total` of a task list is exact up to this many tasks; past it the list says `totalExact: false` and `total` is
+ * this number ("more than"), unless `exactTotal=true` asks for the full count (a scan of a large comune's backlog).
+ */
+export const TASK_TOTAL_CAP = 10_000;
 
 export function taskRoutes(services: Services) {
   const router = new Router();
@@ -34,8 +41,10 @@ export function taskRoutes(services: Services) {
 
   router.get('/tasks', async (ctx) => {
     const q = parseQuery(listSchema, ctx.query);
-    const { items, total } = await services.inbox.listWith(ctx.state.user, { ...q, mine: q.mine === 'true' }, (tasks) => taskViews(services, tasks));
-    ctx.body = { items, total, limit: q.limit, offset: q.offset };
+    const { items, total, totalExact } = await services.inbox.listWith(ctx.state.user, { ...q, mine: q.mine === 'true' }, (tasks) => taskViews(services, tasks), {
+      totalCap: q.exactTotal === 'true' ? null : TASK_TOTAL_CAP,
+    });
+    ctx.body = { items, total, totalExact, limit: q.limit, offset: q.offset };
   });
   router.get('/tasks/:id', async (ctx) => {
     ctx.body = await oneView(services, await services.inbox.get(ctx.state.user, uuidParam(ctx.params.id)));

@@ -9,7 +9,7 @@
  */
 import type { BenchDatabase } from './db.js';
 import { apiToken, compare, getJson, metroBench } from './metro/setup.js';
-import { TASK_TOTAL_CAP } from '../src/api/routes/tasks.routes.js';
+import { TASK_TOTAL_CAP } from '../src/tasks/inbox.service.js';
 
 export interface InboxBenchOptions {
   requests: number;

@@ -74,6 +74,12 @@ export interface InboxCounts {
 
 const SORT_COLUMN = { due: 'dueAt', created: 'createdAt', priority: 'priority' } as const;
 
+/**
+ * `total` of a task list is exact up to this many tasks; past it the list says `totalExact: false` and `total` is
+ * this number ("more than"), unless the caller asks for the full count (a scan of a large comune's backlog).
+ */
+export const TASK_TOTAL_CAP = 10_000;
+
 export class InboxService {
   constructor(
     private readonly em: EntityManager,
@@ -151,11 +157,12 @@ export class InboxService {
 
   /**
    * The open tasks of each inbox tab. `exact` names the tab whose count must be
-   * exact (the one shown, for its pages); the others stop counting past `cap`
-   * (a value of cap + 1 means "more than cap"), so a badge never scans a
-   * comune's whole backlog. One statement per tab, run side by side.
+   * exact (the one shown, for its pages) — up to `exactCap` when given; the
+   * others stop counting past `cap` (a value of cap + 1 means "more than
+   * cap"), so a badge never scans a comune's whole backlog. One statement per
+   * tab, run side by side.
    */
-  async counts(p: Principal, opts: { exact?: keyof InboxCounts | 'every'; cap?: number } = {}): Promise<InboxCounts> {
+  async counts(p: Principal, opts: { exact?: keyof InboxCounts | 'every'; cap?: number; exactCap?: number } = {}): Promise<InboxCounts> {
     const scope = tenantScope(p);
     const cap = opts.cap ?? 1000;
     const exact = opts.exact ?? 'every';
@@ -168,7 +175,8 @@ export class InboxService {
       const [filter, params] = filters[tab];
       const where = `status = 'open'${scope ? ' and tenant = ?' : ''} and ${filter}`;
       const args = [...(scope ? [scope] : []), ...params];
-      const sql = exact === 'every' || exact === tab ? `select count(*)::int as n from task where ${where}` : `select count(*)::int as n from (select 1 from task where ${where} limit ${cap + 1}) capped`;
+      const limit = exact === 'every' || exact === tab ? opts.exactCap : cap;
+      const sql = limit === undefined ? `select count(*)::int as n from task where ${where}` : `select count(*)::int as n from (select 1 from task where ${where} limit ${limit + 1}) capped`;
       const [row] = (await this.em.fork().getConnection().execute(sql, args)) as Array<{ n: number }>;
       return Number(row?.n ?? 0);
     };

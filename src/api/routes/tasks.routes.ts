@@ -7,6 +7,7 @@ import { isoDateParam, parseBody, parseQuery, uuidOrNone, variablesSchema, offse
 import type { Services } from '../context.js';
 import { ValidationError } from '../../shared/errors.js';
 import { caseContexts, type TaskCaseContext } from '../../tasks/task-context.js';
+import { TASK_TOTAL_CAP } from '../../tasks/inbox.service.js';
 import { requestOrigin } from '../../audit/audit.service.js';
 
 const isoDate = isoDateParam;
@@ -27,12 +28,6 @@ const listSchema = z.object({
   offset: offsetParam.default(0),
   exactTotal: z.enum(['true', 'false']).optional(),
 });
-
-/**
- * `total` of a task list is exact up to this many tasks; past it the list says `totalExact: false` and `total` is
- * this number ("more than"), unless `exactTotal=true` asks for the full count (a scan of a large comune's backlog).
- */
-export const TASK_TOTAL_CAP = 10_000;
 
 export function taskRoutes(services: Services) {
   const router = new Router();

@@ -15,7 +15,7 @@ import type { ModelIndex } from '../../engine/definitions/model.js';
 import { DomainError } from '../../shared/errors.js';
 import { uuidOrNone } from '../../api/validation.js';
 import type { Services } from '../../api/context.js';
-import { pgTextArray, type TaskQuery } from '../../tasks/inbox.service.js';
+import { pgTextArray, TASK_TOTAL_CAP, type TaskQuery } from '../../tasks/inbox.service.js';
 import { dueState, type DueState } from '../../tasks/sla/sla.service.js';
 import { formatCount, formatDate } from '../format.js';
 import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
@@ -31,6 +31,8 @@ type TabKey = (typeof TABS)[number]['key'];
 const TAB_COUNT = { mie: 'mine', gruppi: 'claimable', tutte: 'all' } as const;
 /** Tab badges other than the open tab's stop counting here ("più di 1.000"). */
 const COUNT_CAP = 1000;
+/** The open tab is counted exactly up to here ("più di 10.000", 400 pages), as the API's task list. */
+const TAB_CAP = TASK_TOTAL_CAP;
 const SORTS = { scadenza: 'due', creazione: 'created', priorita: 'priority' } as const;
 const querySchema = z.object({
   scheda: z.enum(['mie', 'gruppi', 'tutte']).catch('mie'),
@@ -77,11 +79,12 @@ export function inboxPages(router: Router, web: WebContext) {
     };
     const [page, counts, processes, layout] = await Promise.all([
       services.inbox.list(s.principal, query),
-      services.inbox.counts(s.principal, { exact: filtered ? undefined : TAB_COUNT[q.scheda], cap: COUNT_CAP }),
+      services.inbox.counts(s.principal, { exact: filtered ? undefined : TAB_COUNT[q.scheda], cap: COUNT_CAP, exactCap: TAB_CAP }),
       processOptions(services, s.principal),
       layoutFor(services, ctx, s, { title: 'Le mie attività', breadcrumbs: [{ label: 'Le mie attività' }] }),
     ]);
-    const total = filtered ? page.total : counts[TAB_COUNT[q.scheda]];
+    const counted = filtered ? page.total : counts[TAB_COUNT[q.scheda]];
+    const total = Math.min(counted, TAB_CAP);
     const rows = await taskRows(services, s.principal, page.items);
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     const link = (over: Partial<z.infer<typeof querySchema>>) => {
@@ -99,7 +102,8 @@ export function inboxPages(router: Router, web: WebContext) {
     ctx.body = renderer.render('attivita', layout, {
       tabs: TABS.map((t) => {
         const n = counts[TAB_COUNT[t.key]];
-        return { ...t, href: link({ scheda: t.key, pagina: 1 }), active: t.key === q.scheda, count: n > COUNT_CAP ? `più di ${formatCount(COUNT_CAP)}` : formatCount(n) };
+        const shown = t.key === q.scheda && !filtered ? TAB_CAP : COUNT_CAP;
+        return { ...t, href: link({ scheda: t.key, pagina: 1 }), active: t.key === q.scheda, count: n > shown ? `più di ${formatCount(shown)}` : formatCount(n) };
       }),
       tab: q.scheda,
       tabLabel: TABS.find((t) => t.key === q.scheda)!.label,
@@ -108,7 +112,7 @@ export function inboxPages(router: Router, web: WebContext) {
       processes: processes.map((p) => ({ ...p, selected: p.key === filter.processo })),
       steps: (selected ? selected.steps : processes.flatMap((p) => p.steps)).filter((st, i, all) => all.findIndex((x) => x.id === st.id) === i).map((st) => ({ ...st, selected: st.id === filter.passo })),
       rows,
-      totalLabel: formatCount(total),
+      totalLabel: counted > TAB_CAP ? `più di ${formatCount(TAB_CAP)}` : formatCount(total),
       headers: { scadenza: sortHeader('scadenza', 'Scadenza'), priorita: sortHeader('priorita', 'Priorità'), creazione: sortHeader('creazione', 'Creata il') },
       pagination: {
         show: pages > 1,

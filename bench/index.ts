@@ -13,8 +13,8 @@
  * BENCH_INBOX_TASKS (inbox-page: tasks in the database, default 1000000), BENCH_INBOX_COMUNE_TASKS
  * (open tasks in the operatore's comune, default 100000), BENCH_INBOX_REQUESTS (default 200);
  * BENCH_SIUSS_RECORDS (siuss-flows: records through the XML writer alone, default 1000000), BENCH_SIUSS_DB_RECORDS (siuss-flows:
- * records generated from the database by the flow service, default 200000); BENCH_SIUSS_ROWS (siuss-import: rows of the CSV,
- * default 200000; the issue's volume is 1000000), BENCH_SIUSS_REF_ROWS (siuss-import: rows of the row-by-row reference, default 1000);
+ * records generated from the database by the flow service, default 1000000, the issue's volume); BENCH_SIUSS_ROWS (siuss-import:
+ * rows of the CSV, default 1000000, the issue's volume), BENCH_SIUSS_REF_ROWS (siuss-import: rows of the row-by-row reference, default 1000);
  * (each benchmark's module is loaded only when it runs, so one run alone carries no other's modules or RSS);
  * BENCH_STARTUP_RESTARTS (startup: restarts timed per database, default 5);
  * BENCH_NODES_CASES (nodes: cases per round, default 300), BENCH_NODES_TIMERS (nodes: timers per round, default 1000);
@@ -50,9 +50,9 @@ const inboxTasks = intFromEnv('BENCH_INBOX_TASKS', 1_000_000);
 const inboxComuneTasks = intFromEnv('BENCH_INBOX_COMUNE_TASKS', 100_000);
 const inboxRequests = intFromEnv('BENCH_INBOX_REQUESTS', 200);
 const siussRecords = intFromEnv('BENCH_SIUSS_RECORDS', 1_000_000);
-const siussRows = intFromEnv('BENCH_SIUSS_ROWS', 200_000);
+const siussRows = intFromEnv('BENCH_SIUSS_ROWS', 1_000_000);
 const siussRefRows = intFromEnv('BENCH_SIUSS_REF_ROWS', 1000);
-const siussDbRecords = intFromEnv('BENCH_SIUSS_DB_RECORDS', 200_000);
+const siussDbRecords = intFromEnv('BENCH_SIUSS_DB_RECORDS', 1_000_000);
 const startupRestarts = intFromEnv('BENCH_STARTUP_RESTARTS', 5);
 const nodesCases = intFromEnv('BENCH_NODES_CASES', 300);
 const nodesTimers = intFromEnv('BENCH_NODES_TIMERS', 1000);

@@ -63,12 +63,21 @@ export function formatFromName(name: string): ImportFormat | null {
  */
 export async function detectEncoding(file: string): Promise<ImportEncoding> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  // One buffer read into again and again: a large file does not leave a trail of chunks for the collector.
+  const handle = await fs.promises.open(file, 'r');
+  const buffer = Buffer.allocUnsafe(READ_CHUNK);
   try {
-    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) decoder.decode(chunk as Buffer, { stream: true });
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (!bytesRead) break;
+      decoder.decode(buffer.subarray(0, bytesRead), { stream: true });
+    }
     decoder.decode();
     return 'utf-8';
   } catch {
     return 'windows-1252';
+  } finally {
+    await handle.close();
   }
 }
 
@@ -85,8 +94,11 @@ export function detectDelimiter(line: string): string {
   return best;
 }
 
+/** Bytes read at a time from an imported file. */
+const READ_CHUNK = 1 << 18;
+
 function countedStream(file: string, onBytes?: (n: number) => void): fs.ReadStream {
-  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  const raw = fs.createReadStream(file, { highWaterMark: READ_CHUNK });
   if (onBytes) raw.on('data', () => onBytes(raw.bytesRead));
   return raw;
 }
@@ -98,12 +110,14 @@ function textStream(file: string, encoding: ImportEncoding, onBytes?: (n: number
 }
 
 async function firstLine(file: string, encoding: ImportEncoding): Promise<string> {
-  const rl = readline.createInterface({ input: textStream(file, encoding), crlfDelay: Infinity });
+  const raw = countedStream(file);
+  const rl = readline.createInterface({ input: raw.pipe(iconv.decodeStream(encoding, { stripBOM: true })), crlfDelay: Infinity });
   try {
     for await (const line of rl) if (line.trim() !== '') return line;
     return '';
   } finally {
     rl.close();
+    raw.destroy(); // the rest of the file is not needed
   }
 }
 

@@ -6,7 +6,7 @@
  * before anything is written.
  */
 import type { EntityManager, FilterQuery, FindOptions } from '@mikro-orm/core';
-import type { QBFilterQuery, SqlEntityManager } from '@mikro-orm/knex';
+import type { QBFilterQuery, QBQueryOrderMap, SqlEntityManager } from '@mikro-orm/knex';
 import type { Clock } from '../shared/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { hasRole, tenantScope, type Principal } from '../auth/principal.js';
@@ -18,6 +18,7 @@ import type { FormService } from '../tailoring/forms/form.service.js';
 import { formIdFromKey, type FormSchema } from '../tailoring/forms/schema.js';
 import { createCalendar } from '../engine/calendar/index.js';
 import { completionRulesOf, enforceCompletionRules } from './rules/registry.js';
+import { caseContextJoin, caseContextOf, type TaskCaseContext } from './task-context.js';
 import { extractFormData, validateFormData } from '../tailoring/forms/validate.js';
 import { formVariables } from '../tailoring/forms/schema.js';
 import { checkVariablesAllowed } from '../engine/execution/variable-policy.js';
@@ -97,15 +98,36 @@ export class InboxService {
   }
 
   /**
-   * A page of list() with what the caller adds to its rows (e.g. the case
-   * context): the exact count runs side by side with the page and `decorate`,
-   * so a page costs the slower of the two, not their sum.
+   * A page of list() with each task's case context (protocollo, applicant, process name), read with the page in
+   * one statement; the count runs side by side with it (exact, or up to `totalCap`: see TASK_TOTAL_CAP), so a page
+   * costs the slower of the two round trips.
    */
-  async listWith<T>(p: Principal, q: TaskQuery, decorate: (items: Task[]) => Promise<T>, opts: { totalCap?: number | null } = {}): Promise<{ items: T; total: number; totalExact: boolean }> {
+  async listWithContext(p: Principal, q: TaskQuery, opts: { totalCap?: number | null } = {}): Promise<{ items: Array<{ task: Task; context: TaskCaseContext }>; total: number; totalExact: boolean }> {
     const { where, options } = await this.criteria(p, q);
     const cap = opts.totalCap ?? null;
-    const [items, counted] = await Promise.all([this.em.fork().find(Task, where, options).then(decorate), cap === null ? this.em.fork().count(Task, where) : this.countUpTo(where, cap)]);
+    const [items, counted] = await Promise.all([this.pageWithContext(where, options), cap === null ? this.em.fork().count(Task, where) : this.countUpTo(where, cap)]);
     return cap !== null && counted > cap ? { items, total: cap, totalExact: false } : { items, total: counted, totalExact: true };
+  }
+
+  /** The page's tasks (the query find() would run, numbered in its order) joined with their case context. */
+  private async pageWithContext(where: FilterQuery<Task>, options: FindOptions<Task>): Promise<Array<{ task: Task; context: TaskCaseContext }>> {
+    const em = this.em.fork() as unknown as SqlEntityManager;
+    const qb = em
+      .createQueryBuilder(Task, 't')
+      .select('t.*')
+      .where(where as QBFilterQuery<Task>)
+      .orderBy(options.orderBy as QBQueryOrderMap<Task>)
+      .limit(options.limit!)
+      .offset(options.offset ?? 0);
+    const knex = em.getKnex();
+    // The page keeps its order through the join by its row number (bindings stay bound: the subquery is a builder).
+    const page = knex.select(knex.raw('p.*'), knex.raw('row_number() over () as page_row')).from(qb.getKnexQuery().as('p'));
+    const result = (await knex.raw(`select t.*, ctx.* from (?) t ${caseContextJoin('t.instance_id')} order by t.page_row`, [page])) as { rows: Array<Record<string, unknown>> };
+    return result.rows.map((r) => {
+      const context = caseContextOf(r);
+      const columns = Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'page_row' && !k.startsWith('ctx_')));
+      return { task: em.map(Task, columns), context };
+    });
   }
 
   /** The matching tasks counted up to cap + 1 (an index scan that stops there, not the whole backlog). */

@@ -275,13 +275,13 @@ test('total: exact up to the cap (totalExact), the cap past it; exactTotal=true 
     { businessKey: 'TSK-3' },
   ];
   for (const q of queries) {
-    const full = await app.services.inbox.listWith(principal, { limit: 1, offset: 0, ...q }, async (t) => t, { totalCap: null });
+    const full = await app.services.inbox.listWithContext(principal, { limit: 1, offset: 0, ...q }, { totalCap: null });
     for (const cap of [1, 2, 3, 10]) {
-      const capped = await app.services.inbox.listWith(principal, { limit: 1, offset: 0, ...q }, async (t) => t, { totalCap: cap });
+      const capped = await app.services.inbox.listWithContext(principal, { limit: 1, offset: 0, ...q }, { totalCap: cap });
       const label = `${JSON.stringify(q)} cap ${cap}`;
       assert.is(capped.total, Math.min(full.total, cap), label);
       assert.is(capped.totalExact, full.total <= cap, label);
-      assert.equal(capped.items.map((t) => t.id), full.items.map((t) => t.id), label);
+      assert.equal(capped.items.map((t) => t.task.id), full.items.map((t) => t.task.id), label);
     }
   }
 });

@@ -36,10 +36,8 @@ export function taskRoutes(services: Services) {
 
   router.get('/tasks', async (ctx) => {
     const q = parseQuery(listSchema, ctx.query);
-    const { items, total, totalExact } = await services.inbox.listWith(ctx.state.user, { ...q, mine: q.mine === 'true' }, (tasks) => taskViews(services, tasks), {
-      totalCap: q.exactTotal === 'true' ? null : TASK_TOTAL_CAP,
-    });
-    ctx.body = { items, total, totalExact, limit: q.limit, offset: q.offset };
+    const { items, total, totalExact } = await services.inbox.listWithContext(ctx.state.user, { ...q, mine: q.mine === 'true' }, { totalCap: q.exactTotal === 'true' ? null : TASK_TOTAL_CAP });
+    ctx.body = { items: items.map((i) => taskView(i.task, i.context)), total, totalExact, limit: q.limit, offset: q.offset };
   });
   router.get('/tasks/:id', async (ctx) => {
     ctx.body = await oneView(services, await services.inbox.get(ctx.state.user, uuidParam(ctx.params.id)));

@@ -212,6 +212,9 @@ export class SiussFlowService {
       // then I), but may span two flows: the last record of the buffer waits for the next flush, so each record is
       // marked once, with the last flow carrying it.
       let carried: Array<{ recordId: string; operation: string; flow: number }> = [];
+      // History ids of this generation: one random prefix, then a sequence (appended to the index, not scattered).
+      const historyBase = randomUUID().slice(0, 24);
+      let historySeq = 0;
       const flowRefs: Array<{ id: string; idFlusso: string }> = [];
       /** Takes the entries to write now (all, or all but the last record's) and writes them. */
       const flush = (all: boolean): Promise<void> => {
@@ -235,15 +238,15 @@ export class SiussFlowService {
         const ops = batch.map((e) => ({ id: e.recordId, o: e.operation, f: at(e.flow) }));
         const last = new Map<string, number>();
         for (const o of ops) last.set(o.id, o.f);
-        const recs: Array<{ id: string; v: string; f: number }> = [];
+        const recs: Array<{ id: string; v: string; f: number; h: number }> = [];
         for (const [id, f] of last) {
-          recs.push({ id, v: versions.get(id)!, f });
+          recs.push({ id, v: versions.get(id)!, f, h: ++historySeq });
           versions.delete(id);
         }
         // One statement: each record still at the version read → inviato (pointing at the last flow carrying it),
         // what it sent (data for I, the acquired version for C) stored with its flow, one history row.
         const statement = sql(
-          `with rec as (select * from jsonb_to_recordset(?::jsonb) as x(id uuid, v xid, f int)),
+          `with rec as (select * from jsonb_to_recordset(?::jsonb) as x(id uuid, v xid, f int, h bigint)),
            flows as (select ?::uuid[] as ids, ?::text[] as names),
            u as (
              update siuss_record r set status = 'inviato', last_flow_id = flows.ids[rec.f], esito_codice = null, esito_descrizione = null, updated_at = ?, version = r.version + 1
@@ -255,9 +258,9 @@ export class SiussFlowService {
              from jsonb_to_recordset(?::jsonb) as o(id uuid, o text, f int) join u on u.id = o.id, flows),
            h as (
              insert into siuss_record_history (id, record_id, tenant, at, actor, action, origin, origin_ref, changes, note)
-             select gen_random_uuid(), rec.id, ?, ?, ?, 'sent', ?, ?, '{}'::jsonb, 'flusso ' || flows.names[rec.f] from rec join u on u.id = rec.id, flows)
+             select (?::text || lpad(to_hex(rec.h), 12, '0'))::uuid, rec.id, ?, ?, ?, 'sent', ?, ?, '{}'::jsonb, 'flusso ' || flows.names[rec.f] from rec join u on u.id = rec.id, flows)
            select count(*)::int as n from u`,
-          [JSON.stringify(recs), `{${flowIds.join(',')}}`, `{${idFlussi.join(',')}}`, now, tenant, JSON.stringify(ops), tenant, now, origin.actor ?? null, origin.kind, origin.ref ?? null],
+          [JSON.stringify(recs), `{${flowIds.join(',')}}`, `{${idFlussi.join(',')}}`, now, tenant, JSON.stringify(ops), historyBase, tenant, now, origin.actor ?? null, origin.kind, origin.ref ?? null],
         );
         return statement.then(([res]) => {
           const n = Number(res?.n ?? 0);

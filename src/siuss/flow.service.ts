@@ -123,7 +123,7 @@ export class SiussFlowService {
    * new one (SINBA: the element is sent again). Returns the new flows.
    *
    * Records are read without row locks; each record is then marked `inviato`
-   * only if its row is still the version that was read (same xmin), so the
+   * only if its row is still the version that was read (same ctid, xmin), so the
    * snapshot stored with the flow is exactly what the XML carries. A record
    * written by someone else meanwhile aborts the attempt (nothing is kept):
    * the generation is retried once, then answered 409.
@@ -173,13 +173,14 @@ export class SiussFlowService {
 
       // Records are read in pages (keyset on codice fiscale, id; index siuss_record_pronto_page) and streamed to
       // the writer: memory stays flat. The stored check is current (every write re-checks), so it is not run again.
-      // No row lock: the row version read (xmin) is checked when the record is marked sent.
+      // No row lock: the row version read (its ctid and xmin) is the one marked sent, found by ctid (no index descent);
+      // a record written since has a new version there, so it is not found and the attempt fails.
       const tipo = req.tipo;
-      const versions = new Map<string, string>();
+      const versions = new Map<string, { t: string; v: string }>();
       // The next page is asked for as soon as the previous one arrives: the database reads it while the XML is written.
       const pageOf = (after: [string, string] | null): Promise<Record<string, unknown>[]> =>
         sql(
-          `select id, xmin::text as v, coalesce(codice_fiscale, '') as cf, data, acquired, deleted, cancelled, jsonb_array_length(errors) > 0 as has_errors from siuss_record
+          `select id, ctid::text as t, xmin::text as v, coalesce(codice_fiscale, '') as cf, data, acquired, deleted, cancelled, jsonb_array_length(errors) > 0 as has_errors from siuss_record
            where tenant = ? and tipo = ? and status = 'pronto'${after ? " and (coalesce(codice_fiscale, ''), id) > (?, ?::uuid)" : ''} order by coalesce(codice_fiscale, ''), id limit ${PAGE}`,
           after ? [tenant, tipo, after[0], after[1]] : [tenant, tipo],
         );
@@ -197,7 +198,9 @@ export class SiussFlowService {
             const r = { id: row.id as string, data: row.data as RecordData, acquired: (row.acquired as RecordData | null) ?? null, deleted: row.deleted as boolean, cancelled: row.cancelled as boolean };
             const op = pendingOperation(r);
             if (!op || (row.has_errors && op !== 'C')) continue;
-            versions.set(r.id, row.v as string);
+            // Read twice: it moved in the paging order, i.e. it was written since the first read.
+            if (versions.has(r.id)) throw new RecordsChanged(1);
+            versions.set(r.id, { t: row.t as string, v: row.v as string });
             if (tipo === 'SINBA') {
               if (op !== 'C') yield { recordId: r.id, operation: 'I', data: r.data };
               continue;
@@ -238,19 +241,19 @@ export class SiussFlowService {
         const ops = batch.map((e) => ({ id: e.recordId, o: e.operation, f: at(e.flow) }));
         const last = new Map<string, number>();
         for (const o of ops) last.set(o.id, o.f);
-        const recs: Array<{ id: string; v: string; f: number; h: number }> = [];
+        const recs: Array<{ id: string; t: string; v: string; f: number; h: number }> = [];
         for (const [id, f] of last) {
-          recs.push({ id, v: versions.get(id)!, f, h: ++historySeq });
+          recs.push({ id, ...versions.get(id)!, f, h: ++historySeq });
           versions.delete(id);
         }
         // One statement: each record still at the version read → inviato (pointing at the last flow carrying it),
         // what it sent (data for I, the acquired version for C) stored with its flow, one history row.
         const statement = sql(
-          `with rec as (select * from jsonb_to_recordset(?::jsonb) as x(id uuid, v xid, f int, h bigint)),
+          `with rec as (select * from jsonb_to_recordset(?::jsonb) as x(id uuid, t tid, v xid, f int, h bigint)),
            flows as (select ?::uuid[] as ids, ?::text[] as names),
            u as (
              update siuss_record r set status = 'inviato', last_flow_id = flows.ids[rec.f], esito_codice = null, esito_descrizione = null, updated_at = ?, version = r.version + 1
-             from rec, flows where r.id = rec.id and r.xmin = rec.v and r.tenant = ?
+             from rec, flows where r.ctid = rec.t and r.xmin = rec.v and r.id = rec.id and r.tenant = ?
              returning r.id, r.data, r.acquired),
            fr as (
              insert into siuss_flow_record (flow_id, record_id, operation, snapshot)

@@ -156,7 +156,10 @@ export class SiussFlowService {
       let tail: Promise<unknown> = Promise.resolve();
       const sql = (text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> => {
         const run = tail.then(() => direct(text, params));
-        tail = run.catch(() => undefined);
+        tail = run.then(
+          () => undefined,
+          () => undefined,
+        );
         return run;
       };
       const [tenantRow] = await sql('select code, name from tenant where code = ?', [tenant]);
@@ -286,33 +289,33 @@ export class SiussFlowService {
       const flows: SiussFlow[] = [];
       try {
         await writeFlows(req.tipo, req.modalita, entries(), {
-        ente,
-        maxBytes: req.maxBytes ?? DEFAULT_MAX_BYTES,
-        nextId: () => flowId(tenant, req.tipo, day, ++progressive),
-        emit: async (doc) => {
-          const id = randomUUID();
-          const recordIds = new Set(doc.entries.map((e) => e.recordId));
-          const size = Buffer.byteLength(doc.xml);
-          const stored = sql(`insert into siuss_flow (id, tenant, id_flusso, tipo, modalita, status, xml, size_bytes, records, created_at, created_ms, version) values (?, ?, ?, ?, ?, 'generato', ?, ?, ?, ?, ?, 1)`, [
-            id,
-            tenant,
-            doc.idFlusso,
-            req.tipo,
-            req.modalita,
-            doc.xml,
-            size,
-            recordIds.size,
-            now,
-            createdMs,
-          ]);
-          const flow = flowRefs.push({ id, idFlusso: doc.idFlusso }) - 1;
-          for (const e of doc.entries) carried.push({ recordId: e.recordId, operation: e.operation, flow });
-          // The records' statement is queued right behind the flow's row (its rows reference it).
-          track(carried.length >= FLUSH ? Promise.all([stored, flush(false)]) : stored);
-          await settle(1);
-          flows.push({ id, tenant, idFlusso: doc.idFlusso, tipo: req.tipo, modalita: req.modalita, status: 'generato', sizeBytes: size, records: recordIds.size, esitoCodice: null, esitoDescrizione: null, idAcquisizione: null, createdAt: now, createdMs, pulledAt: null, esitoAt: null, version: 1 });
-          createdMs++;
-        },
+          ente,
+          maxBytes: req.maxBytes ?? DEFAULT_MAX_BYTES,
+          nextId: () => flowId(tenant, req.tipo, day, ++progressive),
+          emit: async (doc) => {
+            const id = randomUUID();
+            const recordIds = new Set(doc.entries.map((e) => e.recordId));
+            const size = Buffer.byteLength(doc.xml);
+            const stored = sql(`insert into siuss_flow (id, tenant, id_flusso, tipo, modalita, status, xml, size_bytes, records, created_at, created_ms, version) values (?, ?, ?, ?, ?, 'generato', ?, ?, ?, ?, ?, 1)`, [
+              id,
+              tenant,
+              doc.idFlusso,
+              req.tipo,
+              req.modalita,
+              doc.xml,
+              size,
+              recordIds.size,
+              now,
+              createdMs,
+            ]);
+            const flow = flowRefs.push({ id, idFlusso: doc.idFlusso }) - 1;
+            for (const e of doc.entries) carried.push({ recordId: e.recordId, operation: e.operation, flow });
+            // The records' statement is queued right behind the flow's row (its rows reference it).
+            track(carried.length >= FLUSH ? Promise.all([stored, flush(false)]) : stored);
+            await settle(1);
+            flows.push({ id, tenant, idFlusso: doc.idFlusso, tipo: req.tipo, modalita: req.modalita, status: 'generato', sizeBytes: size, records: recordIds.size, esitoCodice: null, esitoDescrizione: null, idAcquisizione: null, createdAt: now, createdMs, pulledAt: null, esitoAt: null, version: 1 });
+            createdMs++;
+          },
         });
         track(flush(true));
         await settle(0);

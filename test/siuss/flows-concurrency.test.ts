@@ -10,8 +10,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Knex } from '@mikro-orm/postgresql';
 import { sharedOrm, startTestApp, type TestApp } from '../helpers/harness.js';
-import { sqlOf } from '../../src/siuss/register.service.js';
-import type { SiussService } from '../../src/siuss/index.js';
+import { boundSqlOf, sqlOf } from '../../src/siuss/register.service.js';
+import { randomUUID } from 'node:crypto';
+import { normalise, type SiussService } from '../../src/siuss/index.js';
 import { CF_OPERATORE, periodic, xmllint } from './helpers.js';
 
 let app: TestApp;
@@ -161,6 +162,38 @@ test('PostgreSQL: a record written by another transaction while generation runs:
   assert.is(rec.version, 3);
   assert.is(rec.lastFlowId, flows[0]!.id);
   for (const id of [first, second]) assert.is((await siuss.register.historyOf(tenant, id)).filter((h) => h.action === 'sent').length, 1);
+});
+
+test('many records over many flows and statements: each marked once, with the flow carrying it, its snapshot and one history row', async () => {
+  const tenant = await app.tenant();
+  const now = app.clock.now();
+  const rows = Array.from({ length: 2600 }, (_, i) => {
+    const data = normalise('PS_PSA_SINA', periodic({ ProtocolloDomanda: `MANY-${i}` })).data;
+    return { id: randomUUID(), natural_key: `${String(data.CodiceFiscale)}|${String(data.CodicePrestazione)}|MANY-${i}`, cf: data.CodiceFiscale, code: data.CodicePrestazione, data };
+  });
+  await boundSqlOf((await sharedOrm()).em.fork())(
+    `insert into siuss_record (id, tenant, tipo, natural_key, codice_fiscale, codice_prestazione, data, origin, status, errors, warnings, created_at, updated_at, version)
+     select x.id, ?, 'PS_PSA_SINA', x.natural_key, x.cf, x.code, x.data, 'import', 'pronto', '[]', '[]', ?, ?, 1 from jsonb_to_recordset(?::jsonb) as x(id uuid, natural_key text, cf text, code text, data jsonb)`,
+    [tenant, now, now, JSON.stringify(rows)],
+  );
+  const flows = await siuss.flows.generate(tenant, { tipo: 'PS_PSA_SINA', modalita: 'file', cfOperatore: CF_OPERATORE, maxBytes: 200_000 }, who);
+  assert.ok(flows.length > 3, `${flows.length} flows`);
+  assert.is(flows.reduce((n, f) => n + f.records, 0), rows.length);
+  const [check] = await sql(
+    `select count(*)::int as records,
+            count(*) filter (where r.status = 'inviato' and r.version = 2 and r.last_flow_id = fr.flow_id and fr.snapshot = r.data)::int as exact,
+            count(distinct fr.flow_id)::int as flows
+     from siuss_record r join siuss_flow_record fr on fr.record_id = r.id where r.tenant = ?`,
+    [tenant],
+  );
+  assert.equal(check, { records: rows.length, exact: rows.length, flows: flows.length });
+  const [history] = await sql(
+    `select count(*)::int as n, count(distinct h.id)::int as ids, count(*) filter (where h.note = 'flusso ' || f.id_flusso and h.action = 'sent')::int as exact
+     from siuss_record_history h join siuss_record r on r.id = h.record_id join siuss_flow f on f.id = r.last_flow_id where r.tenant = ?`,
+    [tenant],
+  );
+  assert.equal(history, { n: rows.length, ids: rows.length, exact: rows.length });
+  for (const f of [flows[0]!, flows[flows.length - 1]!]) xmllint((await siuss.flows.xml(tenant, f.id)).xml, 'PS_PSA_SINA');
 });
 
 test.run();

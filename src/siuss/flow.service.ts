@@ -125,8 +125,9 @@ export class SiussFlowService {
    * Records are read without row locks; each record is then marked `inviato`
    * only if its row is still the version that was read (same ctid, xmin), so the
    * snapshot stored with the flow is exactly what the XML carries. A record
-   * written by someone else meanwhile aborts the attempt (nothing is kept):
-   * the generation is retried once, then answered 409.
+   * written by someone else meanwhile aborts the attempt (nothing is kept),
+   * as does a deadlock with a transaction locking the same records in
+   * another order: the generation is retried once, then answered 409.
    */
   async generate(tenant: string, req: GenerateRequest, origin: SiussOrigin): Promise<SiussFlow[]> {
     const cf = validateCodiceFiscale(req.cfOperatore);
@@ -135,12 +136,13 @@ export class SiussFlowService {
       try {
         return await this.generateOnce(tenant, req, cf.info.codice, origin);
       } catch (err) {
-        if (!(err instanceof RecordsChanged)) throw err;
+        // Deadlock: another transaction locked records in another order (e.g. the check of the whole comune).
+        if (!(err instanceof RecordsChanged) && (err as { code?: unknown }).code !== '40P01') throw err;
         if (attempt >= GENERATION_ATTEMPTS) {
           throw new ConflictError(
             'Alcuni record SIUSS sono stati modificati durante la generazione dei flussi: nessun flusso è stato generato, riprovare',
             'SIUSS_GENERATION_CONFLICT',
-            { changed: err.changed },
+            { changed: err instanceof RecordsChanged ? err.changed : null },
           );
         }
       }

@@ -164,6 +164,41 @@ test('PostgreSQL: a record written by another transaction while generation runs:
   for (const id of [first, second]) assert.is((await siuss.register.historyOf(tenant, id)).filter((h) => h.action === 'sent').length, 1);
 });
 
+test('PostgreSQL: a deadlock with a transaction locking the same records in the other order: retried, each record sent once', async () => {
+  if (!onPostgres) return;
+  const { tenant } = await twoRecords();
+  // Generation marks the records in paging order: first, then second.
+  const order = await sql("select id from siuss_record where tenant = ? order by coalesce(codice_fiscale, ''), id", [tenant]);
+  const [first, second] = order.map((r) => r.id as string) as [string, string];
+  const knex = ((await sharedOrm()).em.getConnection() as unknown as { getKnex(): Knex }).getKnex();
+  const other = await knex.transaction();
+  let generation: ReturnType<SiussService['flows']['generate']> | null = null;
+  try {
+    await other.raw('select id from siuss_record where id = ? for update', [second]);
+    generation = siuss.flows.generate(tenant, { tipo: 'PS_PSA_SINA', modalita: 'file', cfOperatore: CF_OPERATORE }, who);
+    generation.catch(() => undefined);
+    for (let i = 0; ; i++) {
+      const [w] = await sql("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      if (Number(w!.n) > 0) break;
+      if (i > 500) throw new Error('generation never waited for the record');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // The generation holds the first record (marked) and waits for the second; this transaction now wants the first.
+    await other.raw('select id from siuss_record where id = ? for update', [first]).catch(() => undefined);
+  } finally {
+    if (!other.isCompleted()) await other.rollback().catch(() => undefined);
+  }
+  const flows = await generation;
+  assert.is(flows.length, 1);
+  assert.is(flows[0]!.records, 2);
+  for (const id of [first, second]) {
+    const r = await siuss.register.mustGet(tenant, id);
+    assert.is(r.status, 'inviato');
+    assert.is(r.version, 2);
+    assert.is((await siuss.register.historyOf(tenant, id)).filter((h) => h.action === 'sent').length, 1);
+  }
+});
+
 test('many records over many flows and statements: each marked once, with the flow carrying it, its snapshot and one history row', async () => {
   const tenant = await app.tenant();
   const now = app.clock.now();

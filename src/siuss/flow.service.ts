@@ -73,6 +73,19 @@ const ZIP_BUFFER = 8 * 1024 * 1024;
 /** Records read per page while generating. */
 const PAGE = 2000;
 
+/** Entries of stored flows written to their records (inviato, snapshot, history) per statement. */
+const FLUSH = 2000;
+
+/** Attempts of a generation that finds records changed under it (then 409). */
+const GENERATION_ATTEMPTS = 2;
+
+/** Some records read for a generation were written by someone else before being marked sent. */
+class RecordsChanged extends Error {
+  constructor(readonly changed: number) {
+    super(`${changed} record SIUSS modificati durante la generazione`);
+  }
+}
+
 const FLOW_COLUMNS = 'id, tenant, id_flusso, tipo, modalita, status, size_bytes, records, esito_codice, esito_descrizione, id_acquisizione, created_at, created_ms, pulled_at, esito_at, version';
 
 function toFlow(r: FlowRow): SiussFlow {
@@ -108,16 +121,52 @@ export class SiussFlowService {
    * transaction. Per record: I (new), C (deleted after acquisition), or for
    * an acquired record that changed, C of the acquired version then I of the
    * new one (SINBA: the element is sent again). Returns the new flows.
+   *
+   * Records are read without row locks; each record is then marked `inviato`
+   * only if its row is still the version that was read (same ctid, xmin), so the
+   * snapshot stored with the flow is exactly what the XML carries. A record
+   * written by someone else meanwhile aborts the attempt (nothing is kept),
+   * as does a deadlock with a transaction locking the same records in
+   * another order: the generation is retried once, then answered 409.
    */
   async generate(tenant: string, req: GenerateRequest, origin: SiussOrigin): Promise<SiussFlow[]> {
     const cf = validateCodiceFiscale(req.cfOperatore);
     if (!cf.valid) throw new BadRequestError(`cfOperatore: codice fiscale non valido (${cf.message})`, { errors: [{ field: 'cfOperatore', message: cf.message }] }, 'INVALID_CF_OPERATORE');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.generateOnce(tenant, req, cf.info.codice, origin);
+      } catch (err) {
+        // Deadlock: another transaction locked records in another order (e.g. the check of the whole comune).
+        if (!(err instanceof RecordsChanged) && (err as { code?: unknown }).code !== '40P01') throw err;
+        if (attempt >= GENERATION_ATTEMPTS) {
+          throw new ConflictError(
+            'Alcuni record SIUSS sono stati modificati durante la generazione dei flussi: nessun flusso è stato generato, riprovare',
+            'SIUSS_GENERATION_CONFLICT',
+            { changed: err instanceof RecordsChanged ? err.changed : null },
+          );
+        }
+      }
+    }
+  }
+
+  private generateOnce(tenant: string, req: GenerateRequest, cfOperatore: string, origin: SiussOrigin): Promise<SiussFlow[]> {
     return this.register.transaction(async (_inlined, em) => {
-      // Bound parameters: each flow's XML (megabytes) travels as one parameter, not inlined into the SQL.
-      const sql = boundSqlOf(em);
+      // Bound parameters: each flow's XML (megabytes) travels as one parameter, not inlined into the SQL. Statements
+      // may be issued before the previous one has answered (the database works while the XML is written): they are
+      // sent one at a time, in the order issued.
+      const direct = boundSqlOf(em);
+      let tail: Promise<unknown> = Promise.resolve();
+      const sql = (text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> => {
+        const run = tail.then(() => direct(text, params));
+        tail = run.then(
+          () => undefined,
+          () => undefined,
+        );
+        return run;
+      };
       const [tenantRow] = await sql('select code, name from tenant where code = ?', [tenant]);
       if (!tenantRow) throw new NotFoundError('Comune', tenant, 'TENANT_NOT_FOUND');
-      const ente: Ente = { codice: req.codiceEnte ?? tenant, denominazione: tenantRow.name as string, indirizzo: tenant, cfOperatore: cf.info.codice };
+      const ente: Ente = { codice: req.codiceEnte ?? tenant, denominazione: tenantRow.name as string, indirizzo: tenant, cfOperatore };
       const now = this.clock.now();
       const day = romeDay(now).replace(/-/g, '');
       // Lock the comune's counter for the day: concurrent generations wait here.
@@ -129,19 +178,34 @@ export class SiussFlowService {
 
       // Records are read in pages (keyset on codice fiscale, id; index siuss_record_pronto_page) and streamed to
       // the writer: memory stays flat. The stored check is current (every write re-checks), so it is not run again.
+      // No row lock: the row version read (its ctid and xmin) is the one marked sent, found by ctid (no index descent);
+      // a record written since has a new version there, so it is not found and the attempt fails.
       const tipo = req.tipo;
+      const versions = new Map<string, { t: string; v: string }>();
+      // The next page is asked for as soon as the previous one arrives: the database reads it while the XML is written.
+      const pageOf = (after: [string, string] | null): Promise<Record<string, unknown>[]> =>
+        sql(
+          `select id, ctid::text as t, xmin::text as v, coalesce(codice_fiscale, '') as cf, data, acquired, deleted, cancelled, jsonb_array_length(errors) > 0 as has_errors from siuss_record
+           where tenant = ? and tipo = ? and status = 'pronto'${after ? " and (coalesce(codice_fiscale, ''), id) > (?, ?::uuid)" : ''} order by coalesce(codice_fiscale, ''), id limit ${PAGE}`,
+          after ? [tenant, tipo, after[0], after[1]] : [tenant, tipo],
+        );
       async function* entries(): AsyncGenerator<FlowEntry> {
-        let after: [string, string] | null = null;
-        for (;;) {
-          const page: Record<string, unknown>[] = await sql(
-            `select id, coalesce(codice_fiscale, '') as cf, data, acquired, deleted, cancelled, jsonb_array_length(errors) > 0 as has_errors from siuss_record
-             where tenant = ? and tipo = ? and status = 'pronto'${after ? " and (coalesce(codice_fiscale, ''), id) > (?, ?::uuid)" : ''} order by coalesce(codice_fiscale, ''), id limit ${PAGE} for update`,
-            after ? [tenant, tipo, after[0], after[1]] : [tenant, tipo],
-          );
+        let next: Promise<Record<string, unknown>[]> | null = pageOf(null);
+        while (next) {
+          const page: Record<string, unknown>[] = await next;
+          next = null;
+          if (page.length === PAGE) {
+            const last = page[page.length - 1]!;
+            next = pageOf([last.cf as string, last.id as string]);
+            next.catch(() => undefined); // awaited on the next turn; a failure there is reported then
+          }
           for (const row of page) {
             const r = { id: row.id as string, data: row.data as RecordData, acquired: (row.acquired as RecordData | null) ?? null, deleted: row.deleted as boolean, cancelled: row.cancelled as boolean };
             const op = pendingOperation(r);
             if (!op || (row.has_errors && op !== 'C')) continue;
+            // Read twice: it moved in the paging order, i.e. it was written since the first read.
+            if (versions.has(r.id)) throw new RecordsChanged(1);
+            versions.set(r.id, { t: row.t as string, v: row.v as string });
             if (tipo === 'SINBA') {
               if (op !== 'C') yield { recordId: r.id, operation: 'I', data: r.data };
               continue;
@@ -149,54 +213,120 @@ export class SiussFlowService {
             if (op === 'C' || op === 'U') yield { recordId: r.id, operation: 'C', data: r.acquired! };
             if (op === 'I' || op === 'U') yield { recordId: r.id, operation: 'I', data: r.data };
           }
-          if (page.length < PAGE) return;
-          const last = page[page.length - 1]!;
-          after = [last.cf as string, last.id as string];
         }
       }
-      const flows: SiussFlow[] = [];
-      await writeFlows(req.tipo, req.modalita, entries(), {
-        ente,
-        maxBytes: req.maxBytes ?? DEFAULT_MAX_BYTES,
-        nextId: () => flowId(tenant, req.tipo, day, ++progressive),
-        emit: async (doc) => {
-          const id = randomUUID();
-          const recordIds = new Set(doc.entries.map((e) => e.recordId));
-          const size = Buffer.byteLength(doc.xml);
-          await sql(`insert into siuss_flow (id, tenant, id_flusso, tipo, modalita, status, xml, size_bytes, records, created_at, created_ms, version) values (?, ?, ?, ?, ?, 'generato', ?, ?, ?, ?, ?, 1)`, [
-            id,
-            tenant,
-            doc.idFlusso,
-            req.tipo,
-            req.modalita,
-            doc.xml,
-            size,
-            recordIds.size,
-            now,
-            createdMs,
-          ]);
-          // What was sent (the snapshot INPS will hold) is copied inside the database from the locked record rows.
-          await sql(
-            `insert into siuss_flow_record (flow_id, record_id, operation, snapshot)
-             select ?, x.id, x.op, case when x.op = 'I' then r.data else r.acquired end
-             from jsonb_to_recordset(?::jsonb) as x(id uuid, op text), lateral (select data, acquired from siuss_record r where r.id = x.id offset 0) r`,
-            [id, JSON.stringify(doc.entries.map((e) => ({ id: e.recordId, op: e.operation })))],
-          );
-          flows.push({ id, tenant, idFlusso: doc.idFlusso, tipo: req.tipo, modalita: req.modalita, status: 'generato', sizeBytes: size, records: recordIds.size, esitoCodice: null, esitoDescrizione: null, idAcquisizione: null, createdAt: now, createdMs, pulledAt: null, esitoAt: null, version: 1 });
-          createdMs++;
-        },
-      });
-      await sql('update siuss_flow_counter set last = ? where tenant = ? and day = ?', [progressive, tenant, day]);
-      if (flows.length) {
-        // Set-based: each record carried points at the last flow carrying it, is `inviato`, and gets a history row.
-        const ids = `{${flows.map((f) => f.id).join(',')}}`;
-        const carried = `select distinct on (fr.record_id) fr.record_id, f.id as flow_id, f.id_flusso from siuss_flow_record fr join siuss_flow f on f.id = fr.flow_id where fr.flow_id = any(?::uuid[]) order by fr.record_id, f.created_ms desc`;
-        await sql(`update siuss_record r set status = 'inviato', last_flow_id = c.flow_id, esito_codice = null, esito_descrizione = null, updated_at = ?, version = r.version + 1 from (${carried}) c where r.id = c.record_id`, [now, ids]);
-        await sql(
-          `insert into siuss_record_history (id, record_id, tenant, at, actor, action, origin, origin_ref, changes, note) select gen_random_uuid(), c.record_id, ?, ?, ?, 'sent', ?, ?, '{}'::jsonb, 'flusso ' || c.id_flusso from (${carried}) c`,
-          [tenant, now, origin.actor ?? null, origin.kind, origin.ref ?? null, ids],
+
+      // Entries of stored flows not yet written to their records, in order. A record's entries are consecutive (C
+      // then I), but may span two flows: the last record of the buffer waits for the next flush, so each record is
+      // marked once, with the last flow carrying it.
+      let carried: Array<{ recordId: string; operation: string; flow: number }> = [];
+      // History ids of this generation: one random prefix, then a sequence (appended to the index, not scattered).
+      const historyBase = randomUUID().slice(0, 24);
+      let historySeq = 0;
+      const flowRefs: Array<{ id: string; idFlusso: string }> = [];
+      /** Takes the entries to write now (all, or all but the last record's) and writes them. */
+      const flush = (all: boolean): Promise<void> => {
+        let cut = carried.length;
+        if (!all) while (cut > 0 && carried[cut - 1]!.recordId === carried[carried.length - 1]!.recordId) cut--;
+        if (!cut) return Promise.resolve();
+        const batch = carried.slice(0, cut);
+        carried = carried.slice(cut);
+        const local = new Map<number, number>();
+        const flowIds: string[] = [];
+        const idFlussi: string[] = [];
+        const at = (flow: number) => {
+          let i = local.get(flow);
+          if (i === undefined) {
+            local.set(flow, (i = flowIds.length + 1));
+            flowIds.push(flowRefs[flow]!.id);
+            idFlussi.push(flowRefs[flow]!.idFlusso);
+          }
+          return i;
+        };
+        const ops = batch.map((e) => ({ id: e.recordId, o: e.operation, f: at(e.flow) }));
+        const last = new Map<string, number>();
+        for (const o of ops) last.set(o.id, o.f);
+        const recs: Array<{ id: string; t: string; v: string; f: number; h: number }> = [];
+        for (const [id, f] of last) {
+          recs.push({ id, ...versions.get(id)!, f, h: ++historySeq });
+          versions.delete(id);
+        }
+        // One statement: each record still at the version read → inviato (pointing at the last flow carrying it),
+        // what it sent (data for I, the acquired version for C) stored with its flow, one history row.
+        const statement = sql(
+          `with rec as (select * from jsonb_to_recordset(?::jsonb) as x(id uuid, t tid, v xid, f int, h bigint)),
+           flows as (select ?::uuid[] as ids, ?::text[] as names),
+           u as (
+             update siuss_record r set status = 'inviato', last_flow_id = flows.ids[rec.f], esito_codice = null, esito_descrizione = null, updated_at = ?, version = r.version + 1
+             from rec, flows where r.ctid = rec.t and r.xmin = rec.v and r.id = rec.id and r.tenant = ?
+             returning r.id, r.data, r.acquired),
+           fr as (
+             insert into siuss_flow_record (flow_id, record_id, operation, snapshot)
+             select flows.ids[o.f], o.id, o.o, case when o.o = 'I' then u.data else u.acquired end
+             from jsonb_to_recordset(?::jsonb) as o(id uuid, o text, f int) join u on u.id = o.id, flows),
+           h as (
+             insert into siuss_record_history (id, record_id, tenant, at, actor, action, origin, origin_ref, changes, note)
+             select (?::text || lpad(to_hex(rec.h), 12, '0'))::uuid, rec.id, ?, ?, ?, 'sent', ?, ?, '{}'::jsonb, 'flusso ' || flows.names[rec.f] from rec join u on u.id = rec.id, flows)
+           select count(*)::int as n from u`,
+          [JSON.stringify(recs), `{${flowIds.join(',')}}`, `{${idFlussi.join(',')}}`, now, tenant, JSON.stringify(ops), historyBase, tenant, now, origin.actor ?? null, origin.kind, origin.ref ?? null],
         );
+        return statement.then(([res]) => {
+          const n = Number(res?.n ?? 0);
+          if (n !== recs.length) throw new RecordsChanged(recs.length - n);
+        });
+      };
+
+      // The database stores each flow and its records while the next flow is written: at most two flows' writes
+      // in flight (their XML stays in memory until stored). The first failure is the one reported.
+      const inflight: Array<Promise<unknown>> = [];
+      const failures: unknown[] = [];
+      const track = (p: Promise<unknown>) => {
+        inflight.push(p.catch((error: unknown) => void failures.push(error)));
+      };
+      const settle = async (keep: number) => {
+        while (inflight.length > keep) await inflight.shift();
+        if (failures.length) throw failures[0];
+      };
+
+      const flows: SiussFlow[] = [];
+      try {
+        await writeFlows(req.tipo, req.modalita, entries(), {
+          ente,
+          maxBytes: req.maxBytes ?? DEFAULT_MAX_BYTES,
+          nextId: () => flowId(tenant, req.tipo, day, ++progressive),
+          emit: async (doc) => {
+            const id = randomUUID();
+            const recordIds = new Set(doc.entries.map((e) => e.recordId));
+            const size = Buffer.byteLength(doc.xml);
+            const stored = sql(`insert into siuss_flow (id, tenant, id_flusso, tipo, modalita, status, xml, size_bytes, records, created_at, created_ms, version) values (?, ?, ?, ?, ?, 'generato', ?, ?, ?, ?, ?, 1)`, [
+              id,
+              tenant,
+              doc.idFlusso,
+              req.tipo,
+              req.modalita,
+              doc.xml,
+              size,
+              recordIds.size,
+              now,
+              createdMs,
+            ]);
+            const flow = flowRefs.push({ id, idFlusso: doc.idFlusso }) - 1;
+            for (const e of doc.entries) carried.push({ recordId: e.recordId, operation: e.operation, flow });
+            // The records' statement is queued right behind the flow's row (its rows reference it).
+            track(carried.length >= FLUSH ? Promise.all([stored, flush(false)]) : stored);
+            await settle(1);
+            flows.push({ id, tenant, idFlusso: doc.idFlusso, tipo: req.tipo, modalita: req.modalita, status: 'generato', sizeBytes: size, records: recordIds.size, esitoCodice: null, esitoDescrizione: null, idAcquisizione: null, createdAt: now, createdMs, pulledAt: null, esitoAt: null, version: 1 });
+            createdMs++;
+          },
+        });
+        track(flush(true));
+        await settle(0);
+      } catch (err) {
+        // A statement after a failed one fails too (transaction aborted): report the first failure.
+        await settle(0).catch(() => undefined);
+        throw failures.length ? failures[0] : err;
       }
+      await sql('update siuss_flow_counter set last = ? where tenant = ? and day = ?', [progressive, tenant, day]);
       return flows;
     });
   }

@@ -167,6 +167,10 @@ interface Statements {
   lockJobInstance: Statement;
   /** A job still held by this worker, row-locked, with its instance, the instance's open tasks and jobs, and its comune's calendar. */
   jobForUpdate: Statement;
+  /** The next due job, row-locked with its instance (both SKIP LOCKED), read as jobForUpdate reads it: a job's transaction acquires its job. */
+  acquireJob: Statement;
+  /** A job this transaction already holds, read again in a fresh snapshot (acquireJob's snapshot predates its instance lock). */
+  heldJob: Statement;
   instanceJobs: Statement;
   tenantCalendar: Statement;
   deleteJobs: Statement;
@@ -186,6 +190,7 @@ const OPEN_TASKS = 'open_tasks$';
 const INSTANCE_JOBS = 'jobs$';
 const CALENDAR = 'calendar$';
 const INSTANCE_PREFIX = 'instance$';
+const LOCKED_VERSION = 'locked_version$';
 
 function statementsFor(em: EntityManager): Statements {
   if (cachedStatements) return cachedStatements;
@@ -249,6 +254,35 @@ function statementsFor(em: EntityManager): Statements {
         `(select calendar::text from tenant where code = j.tenant) as "${CALENDAR}" ` +
         `from "${job.name}" j left join "${instance.name}" i on i.id = j.instance_id ` +
         `where j.id = $1 and j.locked_by = $2 for update of j`,
+    ),
+    // The job's transaction acquires its job: no lease row update. The first due
+    // job whose row AND whose instance's row are free is locked (SKIP LOCKED on
+    // both: never waits, so never deadlocks with a command holding the instance;
+    // a job whose case is busy waits for a later pick). Jobs of no instance
+    // (timer starts, partial index job_due_no_instance) go first. The instance
+    // and what it owns are read in the statement's snapshot, which predates
+    // the lock: the version of the locked row is returned beside it, and a
+    // difference means another transaction committed in between (the caller
+    // then reads again with heldJob). Leases taken by `JobQueue.acquire` are
+    // still respected.
+    acquireJob: statement(
+      `with s as materialized (select ${selectListOf(job, 'j')}, null::int as "${LOCKED_VERSION}" from "${job.name}" j ` +
+        `where j.instance_id is null and j.due_at <= $1 and j.retries > 0 and (j.locked_until is null or j.locked_until < $1) ` +
+        `order by j.due_at limit 1 for update skip locked), ` +
+        `a as materialized (select ${selectListOf(job, 'j')}, i.version as "${LOCKED_VERSION}" from "${job.name}" j join "${instance.name}" i on i.id = j.instance_id ` +
+        `where not exists (select 1 from s) and j.due_at <= $1 and j.retries > 0 and (j.locked_until is null or j.locked_until < $1) ` +
+        `order by j.due_at limit 1 for update of j, i skip locked), ` +
+        `x as (select * from s union all select * from a) ` +
+        `select x.*, ${selectListOf(instance, 'i', INSTANCE_PREFIX)}, ${openTasksOf('i')}, ` +
+        `(select json_agg(o) from (select ${job.selectList} from "${job.name}" where instance_id = i.id) o) as "${INSTANCE_JOBS}", ` +
+        `(select calendar::text from tenant where code = x.tenant) as "${CALENDAR}" ` +
+        `from x left join "${instance.name}" i on i.id = x.instance_id`,
+    ),
+    heldJob: statement(
+      `select ${selectListOf(job, 'j')}, ${selectListOf(instance, 'i', INSTANCE_PREFIX)}, ${openTasksOf('i')}, ` +
+        `(select json_agg(o) from (select ${job.selectList} from "${job.name}" where instance_id = i.id) o) as "${INSTANCE_JOBS}", ` +
+        `(select calendar::text from tenant where code = j.tenant) as "${CALENDAR}" ` +
+        `from "${job.name}" j left join "${instance.name}" i on i.id = j.instance_id where j.id = $1`,
     ),
     instanceJobs: statement(`select ${job.selectList} from "${job.name}" where instance_id = $1`),
     tenantCalendar: statement(`select calendar::text as calendar from tenant where code = $1`),
@@ -413,7 +447,29 @@ export class EngineRows {
    */
   async lockedJob(id: string, workerId: string): Promise<JobRecord | null> {
     const [row] = await this.query((s) => s.jobForUpdate, [id, workerId]);
+    return row ? this.adoptJobRow(row) : null;
+  }
+
+  /**
+   * Acquires the next due job in this transaction (see the acquireJob
+   * statement): locked with its instance until commit or rollback, read with
+   * its instance, open tasks, jobs and calendar — in one round trip unless
+   * another transaction changed the instance between the statement's
+   * snapshot and the lock (then read again). null: nothing due is free.
+   */
+  async acquireJob(now: Date): Promise<JobRecord | null> {
+    let [row] = await this.query((s) => s.acquireJob, [now]);
     if (!row) return null;
+    const lockedVersion = row[LOCKED_VERSION];
+    if (lockedVersion != null && Number(lockedVersion) !== Number(row[`${INSTANCE_PREFIX}version`])) {
+      [row] = await this.query((s) => s.heldJob, [row.id]);
+      if (!row) return null;
+    }
+    return this.adoptJobRow(row);
+  }
+
+  /** Tracks a job row read with its instance, open tasks, jobs and calendar (jobForUpdate, acquireJob, heldJob). */
+  private adoptJobRow(row: Row): JobRecord {
     const job = this.trackJob(row);
     const instanceId = row[`${INSTANCE_PREFIX}id`] as string | null | undefined;
     if (instanceId && !this.instances.has(instanceId)) {

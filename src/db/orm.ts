@@ -31,6 +31,7 @@ import { Migration20261203053000_startup_digest } from './migrations/Migration20
 import { Migration20261203060000_sla_agg } from './migrations/Migration20261203060000_sla_agg.js';
 import { Migration20261203060000_metro_data_inbox } from './migrations/Migration20261203060000_metro_data_inbox.js';
 import { Migration20261203080000_steps_timers_job } from './migrations/Migration20261203080000_steps_timers_job.js';
+import { Migration20261203091000_job_acquire_in_tx } from './migrations/Migration20261203091000_job_acquire_in_tx.js';
 
 export type Orm = MikroORM;
 
@@ -66,6 +67,7 @@ const migrationsList = [
   { name: 'Migration20261203060000_sla_agg', class: Migration20261203060000_sla_agg },
   { name: 'Migration20261203060000_metro_data_inbox', class: Migration20261203060000_metro_data_inbox },
   { name: 'Migration20261203080000_steps_timers_job', class: Migration20261203080000_steps_timers_job },
+  { name: 'Migration20261203091000_job_acquire_in_tx', class: Migration20261203091000_job_acquire_in_tx },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

@@ -48,6 +48,12 @@ interface Column {
   version: boolean;
   /** Filled by the database (bigserial): never inserted. */
   generated: boolean;
+  /**
+   * A `json` (not `jsonb`) column, e.g. the engine state: its values travel in
+   * the write's second parameter (a json array; the row holds the index), so
+   * the server stores their text as is instead of building and printing jsonb.
+   */
+  sideJson: boolean;
 }
 
 interface Table {
@@ -82,7 +88,8 @@ function columnOf(p: EntityProperty): Column {
   const kind: Kind = p.runtimeType === 'Date' ? 'date' : typeName === 'JsonType' ? 'json' : typeName === 'ArrayType' ? 'array' : 'scalar';
   const generated = columnType.includes('serial');
   const recordType = /^(varchar|character varying|char|character)\b/.test(columnType) ? 'text' : columnType;
-  return { prop: p.name, field: p.fieldNames[0]!, recordType, kind, primary: !!p.primary, version: !!p.version, generated };
+  const sideJson = kind === 'json' && columnType === 'json';
+  return { prop: p.name, field: p.fieldNames[0]!, recordType: sideJson ? 'int' : recordType, kind, primary: !!p.primary, version: !!p.version, generated, sideJson };
 }
 
 const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v as string));
@@ -135,13 +142,22 @@ function changed(table: Table, rec: Row, snap: Snapshot): boolean {
   });
 }
 
-/** The row as JSON-ready values by column name (dates become ISO text in JSON). */
-function toRow(table: Table, rec: Row, overrides: Row = {}): Row {
+/**
+ * The row as JSON-ready values by column name (dates become ISO text in JSON);
+ * a `json` column's value goes to `side` and the row holds its index there.
+ */
+function toRow(table: Table, rec: Row, overrides: Row = {}, side?: unknown[]): Row {
   const row: Row = {};
   for (const c of table.columns) {
     if (c.generated) continue;
-    const v = c.field in overrides ? overrides[c.field] : rec[c.prop];
-    row[c.field] = v === undefined ? null : v;
+    let v = c.field in overrides ? overrides[c.field] : rec[c.prop];
+    if (v === undefined) v = null;
+    if (c.sideJson && v !== null) {
+      if (!side) throw new Error(`engine-rows: colonna json ${table.name}.${c.field} fuori dalla scrittura`);
+      side.push(v);
+      v = side.length - 1;
+    }
+    row[c.field] = v;
   }
   return row;
 }
@@ -206,9 +222,12 @@ function statementsFor(em: EntityManager): Statements {
       .filter((c) => !c.generated)
       .map((c) => `"${c.field}" ${c.recordType}`)
       .join(', ');
+  // A json column's value: its index in the side array (d.s), taken as json text.
+  const valueOf = (c: Column) => (c.sideJson ? `d.s -> x."${c.field}"` : `x."${c.field}"`);
   const insertPart = (alias: string, t: Table) => {
-    const cols = t.columns.filter((c) => !c.generated).map((c) => `"${c.field}"`);
-    return `${alias} as (insert into "${t.name}" (${cols.join(', ')}) select ${cols.map((c) => `x.${c}`).join(', ')} from d, rows from (jsonb_to_recordset(d.j->'${alias}') as (${recordDef(t)})) with ordinality as x(${cols.join(', ')}, n) order by x.n)`;
+    const inserted = t.columns.filter((c) => !c.generated);
+    const cols = inserted.map((c) => `"${c.field}"`);
+    return `${alias} as (insert into "${t.name}" (${cols.join(', ')}) select ${inserted.map(valueOf).join(', ')} from d, rows from (jsonb_to_recordset(d.j->'${alias}') as (${recordDef(t)})) with ordinality as x(${cols.join(', ')}, n) order by x.n)`;
   };
   // `key = any(ids)` lets the planner find the rows by primary key instead of
   // joining the whole table. The ids come from the same parameter (an
@@ -218,7 +237,7 @@ function statementsFor(em: EntityManager): Statements {
   const updatePart = (alias: string, t: Table) => {
     const key = t.columns.find((c) => c.primary)!;
     const version = t.columns.find((c) => c.version)!;
-    const set = t.columns.filter((c) => !c.primary && !c.version && !c.generated).map((c) => `"${c.field}" = x."${c.field}"`);
+    const set = t.columns.filter((c) => !c.primary && !c.version && !c.generated).map((c) => `"${c.field}" = ${valueOf(c)}`);
     set.push(`"${version.field}" = t."${version.field}" + 1`);
     return `${alias} as (update "${t.name}" t set ${set.join(', ')} from d, jsonb_to_recordset(d.j->'${alias}') as x(${recordDef(t)}) where t."${key.field}" = any(array(select (e->>'${key.field}')::${key.recordType} from d, jsonb_array_elements(d.j->'${alias}') e)) and t."${key.field}" = x."${key.field}" and t."${version.field}" = x."${version.field}" returning 1)`;
   };
@@ -304,7 +323,7 @@ function statementsFor(em: EntityManager): Statements {
           dd: `dd as (delete from task_draft where task_id = any(${uuidsOf('dd')}) returning 1)`,
         };
         const count = (p: 'ui' | 'ut') => (parts.includes(p) ? `(select count(*) from ${p})::int` : '0');
-        stmt = statement(`with d as (select $1::text::jsonb as j), ${parts.map((p) => cte[p]).join(', ')} select ${count('ui')} as ui, ${count('ut')} as ut`);
+        stmt = statement(`with d as (select $1::text::jsonb as j, $2::text::json as s), ${parts.map((p) => cte[p]).join(', ')} select ${count('ui')} as ui, ${count('ut')} as ut`);
         writes.set(key, stmt);
       }
       return stmt;
@@ -555,13 +574,14 @@ export class EngineRows {
     const ui: Row[] = [];
     const it: Row[] = [];
     const ut: Row[] = [];
+    const side: unknown[] = [];
     const dirtyInstances: Array<Tracked<ProcessInstance>> = [];
     const dirtyTasks: Array<Tracked<Task>> = [];
     const closedTasks: string[] = [];
     for (const t of this.instances.values()) {
-      if (!t.snapshot) ii.push(toRow(instanceTable, t.rec as unknown as Row));
+      if (!t.snapshot) ii.push(toRow(instanceTable, t.rec as unknown as Row, {}, side));
       else if (changed(instanceTable, t.rec as unknown as Row, t.snapshot)) {
-        ui.push(toRow(instanceTable, t.rec as unknown as Row, { version: t.version }));
+        ui.push(toRow(instanceTable, t.rec as unknown as Row, { version: t.version }, side));
         dirtyInstances.push(t);
       }
     }
@@ -610,7 +630,7 @@ export class EngineRows {
     if (dj.length) payload.dj = dj as unknown as Row[];
     if (closedTasks.length) payload.dd = closedTasks as unknown as Row[];
     if (!Object.keys(payload).length) return;
-    const [counts] = await this.query((s) => s.write(Object.keys(payload) as WritePart[]), [JSON.stringify(payload)]);
+    const [counts] = await this.query((s) => s.write(Object.keys(payload) as WritePart[]), [JSON.stringify(payload), JSON.stringify(side)]);
     if (Number(counts?.ui) !== ui.length || Number(counts?.ut) !== ut.length) throw concurrentModification();
     for (const t of dirtyInstances) t.rec.version = t.version + 1;
     for (const t of dirtyTasks) t.rec.version = t.version + 1;

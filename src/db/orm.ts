@@ -32,6 +32,7 @@ import { Migration20261203060000_sla_agg } from './migrations/Migration202612030
 import { Migration20261203060000_metro_data_inbox } from './migrations/Migration20261203060000_metro_data_inbox.js';
 import { Migration20261203080000_steps_timers_job } from './migrations/Migration20261203080000_steps_timers_job.js';
 import { Migration20261203091000_job_acquire_in_tx } from './migrations/Migration20261203091000_job_acquire_in_tx.js';
+import { Migration20261203092000_instance_state_json } from './migrations/Migration20261203092000_instance_state_json.js';
 
 export type Orm = MikroORM;
 
@@ -68,6 +69,7 @@ const migrationsList = [
   { name: 'Migration20261203060000_metro_data_inbox', class: Migration20261203060000_metro_data_inbox },
   { name: 'Migration20261203080000_steps_timers_job', class: Migration20261203080000_steps_timers_job },
   { name: 'Migration20261203091000_job_acquire_in_tx', class: Migration20261203091000_job_acquire_in_tx },
+  { name: 'Migration20261203092000_instance_state_json', class: Migration20261203092000_instance_state_json },
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

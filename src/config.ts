@@ -27,7 +27,7 @@ export interface AppConfig {
   /** Run the job executor inside the server (JOB_EXECUTOR=false leaves it to `npm run worker`). */
   jobExecutor: boolean;
   jobPollMs: number;
-  /** Lease of a job being run, renewed while it runs (JOB_LEASE_MS, default 30000): how long a killed process holds its jobs. */
+  /** Lease renewal for jobs leased through JobQueue.acquire (JOB_LEASE_MS, default 30000); the executor itself row-locks its jobs, taking no lease. */
   jobLeaseMs: number;
   /** Jobs one process runs at the same time (JOB_CONCURRENCY, default 1; PGlite always 1). */
   jobConcurrency: number;

@@ -48,6 +48,12 @@ interface Column {
   version: boolean;
   /** Filled by the database (bigserial): never inserted. */
   generated: boolean;
+  /**
+   * A `json` (not `jsonb`) column, e.g. the engine state: its values travel in
+   * the write's second parameter (a json array; the row holds the index), so
+   * the server stores their text as is instead of building and printing jsonb.
+   */
+  sideJson: boolean;
 }
 
 interface Table {
@@ -82,7 +88,8 @@ function columnOf(p: EntityProperty): Column {
   const kind: Kind = p.runtimeType === 'Date' ? 'date' : typeName === 'JsonType' ? 'json' : typeName === 'ArrayType' ? 'array' : 'scalar';
   const generated = columnType.includes('serial');
   const recordType = /^(varchar|character varying|char|character)\b/.test(columnType) ? 'text' : columnType;
-  return { prop: p.name, field: p.fieldNames[0]!, recordType, kind, primary: !!p.primary, version: !!p.version, generated };
+  const sideJson = kind === 'json' && columnType === 'json';
+  return { prop: p.name, field: p.fieldNames[0]!, recordType: sideJson ? 'int' : recordType, kind, primary: !!p.primary, version: !!p.version, generated, sideJson };
 }
 
 const toDate = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(v as string));
@@ -135,13 +142,22 @@ function changed(table: Table, rec: Row, snap: Snapshot): boolean {
   });
 }
 
-/** The row as JSON-ready values by column name (dates become ISO text in JSON). */
-function toRow(table: Table, rec: Row, overrides: Row = {}): Row {
+/**
+ * The row as JSON-ready values by column name (dates become ISO text in JSON);
+ * a `json` column's value goes to `side` and the row holds its index there.
+ */
+function toRow(table: Table, rec: Row, overrides: Row = {}, side?: unknown[]): Row {
   const row: Row = {};
   for (const c of table.columns) {
     if (c.generated) continue;
-    const v = c.field in overrides ? overrides[c.field] : rec[c.prop];
-    row[c.field] = v === undefined ? null : v;
+    let v = c.field in overrides ? overrides[c.field] : rec[c.prop];
+    if (v === undefined) v = null;
+    if (c.sideJson && v !== null) {
+      if (!side) throw new Error(`engine-rows: colonna json ${table.name}.${c.field} fuori dalla scrittura`);
+      side.push(v);
+      v = side.length - 1;
+    }
+    row[c.field] = v;
   }
   return row;
 }
@@ -167,6 +183,10 @@ interface Statements {
   lockJobInstance: Statement;
   /** A job still held by this worker, row-locked, with its instance, the instance's open tasks and jobs, and its comune's calendar. */
   jobForUpdate: Statement;
+  /** The next due job, row-locked with its instance (both SKIP LOCKED), read as jobForUpdate reads it: a job's transaction acquires its job. */
+  acquireJob: Statement;
+  /** A job this transaction already holds, read again in a fresh snapshot (acquireJob's snapshot predates its instance lock). */
+  heldJob: Statement;
   instanceJobs: Statement;
   tenantCalendar: Statement;
   deleteJobs: Statement;
@@ -186,6 +206,7 @@ const OPEN_TASKS = 'open_tasks$';
 const INSTANCE_JOBS = 'jobs$';
 const CALENDAR = 'calendar$';
 const INSTANCE_PREFIX = 'instance$';
+const LOCKED_VERSION = 'locked_version$';
 
 function statementsFor(em: EntityManager): Statements {
   if (cachedStatements) return cachedStatements;
@@ -201,9 +222,12 @@ function statementsFor(em: EntityManager): Statements {
       .filter((c) => !c.generated)
       .map((c) => `"${c.field}" ${c.recordType}`)
       .join(', ');
+  // A json column's value: its index in the side array (d.s), taken as json text.
+  const valueOf = (c: Column) => (c.sideJson ? `d.s -> x."${c.field}"` : `x."${c.field}"`);
   const insertPart = (alias: string, t: Table) => {
-    const cols = t.columns.filter((c) => !c.generated).map((c) => `"${c.field}"`);
-    return `${alias} as (insert into "${t.name}" (${cols.join(', ')}) select ${cols.map((c) => `x.${c}`).join(', ')} from d, rows from (jsonb_to_recordset(d.j->'${alias}') as (${recordDef(t)})) with ordinality as x(${cols.join(', ')}, n) order by x.n)`;
+    const inserted = t.columns.filter((c) => !c.generated);
+    const cols = inserted.map((c) => `"${c.field}"`);
+    return `${alias} as (insert into "${t.name}" (${cols.join(', ')}) select ${inserted.map(valueOf).join(', ')} from d, rows from (jsonb_to_recordset(d.j->'${alias}') as (${recordDef(t)})) with ordinality as x(${cols.join(', ')}, n) order by x.n)`;
   };
   // `key = any(ids)` lets the planner find the rows by primary key instead of
   // joining the whole table. The ids come from the same parameter (an
@@ -213,7 +237,7 @@ function statementsFor(em: EntityManager): Statements {
   const updatePart = (alias: string, t: Table) => {
     const key = t.columns.find((c) => c.primary)!;
     const version = t.columns.find((c) => c.version)!;
-    const set = t.columns.filter((c) => !c.primary && !c.version && !c.generated).map((c) => `"${c.field}" = x."${c.field}"`);
+    const set = t.columns.filter((c) => !c.primary && !c.version && !c.generated).map((c) => `"${c.field}" = ${valueOf(c)}`);
     set.push(`"${version.field}" = t."${version.field}" + 1`);
     return `${alias} as (update "${t.name}" t set ${set.join(', ')} from d, jsonb_to_recordset(d.j->'${alias}') as x(${recordDef(t)}) where t."${key.field}" = any(array(select (e->>'${key.field}')::${key.recordType} from d, jsonb_array_elements(d.j->'${alias}') e)) and t."${key.field}" = x."${key.field}" and t."${version.field}" = x."${version.field}" returning 1)`;
   };
@@ -250,6 +274,35 @@ function statementsFor(em: EntityManager): Statements {
         `from "${job.name}" j left join "${instance.name}" i on i.id = j.instance_id ` +
         `where j.id = $1 and j.locked_by = $2 for update of j`,
     ),
+    // The job's transaction acquires its job: no lease row update. The first due
+    // job whose row AND whose instance's row are free is locked (SKIP LOCKED on
+    // both: never waits, so never deadlocks with a command holding the instance;
+    // a job whose case is busy waits for a later pick). Jobs of no instance
+    // (timer starts, partial index job_due_no_instance) go first. The instance
+    // and what it owns are read in the statement's snapshot, which predates
+    // the lock: the version of the locked row is returned beside it, and a
+    // difference means another transaction committed in between (the caller
+    // then reads again with heldJob). Leases taken by `JobQueue.acquire` are
+    // still respected.
+    acquireJob: statement(
+      `with s as materialized (select ${selectListOf(job, 'j')}, null::int as "${LOCKED_VERSION}" from "${job.name}" j ` +
+        `where j.instance_id is null and j.due_at <= $1 and j.retries > 0 and (j.locked_until is null or j.locked_until < $1) ` +
+        `order by j.due_at limit 1 for update skip locked), ` +
+        `a as materialized (select ${selectListOf(job, 'j')}, i.version as "${LOCKED_VERSION}" from "${job.name}" j join "${instance.name}" i on i.id = j.instance_id ` +
+        `where not exists (select 1 from s) and j.due_at <= $1 and j.retries > 0 and (j.locked_until is null or j.locked_until < $1) ` +
+        `order by j.due_at limit 1 for update of j, i skip locked), ` +
+        `x as (select * from s union all select * from a) ` +
+        `select x.*, ${selectListOf(instance, 'i', INSTANCE_PREFIX)}, ${openTasksOf('i')}, ` +
+        `(select json_agg(o) from (select ${job.selectList} from "${job.name}" where instance_id = i.id) o) as "${INSTANCE_JOBS}", ` +
+        `(select calendar::text from tenant where code = x.tenant) as "${CALENDAR}" ` +
+        `from x left join "${instance.name}" i on i.id = x.instance_id`,
+    ),
+    heldJob: statement(
+      `select ${selectListOf(job, 'j')}, ${selectListOf(instance, 'i', INSTANCE_PREFIX)}, ${openTasksOf('i')}, ` +
+        `(select json_agg(o) from (select ${job.selectList} from "${job.name}" where instance_id = i.id) o) as "${INSTANCE_JOBS}", ` +
+        `(select calendar::text from tenant where code = j.tenant) as "${CALENDAR}" ` +
+        `from "${job.name}" j left join "${instance.name}" i on i.id = j.instance_id where j.id = $1`,
+    ),
     instanceJobs: statement(`select ${job.selectList} from "${job.name}" where instance_id = $1`),
     tenantCalendar: statement(`select calendar::text as calendar from tenant where code = $1`),
     deleteJobs: statement(`with d as (select $1::text::jsonb as j) delete from "${job.name}" where id = any(${uuidsOf('dj')})`),
@@ -270,7 +323,7 @@ function statementsFor(em: EntityManager): Statements {
           dd: `dd as (delete from task_draft where task_id = any(${uuidsOf('dd')}) returning 1)`,
         };
         const count = (p: 'ui' | 'ut') => (parts.includes(p) ? `(select count(*) from ${p})::int` : '0');
-        stmt = statement(`with d as (select $1::text::jsonb as j), ${parts.map((p) => cte[p]).join(', ')} select ${count('ui')} as ui, ${count('ut')} as ut`);
+        stmt = statement(`with d as (select $1::text::jsonb as j, $2::text::json as s), ${parts.map((p) => cte[p]).join(', ')} select ${count('ui')} as ui, ${count('ut')} as ut`);
         writes.set(key, stmt);
       }
       return stmt;
@@ -413,7 +466,29 @@ export class EngineRows {
    */
   async lockedJob(id: string, workerId: string): Promise<JobRecord | null> {
     const [row] = await this.query((s) => s.jobForUpdate, [id, workerId]);
+    return row ? this.adoptJobRow(row) : null;
+  }
+
+  /**
+   * Acquires the next due job in this transaction (see the acquireJob
+   * statement): locked with its instance until commit or rollback, read with
+   * its instance, open tasks, jobs and calendar — in one round trip unless
+   * another transaction changed the instance between the statement's
+   * snapshot and the lock (then read again). null: nothing due is free.
+   */
+  async acquireJob(now: Date): Promise<JobRecord | null> {
+    let [row] = await this.query((s) => s.acquireJob, [now]);
     if (!row) return null;
+    const lockedVersion = row[LOCKED_VERSION];
+    if (lockedVersion != null && Number(lockedVersion) !== Number(row[`${INSTANCE_PREFIX}version`])) {
+      [row] = await this.query((s) => s.heldJob, [row.id]);
+      if (!row) return null;
+    }
+    return this.adoptJobRow(row);
+  }
+
+  /** Tracks a job row read with its instance, open tasks, jobs and calendar (jobForUpdate, acquireJob, heldJob). */
+  private adoptJobRow(row: Row): JobRecord {
     const job = this.trackJob(row);
     const instanceId = row[`${INSTANCE_PREFIX}id`] as string | null | undefined;
     if (instanceId && !this.instances.has(instanceId)) {
@@ -499,13 +574,14 @@ export class EngineRows {
     const ui: Row[] = [];
     const it: Row[] = [];
     const ut: Row[] = [];
+    const side: unknown[] = [];
     const dirtyInstances: Array<Tracked<ProcessInstance>> = [];
     const dirtyTasks: Array<Tracked<Task>> = [];
     const closedTasks: string[] = [];
     for (const t of this.instances.values()) {
-      if (!t.snapshot) ii.push(toRow(instanceTable, t.rec as unknown as Row));
+      if (!t.snapshot) ii.push(toRow(instanceTable, t.rec as unknown as Row, {}, side));
       else if (changed(instanceTable, t.rec as unknown as Row, t.snapshot)) {
-        ui.push(toRow(instanceTable, t.rec as unknown as Row, { version: t.version }));
+        ui.push(toRow(instanceTable, t.rec as unknown as Row, { version: t.version }, side));
         dirtyInstances.push(t);
       }
     }
@@ -554,7 +630,7 @@ export class EngineRows {
     if (dj.length) payload.dj = dj as unknown as Row[];
     if (closedTasks.length) payload.dd = closedTasks as unknown as Row[];
     if (!Object.keys(payload).length) return;
-    const [counts] = await this.query((s) => s.write(Object.keys(payload) as WritePart[]), [JSON.stringify(payload)]);
+    const [counts] = await this.query((s) => s.write(Object.keys(payload) as WritePart[]), [JSON.stringify(payload), JSON.stringify(side)]);
     if (Number(counts?.ui) !== ui.length || Number(counts?.ut) !== ut.length) throw concurrentModification();
     for (const t of dirtyInstances) t.rec.version = t.version + 1;
     for (const t of dirtyTasks) t.rec.version = t.version + 1;

@@ -204,6 +204,9 @@ class OrmEngineTx implements EngineTx {
   lockJobInstance(jobId: string) {
     return this.rows.lockJobInstance(jobId);
   }
+  acquireJob(now: Date) {
+    return this.rows.acquireJob(now);
+  }
   removeJob(rec: JobRecord) {
     this.rows.removeJob(rec);
   }

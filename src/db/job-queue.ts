@@ -56,20 +56,29 @@ export class SqlJobQueue implements JobQueue {
     await this.orm.em.fork().getConnection().execute('delete from job where id = ?', [id]);
   }
 
-  async fail(id: string, workerId: string, error: string, retryAt: (attempt: number, payload: unknown) => Date, now: Date): Promise<{ incident: boolean }> {
+  fail(id: string, workerId: string, error: string, retryAt: (attempt: number, payload: unknown) => Date, now: Date): Promise<{ incident: boolean }> {
+    return this.recordFailure('locked_by = ?', [id, workerId], error, retryAt, now);
+  }
+
+  failAttempt(id: string, attempts: number, error: string, retryAt: (attempt: number, payload: unknown) => Date, now: Date): Promise<{ incident: boolean }> {
+    return this.recordFailure('attempts = ?', [id, attempts], error, retryAt, now);
+  }
+
+  /** One retry less, due again later; at zero retries an incident. Only if the job still matches `cond` (its holder, or its attempts). */
+  private recordFailure(cond: string, key: [string, string | number], error: string, retryAt: (attempt: number, payload: unknown) => Date, now: Date): Promise<{ incident: boolean }> {
     return this.orm.em.fork().transactional(async (em) => {
       const conn = em.getConnection();
       const [current] = (await conn.execute<Array<{ attempts: number; payload: unknown }>>(
-        'select attempts, payload from job where id = ? and locked_by = ? for update',
-        [id, workerId],
+        `select attempts, payload from job where id = ? and ${cond} for update`,
+        key,
         'all',
         em.getTransactionContext(),
       )) as Array<{ attempts: number; payload: unknown }>;
       if (!current) return { incident: false };
       const rows = (await conn.execute(
         `update job set retries = retries - 1, attempts = attempts + 1, last_error = ?, due_at = ?, locked_by = null, locked_until = null
-          where id = ? and locked_by = ? returning id, tenant, instance_id, element_id, retries`,
-        [error.slice(0, 4000), retryAt(current.attempts + 1, current.payload), id, workerId],
+          where id = ? and ${cond} returning id, tenant, instance_id, element_id, retries`,
+        [error.slice(0, 4000), retryAt(current.attempts + 1, current.payload), ...key],
         'all',
         em.getTransactionContext(),
       )) as Array<{ id: string; tenant: string; instance_id: string; element_id: string; retries: number }>;

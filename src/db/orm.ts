@@ -49,7 +49,9 @@ const MIGRATIONS: ReadonlyArray<readonly [string, () => Promise<Record<string, u
   ['Migration20261203060000_sla_agg', () => import('./migrations/Migration20261203060000_sla_agg.js')],
   ['Migration20261203060000_metro_data_inbox', () => import('./migrations/Migration20261203060000_metro_data_inbox.js')],
   ['Migration20261203080000_steps_timers_job', () => import('./migrations/Migration20261203080000_steps_timers_job.js')],
+  ['Migration20261203091000_job_acquire_in_tx', () => import('./migrations/Migration20261203091000_job_acquire_in_tx.js')],
   ['Migration20261203091500_siuss_flow_lz4', () => import('./migrations/Migration20261203091500_siuss_flow_lz4.js')],
+  ['Migration20261203092000_instance_state_json', () => import('./migrations/Migration20261203092000_instance_state_json.js')],
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

@@ -182,6 +182,12 @@ export interface EngineTx {
   lockedJob(id: string, workerId: string): Promise<JobRecord | null>;
   /** Row-locks the process instance of a job (if any) until commit: jobs of one instance run one at a time. */
   lockJobInstance(jobId: string): Promise<void>;
+  /**
+   * Acquires the next due job in this transaction: the job row and its instance's row locked (SKIP LOCKED)
+   * until commit or rollback, no lease written; null when no due job is free. Jobs under a lease
+   * (JobQueue.acquire) are left to their holder until it expires.
+   */
+  acquireJob(now: Date): Promise<JobRecord | null>;
   removeJob(rec: JobRecord): void;
   addHistory(rec: HistoryRecord): void;
   /** Active instances of a definition, ids ascending (after `after`), within scope and, if given, among `ids` (for migration batches). */
@@ -206,6 +212,11 @@ export interface JobQueue {
    * failures so far); at zero retries opens an incident.
    */
   fail(id: string, workerId: string, error: string, retryAt: (attempt: number, payload: unknown) => Date, now: Date): Promise<{ incident: boolean }>;
+  /**
+   * As fail(), for a job acquired in its own (rolled back) transaction: recorded only if the job still has
+   * `attempts` failed attempts, so a failure is counted once even if another executor tried the job meanwhile.
+   */
+  failAttempt(id: string, attempts: number, error: string, retryAt: (attempt: number, payload: unknown) => Date, now: Date): Promise<{ incident: boolean }>;
   /** Drops a job whose timer no longer exists. */
   discard(id: string): Promise<void>;
   /** Extends this worker's leases on the given jobs until `lockUntil`. */

@@ -228,7 +228,8 @@ export const ProcessInstanceSchema = new EntitySchema<ProcessInstance>({
     definitionVersion: { type: 'integer' },
     businessKey: strNull,
     status: str,
-    state: { ...json, nullable: true, lazy: true },
+    // `json`, not `jsonb`: nothing queries inside the engine state; its text is stored and read back as is.
+    state: { ...json, columnType: 'json', nullable: true, lazy: true },
     variables: json,
     params: json,
     activeElements: textArray,

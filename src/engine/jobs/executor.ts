@@ -1,21 +1,22 @@
 /**
- * The job executor: acquires due jobs (timers, asynchronous continuations,
- * event sub-process timers, timer start events) in batches and runs each in
- * its own command transaction, which first row-locks the job's instance, so
- * two jobs of one case never run at the same time. A job is deleted in the
- * same transaction that applies its effect, so it takes effect at most once
- * per successful commit; a crash before commit leaves it to be acquired again
- * when its lease expires. A failure rolls the command back and counts a try:
- * the job is due again after its element's camunda:failedJobRetryTimeCycle
- * interval (default one minute) and, with no tries left, opens an incident.
- * Polling uses real timers; what is "due" is decided by the injected clock.
+ * The job executor: runs due jobs (timers, asynchronous continuations, event
+ * sub-process timers, timer start events), each acquired inside its own
+ * command transaction: the first due job whose row and whose instance's row
+ * are both free is locked (FOR UPDATE SKIP LOCKED, no lease row written), so
+ * two jobs of one case never run at the same time and no lock is ever waited
+ * for. A job is deleted in the same transaction that applies its effect, so it
+ * takes effect at most once per successful commit; a crash (kill -9) rolls the
+ * transaction back and the job is free at once for any executor. A failure
+ * rolls the command back and counts a try: the job is due again after its
+ * element's camunda:failedJobRetryTimeCycle interval (default one minute)
+ * and, with no tries left, opens an incident. Polling uses real timers; what
+ * is "due" is decided by the injected clock.
  *
- * Leases: each lane takes one job at a time — only as many jobs as run now
- * are ever locked by a process — under a short lease (JOB_LEASE_MS, default
- * 30 s) that is renewed while the job runs. A process killed with its jobs
- * locked holds them at most one lease; a restarted node (same nodeId) takes
- * its previous incarnations' leases back at start. Exactly once still comes
- * from the job's row lock and its deletion in the transaction that runs it.
+ * Leases (JobQueue.acquire/renew/reclaim, JOB_LEASE_MS) are what executors
+ * before this one took, one UPDATE per job before its transaction; a job
+ * under a valid lease is still left to its holder (a node of the previous
+ * version during a rolling upgrade), and a restarted node releases the
+ * leases of its earlier incarnations at start.
  */
 import type { Clock } from '../../shared/clock.js';
 import { DomainError } from '../../shared/errors.js';
@@ -28,7 +29,7 @@ export interface ExecutorOptions {
   workerId: string;
   /** Jobs run per round of runOnce() (default 50); each is acquired only when a lane is free to run it. */
   batchSize?: number;
-  /** Lease of an acquired job, renewed every third of it while the job runs (default 30 s). */
+  /** Lease length used by renew() for leases this executor holds (taken through JobQueue.acquire; default 30 s). */
   lockMs?: number;
   /** This node's stable part of workerId (`<nodeId>:…`): at start, leases of its earlier incarnations are released. */
   nodeId?: string;
@@ -57,7 +58,7 @@ export class JobExecutor {
     private readonly opts: ExecutorOptions,
   ) {}
 
-  /** Jobs this executor holds a lease on (running now). */
+  /** Jobs this executor holds a lease on (JobQueue.acquire; the executor's own jobs are row-locked, not leased). */
   private readonly held = new Set<string>();
 
   private get leaseMs(): number {
@@ -75,27 +76,14 @@ export class JobExecutor {
     const lane = async () => {
       while (!empty && taken < budget) {
         taken++;
-        const now = this.clock.now();
-        const [id] = await this.queue.acquire(this.opts.workerId, now, 1, new Date(now.getTime() + this.leaseMs));
-        if (!id) {
+        if (!(await this.runNext())) {
           taken--;
           empty = true;
           return;
         }
-        this.held.add(id);
-        try {
-          await this.execute(id);
-        } finally {
-          this.held.delete(id);
-        }
       }
     };
-    const renewal = setInterval(() => void this.renew(), Math.max(10, Math.floor(this.leaseMs / 3)));
-    try {
-      await Promise.all(Array.from({ length: Math.max(1, this.opts.concurrency ?? 1) }, lane));
-    } finally {
-      clearInterval(renewal);
-    }
+    await Promise.all(Array.from({ length: Math.max(1, this.opts.concurrency ?? 1) }, lane));
     return taken;
   }
 
@@ -168,33 +156,48 @@ export class JobExecutor {
     }
   }
 
-  private async execute(id: string): Promise<void> {
-    const { workerId } = this.opts;
+  /**
+   * Acquires the next due job inside its own command transaction and runs it
+   * there; false when no due job was free. The job's row and its instance's
+   * row stay locked until that transaction ends: a crash rolls it back and
+   * frees the job at once, a commit deletes (or re-arms) it with the effect.
+   */
+  private async runNext(): Promise<boolean> {
+    const acquired: { job: { id: string; attempts: number } | null } = { job: null };
     try {
       const fired = await this.store.transaction(async (tx) => {
-        await tx.lockJobInstance(id);
-        const job = await tx.lockedJob(id, workerId);
+        const job = await tx.acquireJob(this.clock.now());
         if (!job) return false;
+        acquired.job = { id: job.id, attempts: job.attempts };
         await this.run(tx, job);
         return true;
       });
       if (fired) this.stats.fired++;
+      return fired;
     } catch (err) {
-      const code = err instanceof DomainError ? err.code : null;
-      if (code === 'CONCURRENT_MODIFICATION') {
-        this.stats.conflicts++;
-        await this.queue.release(id, workerId);
-      } else if (code === 'ELEMENT_NOT_WAITING' || code === 'INSTANCE_NOT_ACTIVE' || code === 'INSTANCE_NOT_FOUND') {
-        this.stats.discarded++;
-        await this.queue.discard(id);
-      } else {
-        this.stats.failed++;
-        const now = this.clock.now();
-        const { backoffMs } = this.opts;
-        const due = (attempt: number, payload: unknown) => (backoffMs ? new Date(now.getTime() + backoffMs(attempt)) : retryAt(now, attempt, payloadIntervals(payload)));
-        const { incident } = await this.queue.fail(id, workerId, (err as Error).message ?? String(err), due, now);
-        this.opts.log?.(`job ${id} failed${incident ? ' (incident opened)' : ''}: ${describe(err)}`);
-      }
+      // Acquisition itself failed: the caller's loop reports it.
+      if (!acquired.job) throw err;
+      await this.failed(acquired.job, err);
+      return true;
+    }
+  }
+
+  /** A job whose transaction failed (and was rolled back): retried later, dropped, or counted as a failed attempt. */
+  private async failed(job: { id: string; attempts: number }, err: unknown): Promise<void> {
+    const code = err instanceof DomainError ? err.code : null;
+    if (code === 'CONCURRENT_MODIFICATION') {
+      // Nothing held any more: the job is due again for whoever takes it next.
+      this.stats.conflicts++;
+    } else if (code === 'ELEMENT_NOT_WAITING' || code === 'INSTANCE_NOT_ACTIVE' || code === 'INSTANCE_NOT_FOUND') {
+      this.stats.discarded++;
+      await this.queue.discard(job.id);
+    } else {
+      this.stats.failed++;
+      const now = this.clock.now();
+      const { backoffMs } = this.opts;
+      const due = (attempt: number, payload: unknown) => (backoffMs ? new Date(now.getTime() + backoffMs(attempt)) : retryAt(now, attempt, payloadIntervals(payload)));
+      const { incident } = await this.queue.failAttempt(job.id, job.attempts, (err as Error).message ?? String(err), due, now);
+      this.opts.log?.(`job ${job.id} failed${incident ? ' (incident opened)' : ''}: ${describe(err)}`);
     }
   }
 }

@@ -13,6 +13,7 @@ import { schemaModels, type AttributeRule, type Facets } from './schema.js';
 import { comuneByBelfiore, comuneByIstat, comuneByName } from './comuni.js';
 import { EXTRA_FIELDS, GENERATED_FIELDS, LAYOUT, LIST_FIELDS, type NormalisationNote, type RecordData, type SiussTipo } from './types.js';
 import { benefitName } from './tabella1.js';
+import { memoised } from '../shared/memoise.js';
 
 export interface FieldSpec {
   field: string;
@@ -53,21 +54,6 @@ const DATE_RE = [
   { re: /^(\d{4})(\d{2})(\d{2})$/, y: 1, m: 2, d: 3 },
   { re: /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2})$/, y: 3, m: 2, d: 1 },
 ];
-
-/**
- * Memoises a pure string function with a bounded cache: an import repeats the same dates, names and
- * codes on many rows, so each distinct value is worked out once (the cache is emptied when full).
- */
-function memoised<T>(fn: (value: string) => T, max = 20_000): (value: string) => T {
-  const cache = new Map<string, T>();
-  return (value) => {
-    if (cache.has(value)) return cache.get(value) as T;
-    const result = fn(value);
-    if (cache.size >= max) cache.clear();
-    cache.set(value, result);
-    return result;
-  };
-}
 
 /** An Italian or ISO date as YYYY-MM-DD, or null when it is not a real date. */
 export const parseItalianDate = memoised(parseItalianDateOnce);

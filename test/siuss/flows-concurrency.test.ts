@@ -25,6 +25,21 @@ async function sql(text: string, params: unknown[] = []): Promise<Record<string,
 }
 
 /** Two pronto records of a new comune; the first (by codice fiscale order) is returned first. */
+/** A transaction of its own on the shared database (another user's edit in progress). */
+async function otherTransaction(): Promise<Knex.Transaction> {
+  return ((await sharedOrm()).em.getConnection() as unknown as { getKnex(): Knex }).getKnex().transaction();
+}
+
+/** Returns once a session of this database waits for a row lock (the generation, blocked by the other transaction). */
+async function untilWaitingForALock(): Promise<void> {
+  for (let i = 0; ; i++) {
+    const [w] = await sql("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+    if (Number(w!.n) > 0) return;
+    if (i > 500) throw new Error('generation never waited for the record');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function twoRecords(): Promise<{ tenant: string; first: string; second: string }> {
   const tenant = await app.tenant();
   const a = await siuss.register.upsert(tenant, { tipo: 'PS_PSA_SINA', fields: periodic({ ProtocolloDomanda: 'CONC-1' }) }, who);
@@ -129,20 +144,14 @@ test('a record rewritten once during generation: retried, and the XML, the snaps
 test('PostgreSQL: a record written by another transaction while generation runs: the generation sends what was committed', async () => {
   if (!onPostgres) return; // PGlite has one session: no other transaction can run meanwhile.
   const { tenant, first, second } = await twoRecords();
-  const knex = ((await sharedOrm()).em.getConnection() as unknown as { getKnex(): Knex }).getKnex();
-  const other = await knex.transaction();
+  const other = await otherTransaction();
   let generation: ReturnType<SiussService['flows']['generate']> | null = null;
   try {
     // Another transaction holds the record (like an edit in progress): generation reads it, then waits to mark it sent.
     await other.raw('select id from siuss_record where id = ? for update', [first]);
     generation = siuss.flows.generate(tenant, { tipo: 'PS_PSA_SINA', modalita: 'file', cfOperatore: CF_OPERATORE }, who);
     generation.catch(() => undefined);
-    for (let i = 0; ; i++) {
-      const [w] = await sql("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-      if (Number(w!.n) > 0) break;
-      if (i > 500) throw new Error('generation never waited for the record');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await untilWaitingForALock();
     await other.raw(`update siuss_record set data = jsonb_set(data, '{ImportoMensile}', '"999"'), version = version + 1, updated_at = now() where id = ?`, [first]);
     await other.commit();
   } catch (err) {
@@ -170,19 +179,13 @@ test('PostgreSQL: a deadlock with a transaction locking the same records in the 
   // Generation marks the records in paging order: first, then second.
   const order = await sql("select id from siuss_record where tenant = ? order by coalesce(codice_fiscale, ''), id", [tenant]);
   const [first, second] = order.map((r) => r.id as string) as [string, string];
-  const knex = ((await sharedOrm()).em.getConnection() as unknown as { getKnex(): Knex }).getKnex();
-  const other = await knex.transaction();
+  const other = await otherTransaction();
   let generation: ReturnType<SiussService['flows']['generate']> | null = null;
   try {
     await other.raw('select id from siuss_record where id = ? for update', [second]);
     generation = siuss.flows.generate(tenant, { tipo: 'PS_PSA_SINA', modalita: 'file', cfOperatore: CF_OPERATORE }, who);
     generation.catch(() => undefined);
-    for (let i = 0; ; i++) {
-      const [w] = await sql("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-      if (Number(w!.n) > 0) break;
-      if (i > 500) throw new Error('generation never waited for the record');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await untilWaitingForALock();
     // The generation holds the first record (marked) and waits for the second; this transaction now wants the first.
     await other.raw('select id from siuss_record where id = ? for update', [first]).catch(() => undefined);
   } finally {

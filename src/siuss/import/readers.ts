@@ -13,6 +13,7 @@ import readline from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { DomainError } from '../../shared/errors.js';
+import { memoised } from '../../shared/memoise.js';
 
 export type ImportFormat = 'csv' | 'xlsx' | 'txt';
 export type ImportEncoding = 'utf-8' | 'windows-1252';
@@ -131,18 +132,8 @@ function rowFromValues(line: number, values: string[], header: string[] | null):
   return { line, cells };
 }
 
-const headerKeys = new Map<string, string>();
-
 /** Header cells compared without case, accents or spacing differences (memoised: mappings ask for the same few names on every row). */
-export function headerKey(name: string): string {
-  let key = headerKeys.get(name);
-  if (key === undefined) {
-    key = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').trim().toLowerCase().replace(/\s+/g, ' ');
-    if (headerKeys.size >= 10_000) headerKeys.clear();
-    headerKeys.set(name, key);
-  }
-  return key;
-}
+export const headerKey = memoised((name: string): string => name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').trim().toLowerCase().replace(/\s+/g, ' '), 10_000);
 
 async function* csvRows(file: string, opts: ReaderOptions, encoding: ImportEncoding): AsyncGenerator<SourceRow> {
   const delimiter = opts.delimiter ?? detectDelimiter(await firstLine(file, encoding));

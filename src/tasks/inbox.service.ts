@@ -105,6 +105,7 @@ export class InboxService {
   async listWithContext(p: Principal, q: TaskQuery, opts: { totalCap?: number | null } = {}): Promise<{ items: Array<{ task: Task; context: TaskCaseContext }>; total: number; totalExact: boolean }> {
     const { where, options } = await this.criteria(p, q);
     const cap = opts.totalCap ?? null;
+    if (q.count === false) return { items: await this.pageWithContext(where, options), total: -1, totalExact: false };
     const [items, counted] = await Promise.all([this.pageWithContext(where, options), cap === null ? this.em.fork().count(Task, where) : this.countUpTo(where, cap)]);
     return cap !== null && counted > cap ? { items, total: cap, totalExact: false } : { items, total: counted, totalExact: true };
   }
@@ -189,19 +190,16 @@ export class InboxService {
     const scope = tenantScope(p);
     const cap = opts.cap ?? 1000;
     const exact = opts.exact ?? 'every';
-    const filters: Record<keyof InboxCounts, [string, unknown[]]> = {
-      mine: ['assignee = ?', [p.username]],
-      claimable: ['assignee is null and (? = any(candidate_users) or candidate_groups && ?::text[])', [p.username, pgTextArray(p.groups)]],
-      all: ['true', []],
+    const open = { status: 'open', ...(scope ? { tenant: scope } : {}) };
+    const filters: Record<keyof InboxCounts, Record<string, unknown>> = {
+      mine: { assignee: p.username },
+      claimable: { assignee: null, $or: [{ candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ candidateGroups: { $overlap: p.groups } }] : [])] },
+      all: {},
     };
-    const count = async (tab: keyof InboxCounts) => {
-      const [filter, params] = filters[tab];
-      const where = `status = 'open'${scope ? ' and tenant = ?' : ''} and ${filter}`;
-      const args = [...(scope ? [scope] : []), ...params];
+    const count = (tab: keyof InboxCounts) => {
       const limit = exact === 'every' || exact === tab ? opts.exactCap : cap;
-      const sql = limit === undefined ? `select count(*)::int as n from task where ${where}` : `select count(*)::int as n from (select 1 from task where ${where} limit ${limit + 1}) capped`;
-      const [row] = (await this.em.fork().getConnection().execute(sql, args)) as Array<{ n: number }>;
-      return Number(row?.n ?? 0);
+      const where = { ...open, ...filters[tab] } as FilterQuery<Task>;
+      return limit === undefined ? this.em.fork().count(Task, where) : this.countUpTo(where, limit);
     };
     const [mine, claimable, all] = await Promise.all([count('mine'), count('claimable'), count('all')]);
     return { mine, claimable, all };

@@ -17,6 +17,9 @@ export interface TaskCaseContext {
   processName: string | null;
 }
 
+/** The context of a task whose case is gone (never expected: a task's case is not deleted). */
+export const NO_CONTEXT: TaskCaseContext = { protocollo: null, richiedente: null, processName: null };
+
 /**
  * The context columns (ctx_process_name, ctx_protocollo, ctx_nome, ctx_cognome, ctx_codice_fiscale) of the
  * instance whose id is `instanceId` (an SQL expression), as a lateral join: the same for a list of instances and

@@ -15,7 +15,8 @@ import type { ModelIndex } from '../../engine/definitions/model.js';
 import { DomainError } from '../../shared/errors.js';
 import { uuidOrNone } from '../../api/validation.js';
 import type { Services } from '../../api/context.js';
-import { pgTextArray, TASK_TOTAL_CAP, type TaskQuery } from '../../tasks/inbox.service.js';
+import { TASK_TOTAL_CAP, type TaskQuery } from '../../tasks/inbox.service.js';
+import type { TaskCaseContext } from '../../tasks/task-context.js';
 import { dueState, type DueState } from '../../tasks/sla/sla.service.js';
 import { formatCount, formatDate } from '../format.js';
 import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
@@ -78,7 +79,7 @@ export function inboxPages(router: Router, web: WebContext) {
       count: filtered,
     };
     const [page, counts, processes, layout] = await Promise.all([
-      services.inbox.list(s.principal, query),
+      services.inbox.listWithContext(s.principal, query),
       services.inbox.counts(s.principal, { exact: filtered ? undefined : TAB_COUNT[q.scheda], cap: COUNT_CAP, exactCap: TAB_CAP }),
       processOptions(services, s.principal),
       layoutFor(services, ctx, s, { title: 'Le mie attività', breadcrumbs: [{ label: 'Le mie attività' }] }),
@@ -188,15 +189,15 @@ function returnTo(value: string | undefined, id: string): string {
 }
 
 /** One inbox row: the task, its case (protocollo, applicant), due date and state, working days left, priority, assignee. */
-export async function taskRows(services: Services, p: Principal, tasks: Task[]) {
+export async function taskRows(services: Services, p: Principal, tasks: Array<{ task: Task; context: TaskCaseContext }>) {
   const now = services.clock.now();
-  const [applicants, calendars] = await Promise.all([applicantsOf(services, tasks.map((t) => t.instanceId)), comuniOf(services).then((c) => c.calendars)]);
+  const { calendars } = await comuniOf(services);
   const manager = hasRole(p, 'responsabile', 'admin');
-  return tasks.map((t) => {
+  return tasks.map(({ task: t, context }) => {
     const state = t.status === 'open' ? dueState(t, now) : null;
     const calendar = calendars.get(t.tenant);
     const daysLeft = t.dueAt && calendar ? calendar.workingDaysBetween(now, t.dueAt) : null;
-    const a = applicants.get(t.instanceId);
+    const a = context.richiedente;
     const candidate = t.candidateUsers.includes(p.username) || t.candidateGroups.some((g) => p.groups.includes(g));
     return {
       id: t.id,
@@ -221,18 +222,6 @@ export function priorityLabel(priority: number): { label: string; badge: string 
   if (priority >= 75) return { label: `Alta (${priority})`, badge: 'bg-danger' };
   if (priority <= 25) return { label: `Bassa (${priority})`, badge: 'bg-secondary' };
   return { label: `Normale (${priority})`, badge: 'bg-primary' };
-}
-
-/** The applicant (richiedente) of each case, from the subject registry. */
-export async function applicantsOf(services: Services, instanceIds: string[]): Promise<Map<string, { nome: string; cognome: string; codiceFiscale: string }>> {
-  if (!instanceIds.length) return new Map();
-  const rows = (await services.orm.em.fork().getConnection().execute(
-    `select sc.instance_id as "instanceId", s.nome, s.cognome, s.codice_fiscale as "codiceFiscale"
-       from subject_case sc join subject s on s.id = sc.subject_id
-      where sc.role = 'richiedente' and sc.instance_id = any(?::uuid[])`,
-    [pgTextArray([...new Set(instanceIds)])],
-  )) as Array<{ instanceId: string; nome: string; cognome: string; codiceFiscale: string }>;
-  return new Map(rows.map((r) => [r.instanceId, r]));
 }
 
 type ProcessOption = { key: string; name: string; steps: Array<{ id: string; name: string }> };

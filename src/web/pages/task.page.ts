@@ -14,6 +14,7 @@ import { DomainError } from '../../shared/errors.js';
 import { uuidOrNone } from '../../api/validation.js';
 import type { Services } from '../../api/context.js';
 import type { TaskForm } from '../../tasks/inbox.service.js';
+import { caseContexts, NO_CONTEXT } from '../../tasks/task-context.js';
 import { instanceTimeline } from '../../tasks/sla/sla.service.js';
 import { formatDate, formatDateTime, formatMoney } from '../format.js';
 import { CASE_ROLES, layoutFor, requirePageRole, requireUser } from '../shell.js';
@@ -56,7 +57,7 @@ export function taskPages(router: Router, web: WebContext) {
     const [form, instance, [row], documents, history, users] = await Promise.all([
       task.formKey ? services.inbox.form(p, task.id).catch((err) => (err instanceof DomainError && err.code === 'FORM_NOT_FOUND' ? null : Promise.reject(err instanceof Error ? err : new Error(String(err))))) : Promise.resolve(null),
       em.findOne(ProcessInstance, { id: task.instanceId, tenant: task.tenant }),
-      taskRows(services, p, [task]),
+      caseContexts(em, [task.instanceId]).then((c) => taskRows(services, p, [{ task, context: c.get(task.instanceId) ?? NO_CONTEXT }])),
       services.documents.list(task.tenant, task.instanceId),
       caseHistory(services, task.instanceId),
       hasRole(p, 'responsabile', 'admin') ? em.find(User, { tenant: task.tenant, active: true }, { orderBy: { username: 'asc' } }) : Promise.resolve([]),

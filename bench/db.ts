@@ -10,7 +10,7 @@
  * would run inside the ORM's open transactions.
  */
 import pg from 'pg';
-import { openDatabase, type Orm } from '../src/db/orm.js';
+import { openDatabase, PG_SESSION_OPTIONS, type Orm } from '../src/db/orm.js';
 
 const LOCAL_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -66,7 +66,8 @@ export async function openBenchDatabase(opts: { poolMax: number }): Promise<Benc
 
 async function openPostgres(url: string, description: string, poolMax: number, drop: (() => Promise<void>) | null): Promise<BenchDatabase> {
   const orm = await openDatabase({ url, dataDir: 'memory://', poolMax });
-  const pool = new pg.Pool({ connectionString: url, max: poolMax });
+  // The product's session settings (PG_SESSION_OPTIONS: JIT off), so bare SQL and product run alike.
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, options: PG_SESSION_OPTIONS });
   return {
     kind: 'postgresql',
     description,

@@ -8,7 +8,7 @@
  */
 import type { BenchDatabase } from './db.js';
 import { apiToken, compare, getJson, metroBench } from './metro/setup.js';
-import { DEFAULT_AT_RISK_SHARE, slaSummarySql } from '../src/tasks/sla/sla.service.js';
+import { DEFAULT_AT_RISK_SHARE, SLA_WORK_MEM, slaSummarySql } from '../src/tasks/sla/sla.service.js';
 
 export interface SlaBenchOptions {
   requests: number;
@@ -24,7 +24,16 @@ export async function runSlaBench(db: BenchDatabase, opts: SlaBenchOptions): Pro
     const bare = async () => {
       const now = new Date();
       const { sql, params } = slaSummarySql({ tenant, from: new Date(now.getTime() - 365 * 86_400_000), to: now, now, atRiskShare: DEFAULT_AT_RISK_SHARE });
-      return (await pg(sql, params)).rows as unknown[];
+      // As the product runs it: its own transaction with the statement's work_mem (slaSummary).
+      const client = await m.pool.connect();
+      try {
+        await client.query(`begin; set local work_mem = '${SLA_WORK_MEM}'`);
+        const rows = (await client.query(sql.replace(/\?/g, ((n) => () => `$${++n}`)(0)), params)).rows as unknown[];
+        await client.query('commit');
+        return rows;
+      } finally {
+        client.release();
+      }
     };
     const [a, b] = [await api(), await bare()];
     if (a.items.length !== b.length) throw new Error(`${name}: ${a.items.length} rows from the API, ${b.length} from the bare SQL`);

@@ -293,7 +293,7 @@ export async function generateMetroData(url: string, opts: MetroOptions, prepare
     for (const hook of afterGenerate) await step(`after-generate: ${hook.name}`, () => hook.run(pool));
     // VACUUM, not only ANALYZE: it sets the visibility map the inbox counts' index-only scans rely on (autovacuum would, later).
     await step('vacuum analyze', async () => {
-      for (const table of ['task', 'history_event', 'process_instance', 'subject_case', 'subject', 'household', 'app_user', 'tenant']) await q(`vacuum (analyze) ${table}`);
+      for (const table of ['task', 'history_event', 'process_instance', 'subject_case', 'subject', 'household', 'app_user', 'tenant', 'sla_aggregate', 'sla_delta']) await q(`vacuum (analyze) ${table}`);
     });
     return { tag, comuni, metroUser, counts, seconds: (performance.now() - started) / 1000 };
   } finally {

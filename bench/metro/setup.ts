@@ -13,6 +13,7 @@ import type { Server } from 'node:http';
 import pg from 'pg';
 import { buildServices, type Services } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config.js';
+import { PG_SESSION_OPTIONS } from '../../src/db/orm.js';
 import { createApp } from '../../src/api/app.js';
 import { deployProcessesDir } from '../../src/seed/bootstrap.js';
 import { silentLogger } from '../../src/shared/logger.js';
@@ -49,7 +50,8 @@ async function open(db: BenchDatabase): Promise<MetroBench> {
   if (!db.url) throw new Error('the inbox and sla benchmarks need PostgreSQL (DATABASE_URL or the local server)');
   const scale = scaleFromEnv();
   const services = await buildServices({ ...loadConfig({ SEED_DEMO: 'false', JOB_EXECUTOR: 'false', CONNECTORS: 'false' }), databaseUrl: null }, { orm: db.orm });
-  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  // The bare SQL runs with the product's session settings (PG_SESSION_OPTIONS: JIT off).
+  const pool = new pg.Pool({ connectionString: db.url, max: 4, options: PG_SESSION_OPTIONS });
   const [{ n: existing }] = (await pool.query(`select count(*)::int as n from app_user where username = 'op.f205.1'`)).rows as Array<{ n: number }>;
   if (process.env.BENCH_GENERATE === 'false' && existing) {
     console.log('metropolitan data already in the database (BENCH_GENERATE=false): reused');

@@ -76,6 +76,12 @@ async function assertConsistent(label: string) {
       expected.map((r) => ({ elementId: r.elementId, total: r.total, completed: r.completed, completedWithDue: r.completedWithDue, completedOnTime: r.completedOnTime })),
       `${label}: counts ${from.toISOString()}–${to.toISOString()}`,
     );
+    // Without a process (and for every comune): the part-day edges are bounded by the deployed keys and the comuni.
+    const counts = (rows: SlaRow[]) => rows.filter((r) => r.processKey === 'sla_agg' && r.total > 0).map((r) => [r.elementId, r.total, r.completed, r.completedOnTime]);
+    const unscoped = { from, to, now, atRiskShare: 0.75 };
+    const [anyProcess, metro] = await Promise.all([slaSummary(app.services.orm.em.fork(), { ...unscoped, tenant: tenantA }), slaSummary(app.services.orm.em.fork(), { ...unscoped, tenant: null })]);
+    assert.equal(counts(anyProcess), counts(got), `${label}: any process ${from.toISOString()}–${to.toISOString()}`);
+    assert.equal(counts(metro.filter((r) => r.tenant === tenantA)), counts(got), `${label}: every comune ${from.toISOString()}–${to.toISOString()}`);
     for (const [i, r] of got.entries()) {
       near(r.medianSeconds, expected[i]!.median === null ? null : Number(expected[i]!.median), `${label}: median of ${r.elementId}`);
       near(r.p90Seconds, expected[i]!.p90 === null ? null : Number(expected[i]!.p90), `${label}: p90 of ${r.elementId}`);
@@ -173,6 +179,18 @@ test('each comune its own figures; all comuni: figures per comune that add up', 
   assert.is(trendA.reduce((n, t) => n + t.total, 0), a.reduce((n, r) => n + r.total, 0), 'the monthly trend adds up to the summary');
   const api = await boss.get(`/api/v1/sla/summary?processKey=sla_agg&tenant=${tenantB}`);
   assert.is(api.status, 403, 'a comune cannot read another');
+});
+
+test('every comune over part-days: a comune that runs the shared model is counted too', async () => {
+  const tenantC = await app.tenant();
+  op[tenantC] = await app.user({ tenant: tenantC, roles: ['operatore'], groups: ['g1'] });
+  assert.is((await deploy(await app.admin(), { 'sla-agg-shared.bpmn': model.replace('id="sla_agg"', 'id="sla_agg_shared"') }, null)).status, 201);
+  const r = await op[tenantC]!.post('/api/v1/process-definitions/sla_agg_shared/start', { businessKey: 'AGG/C1' });
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  const now = app.clock.now();
+  const period = { from: new Date(now.getTime() - 2 * HOUR), to: new Date(now.getTime() + HOUR), now, atRiskShare: 0.75 };
+  const metro = await slaSummary(app.services.orm.em.fork(), { ...period, tenant: null });
+  assert.equal(metro.filter((x) => x.tenant === tenantC).map((x) => [x.processKey, x.elementId, x.total, x.open]), [['sla_agg_shared', 'a', 1, 1]]);
 });
 
 function trimZeros(h: number[]): number[] {

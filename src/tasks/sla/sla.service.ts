@@ -66,10 +66,21 @@ export interface SlaRow {
   p90Seconds: number | null;
 }
 
+/** work_mem of the SLA summary's statement (see slaSummary). */
+export const SLA_WORK_MEM = '64MB';
+
 export async function slaSummary(em: EntityManager, q: SlaQuery): Promise<SlaRow[]> {
   const perTenant = q.perTenant ?? q.tenant === null;
   const { sql, params } = slaSummarySql(q);
-  const rows = (await em.getConnection().execute(sql, params)) as Array<Record<string, unknown>>;
+  // The duration histograms of a metropolitan view are ≈ 1.3 M (step, bucket) rows to group: with the default 4 MB
+  // of work_mem that aggregation spills to disk (≈ 2.5× slower); the statement gets its own, in its own transaction.
+  type Row = Record<string, unknown>;
+  const rows = (await em.transactional(async (t): Promise<Row[]> => {
+    const ctx: unknown = t.getTransactionContext(); // the driver's transaction (typed any by MikroORM)
+    await t.getConnection().execute(`set local work_mem = '${SLA_WORK_MEM}'`, [], 'run', ctx);
+    const result: unknown = await t.getConnection().execute(sql, params, 'all', ctx);
+    return result as Row[];
+  })) as Row[];
   return rows.map((r) => {
     const completedWithDue = Number(r.completedWithDue);
     const onTime = Number(r.completedOnTime);
@@ -145,11 +156,20 @@ export function slaPartsSql(q: Pick<SlaQuery, 'tenant' | 'processKey' | 'element
         `to_char(created_at at time zone 'Europe/Rome', 'YYYY-MM')`,
         `1, (${COMPLETED})::int, (${WITH_DUE})::int, (${WITH_DUE} and ended_at <= due_at)::int`,
         `null::int[], case when ${COMPLETED} then sla_bucket(extract(epoch from ended_at - created_at)) end`,
-      )} from task where ${filter}(${period.edges.map(() => '(created_at >= ? and created_at < ?)').join(' or ')})`,
+      )} from task where ${filter}${edgeKeys(q)}(${period.edges.map(() => '(created_at >= ? and created_at < ?)').join(' or ')})`,
     );
     params.push(...scope.params, ...period.edges.flat());
   }
   return { sql: parts.join('\n    union all\n    '), params };
+}
+
+/**
+ * Bounds for the leading columns of task_sla_created (tenant, definition_key, created_at) that the scope leaves
+ * open, so the part-day edges are ranges of that index per comune and process (a few probes) instead of a scan of
+ * every task of the comune (PostgreSQL 15 has no skip scan): a task's process key is always a deployed one.
+ */
+function edgeKeys(q: Pick<SlaQuery, 'tenant' | 'processKey'>): string {
+  return `${q.tenant ? '' : 'tenant = any(array(select code from tenant)) and '}${q.processKey ? '' : 'definition_key = any(array(select distinct key from process_definition)) and '}`;
 }
 
 /**

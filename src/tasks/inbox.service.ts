@@ -13,6 +13,7 @@ import { hasRole, tenantScope, type Principal } from '../auth/principal.js';
 import type { EngineStore, EngineTx, TaskRecord } from '../engine/store.js';
 import type { ProcessService } from '../engine/process-service.js';
 import { entityManagerOf } from '../db/engine-store.js';
+import { recordFromRow } from '../db/engine-rows.js';
 import { ProcessInstance, Task, User } from '../db/entities/index.js';
 import type { FormService } from '../tailoring/forms/form.service.js';
 import { formIdFromKey, type FormSchema } from '../tailoring/forms/schema.js';
@@ -127,7 +128,7 @@ export class InboxService {
     return result.rows.map((r) => {
       const context = caseContextOf(r);
       const columns = Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'page_row' && !k.startsWith('ctx_')));
-      return { task: em.map(Task, columns), context };
+      return { task: recordFromRow(em, Task, columns), context };
     });
   }
 

@@ -100,4 +100,33 @@ test('rotation: tokens signed with the previous key still verify; new ones use t
   }
 });
 
+test('a token verified once is remembered only as long as it is valid: expiry, a retired key and a forged signature still fail', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rei-keys-'));
+  const refused = async (token: string, why: string) => {
+    const err = await tokens.verify(token).then(() => null, (e: unknown) => e);
+    assert.is((err as { code?: string } | null)?.code, 'INVALID_TOKEN', why);
+  };
+  const clock = new ManualClock('2026-03-02T08:00:00.000Z');
+  const keys = loadSigningKeys({ dataDir: dir });
+  const tokens = new TokenService(keys, clock);
+  try {
+    const { token } = await tokens.issue('33333333-3333-3333-3333-333333333333');
+    assert.is((await tokens.verify(token)).userId, '33333333-3333-3333-3333-333333333333');
+    assert.is((await tokens.verify(token)).userId, '33333333-3333-3333-3333-333333333333', 'second time: remembered');
+    const [header, payload, signature] = token.split('.');
+    const forged = `${header}.${payload}.${signature!.slice(0, -4)}${signature!.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+    await refused(forged, 'same claims, another signature');
+    const kid = decodeProtectedHeader(token).kid as string;
+    const key = keys.verification.get(kid)!;
+    keys.verification.delete(kid);
+    await refused(token, 'its key retired');
+    keys.verification.set(kid, key);
+    assert.is((await tokens.verify(token)).userId, '33333333-3333-3333-3333-333333333333');
+    clock.advance(60 * 60_000);
+    await refused(token, 'expired');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

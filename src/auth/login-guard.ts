@@ -8,8 +8,12 @@
  * Both answers carry Retry-After. A successful login clears the account's
  * failures.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainError } from '../shared/errors.js';
+import { lazyRequire } from '../shared/lazy-require.js';
+
+/** Loaded with the first password login, not at start-up (its index loads every store it supports). */
+const library = lazyRequire<typeof import('rate-limiter-flexible')>('rate-limiter-flexible');
 
 export const ACCOUNT_FAILURES = 10;
 export const ADDRESS_FAILURES = 30;
@@ -23,8 +27,24 @@ export class TooManyRequestsError extends DomainError {
 }
 
 export class LoginGuard {
-  private readonly byAccount = new RateLimiterMemory({ keyPrefix: 'login-account', points: ACCOUNT_FAILURES - 1, duration: WINDOW_SECONDS, blockDuration: BLOCK_SECONDS });
-  private readonly byAddress = new RateLimiterMemory({ keyPrefix: 'login-address', points: ADDRESS_FAILURES - 1, duration: WINDOW_SECONDS, blockDuration: BLOCK_SECONDS });
+  private limiters: { byAccount: RateLimiterMemory; byAddress: RateLimiterMemory } | null = null;
+
+  private get byAccount() {
+    return this.limit().byAccount;
+  }
+  private get byAddress() {
+    return this.limit().byAddress;
+  }
+  private limit() {
+    if (!this.limiters) {
+      const { RateLimiterMemory: Limiter } = library();
+      this.limiters = {
+        byAccount: new Limiter({ keyPrefix: 'login-account', points: ACCOUNT_FAILURES - 1, duration: WINDOW_SECONDS, blockDuration: BLOCK_SECONDS }),
+        byAddress: new Limiter({ keyPrefix: 'login-address', points: ADDRESS_FAILURES - 1, duration: WINDOW_SECONDS, blockDuration: BLOCK_SECONDS }),
+      };
+    }
+    return this.limiters;
+  }
 
   /** Throws 429 when the address or the account is blocked (checked before the password). */
   async check(username: string, address: string): Promise<void> {
@@ -37,6 +57,7 @@ export class LoginGuard {
   async fail(username: string, address: string): Promise<void> {
     const results = await Promise.allSettled([this.byAddress.consume(address), this.byAccount.consume(accountKey(username))]);
     const [ip, account] = results;
+    const { RateLimiterRes } = library();
     if (ip.status === 'rejected' && ip.reason instanceof RateLimiterRes) throw tooMany('Troppi tentativi di accesso da questo indirizzo: riprovare più tardi', 'TOO_MANY_LOGIN_ATTEMPTS', ip.reason);
     if (account.status === 'rejected' && account.reason instanceof RateLimiterRes) throw tooMany('Utenza bloccata temporaneamente dopo troppi tentativi falliti: riprovare più tardi', 'ACCOUNT_LOCKED', account.reason);
   }

@@ -6,14 +6,15 @@
  * (reverse) is not used: it reads the system clock for the century and
  * throws on birthplaces missing from its list of comuni.
  */
-import codiceFiscaleModule from 'codice-fiscale-js';
+import { lazyRequire } from '../shared/lazy-require.js';
 
 /** What the library's CommonJS bundle really exports (`module.exports.CodiceFiscale`; its .d.ts says otherwise). */
 interface CodiceFiscaleLib {
   check(cf: string): boolean;
   getCheckCode(first15: string): string;
 }
-const lib = (codiceFiscaleModule as unknown as { CodiceFiscale: CodiceFiscaleLib }).CodiceFiscale;
+/** Loaded on the first check (≈ 300 kB of JavaScript, not needed to start). */
+const library = lazyRequire<{ CodiceFiscale: CodiceFiscaleLib }>('codice-fiscale-js');
 
 export type Sesso = 'M' | 'F';
 
@@ -66,6 +67,7 @@ export function validateCodiceFiscale(input: string): CodiceFiscaleCheck {
   if (giorno > daysInMonth(mese, anno2)) return invalid(`data di nascita inesistente: giorno ${giorno} del mese ${mese}`);
   const luogoNascita = plain.slice(11, 15);
   if (!/^[A-Z]\d{3}$/.test(luogoNascita)) return invalid(`codice del luogo di nascita non valido: ${luogoNascita}`);
+  const lib = library().CodiceFiscale;
   const expected = lib.getCheckCode(cf.slice(0, 15));
   if (expected !== cf[15] || !lib.check(cf)) return invalid(`carattere di controllo errato: atteso ${expected}, trovato ${cf[15]}`);
   return { valid: true, info: { kind: 'persona', codice: cf, omocodia: plain !== cf, anno2, mese, giorno, sesso, luogoNascita } };

@@ -5,7 +5,7 @@
  * analysts and admins deploy the shared default or for any comune.
  */
 import Router from '@koa/router';
-import multer from '@koa/multer';
+import { multipartFiles } from '../multipart.js';
 import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.js';
@@ -27,10 +27,10 @@ const listSchema = z.object({ key: z.string().optional(), tenant: z.union([belfi
 
 export function deploymentRoutes(services: Services) {
   const router = new Router();
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: services.config.maxUploadBytes, files: 50, fields: 20 } });
+  const upload = multipartFiles(services.config.maxUploadBytes);
 
   router.post('/deployments', async (ctx, next) => {
-    if (ctx.is('multipart')) await upload.any()(ctx, next);
+    if (ctx.is('multipart')) await upload(ctx, next);
     else await next();
   }, async (ctx) => {
     const p = ctx.state.user;

@@ -12,7 +12,7 @@
  * Modeler reads and displays.
  */
 import Router from '@koa/router';
-import multer from '@koa/multer';
+import { multipartFiles } from '../multipart.js';
 import type { Context, Middleware, Next } from 'koa';
 import { DomainError } from '../../shared/errors.js';
 import type { Problem } from '../../shared/errors.js';
@@ -28,7 +28,7 @@ const BELFIORE = /^[A-Z]\d{3}$/;
 
 export function engineRestRoutes(services: Services, auth: Middleware): Router {
   const router = new Router({ prefix: '/engine-rest' });
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: services.config.maxUploadBytes, files: 50, fields: 20 } });
+  const upload = multipartFiles(services.config.maxUploadBytes);
   router.use(camundaErrors());
 
   router.get('/version', (ctx) => {
@@ -53,7 +53,7 @@ export function engineRestRoutes(services: Services, auth: Middleware): Router {
     auth,
     async (ctx, next) => {
       if (!ctx.is('multipart')) throw camundaError(400, 'InvalidRequestException', 'La richiesta deve essere multipart/form-data, come quella di Camunda Modeler');
-      return (await upload.any()(ctx, next)) as void;
+      return (await upload(ctx, next)) as void;
     },
     async (ctx) => {
       const p = ctx.state.user as Principal;

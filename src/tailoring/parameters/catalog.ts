@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { Ajv, ValidateFunction } from 'ajv';
+import { lazyRequire } from '../../shared/lazy-require.js';
 import { isPlainObject, type JsonObject } from './merge.js';
 
 export interface ParameterModel {
@@ -20,6 +20,10 @@ export interface ParameterModel {
   validate: ValidateFunction | null;
 }
 
+/** ajv and its formats load with the first schema compiled (a start whose parameter files are unchanged compiles none). */
+const loadAjv = lazyRequire<typeof import('ajv')>('ajv');
+const loadAjvFormats = lazyRequire<{ default: (a: Ajv) => void }>('ajv-formats');
+
 export class ParameterCatalog {
   private readonly models = new Map<string, ParameterModel>();
 
@@ -29,8 +33,8 @@ export class ParameterCatalog {
     let ajv: Ajv | null = null;
     const compile = (schema: JsonObject): ValidateFunction => {
       if (!ajv) {
-        ajv = new Ajv({ allErrors: true, strict: false });
-        (addFormats as unknown as (a: Ajv) => void)(ajv);
+        ajv = new (loadAjv().Ajv)({ allErrors: true, strict: false });
+        loadAjvFormats().default(ajv);
       }
       return ajv.compile(schema);
     };

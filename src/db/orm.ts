@@ -4,11 +4,12 @@
  * migrations.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { allEntities } from './entities/index.js';
+import { pgliteDir, takeEarlyPglite } from './pglite-early.js';
+export { pgliteDir } from './pglite-early.js';
 
 /**
  * Settings of every PostgreSQL session the product opens. JIT off: the product's statements are short or read
@@ -78,8 +79,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {
     const dir = pgliteDir(opts.dataDir);
     if (!dir.startsWith('memory://')) fs.mkdirSync(dir, { recursive: true });
     // Loaded only for the embedded database: a PostgreSQL server never pays for the WASM build.
+    const opened = takeEarlyPglite(dir);
     const [{ PGlite }, { PGliteDriver }] = await Promise.all([import('@electric-sql/pglite'), import('mikro-orm-pglite')]);
-    const pglite = new PGlite(dir);
+    const pglite = opened ? await opened : new PGlite(dir);
     orm = await MikroORM.init({ ...common, driver: PGliteDriver, dbName: 'postgres', driverOptions: { connection: { pglite: () => pglite } } } as Options);
     const close = orm.close.bind(orm);
     orm.close = async (force?: boolean) => {
@@ -122,7 +124,3 @@ export async function databaseStatus(orm: Orm): Promise<{ ok: boolean; driver: s
  * files too (the token signing key in DATA_DIR/keys). A DATA_DIR that already is a
  * cluster (PG_VERSION at its top, the earlier layout) is used as it is.
  */
-export function pgliteDir(dataDir: string): string {
-  if (dataDir.startsWith('memory://') || fs.existsSync(path.join(dataDir, 'PG_VERSION'))) return dataDir;
-  return path.join(dataDir, 'pglite');
-}

@@ -37,15 +37,18 @@ export class SlaCompactor {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = compactSla(this.orm)
-        .catch(this.onError)
-        .finally(() => {
-          this.running = null;
-        });
-    }, this.everyMs);
+    this.timer = setInterval(() => this.foldNow(), this.everyMs);
     this.timer.unref();
+  }
+
+  /** One pass now, in the background (none when one is running); stop() waits for it. */
+  foldNow(): void {
+    if (this.running) return;
+    this.running = compactSla(this.orm)
+      .catch(this.onError)
+      .finally(() => {
+        this.running = null;
+      });
   }
 
   async stop(): Promise<void> {

@@ -3,7 +3,7 @@
  * database, PGlite starts opening first (its WASM build and its recovery), while the server's modules load.
  */
 import { loadConfig, productionProblems } from './config.js';
-import { openPgliteEarly } from './db/pglite-early.js';
+import { DataDirInUseError, openPgliteEarly } from './db/pglite-early.js';
 
 try {
   const config = loadConfig(process.env);
@@ -15,6 +15,6 @@ try {
 
 const { startServer } = await import('./server.js');
 startServer().catch((err) => {
-  console.error('Avvio fallito:', err);
+  console.error('Avvio fallito:', err instanceof DataDirInUseError ? err.message : err);
   process.exit(1);
 });

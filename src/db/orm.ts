@@ -8,7 +8,7 @@ import { MikroORM, type Options } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { allEntities } from './entities/index.js';
-import { pgliteDir, takeEarlyPglite } from './pglite-early.js';
+import { lockPgliteDir, pgliteDir, takeEarlyPglite, unlockPgliteDir } from './pglite-early.js';
 export { pgliteDir } from './pglite-early.js';
 
 /**
@@ -77,16 +77,24 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {
     orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: opts.url, pool: { min: 0, max: opts.poolMax ?? 10 }, driverOptions: { connection: { options: PG_SESSION_OPTIONS } } } as Options);
   } else {
     const dir = pgliteDir(opts.dataDir);
+    lockPgliteDir(dir);
     if (!dir.startsWith('memory://')) fs.mkdirSync(dir, { recursive: true });
     // Loaded only for the embedded database: a PostgreSQL server never pays for the WASM build.
     const opened = takeEarlyPglite(dir);
     const [{ PGlite }, { PGliteDriver }] = await Promise.all([import('@electric-sql/pglite'), import('mikro-orm-pglite')]);
-    const pglite = opened ? await opened : new PGlite(dir);
-    orm = await MikroORM.init({ ...common, driver: PGliteDriver, dbName: 'postgres', driverOptions: { connection: { pglite: () => pglite } } } as Options);
+    let pglite: InstanceType<typeof PGlite>;
+    try {
+      pglite = opened ? await opened : new PGlite(dir);
+      orm = await MikroORM.init({ ...common, driver: PGliteDriver, dbName: 'postgres', driverOptions: { connection: { pglite: () => pglite } } } as Options);
+    } catch (err) {
+      unlockPgliteDir(dir);
+      throw err;
+    }
     const close = orm.close.bind(orm);
     orm.close = async (force?: boolean) => {
       await close(force);
       await pglite.close();
+      unlockPgliteDir(dir);
     };
   }
   await migrate(orm);

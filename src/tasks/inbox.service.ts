@@ -82,6 +82,11 @@ const SORT_COLUMN = { due: 'dueAt', created: 'createdAt', priority: 'priority' }
  */
 export const TASK_TOTAL_CAP = 10_000;
 
+/** Tasks the caller is a candidate for: named among the candidate users, or in one of the candidate groups. */
+function candidateOf(p: Principal): { $or: Array<FilterQuery<Task>> } {
+  return { $or: [{ candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ candidateGroups: { $overlap: p.groups } }] : [])] };
+}
+
 export class InboxService {
   constructor(
     private readonly em: EntityManager,
@@ -157,7 +162,7 @@ export class InboxService {
     }
     if (q.claimable) {
       where.assignee = null;
-      and.push({ $or: [{ candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ candidateGroups: { $overlap: p.groups } }] : [])] });
+      and.push(candidateOf(p));
     }
     if (q.text?.trim()) {
       const text = q.text.trim();
@@ -194,7 +199,7 @@ export class InboxService {
     const open = { status: 'open', ...(scope ? { tenant: scope } : {}) };
     const filters: Record<keyof InboxCounts, Record<string, unknown>> = {
       mine: { assignee: p.username },
-      claimable: { assignee: null, $or: [{ candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ candidateGroups: { $overlap: p.groups } }] : [])] },
+      claimable: { assignee: null, ...candidateOf(p) },
       all: {},
     };
     const count = (tab: keyof InboxCounts) => {

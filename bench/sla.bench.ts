@@ -17,7 +17,8 @@ export interface SlaBenchOptions {
 export async function runSlaBench(db: BenchDatabase, opts: SlaBenchOptions): Promise<void> {
   const m = await metroBench(db);
   console.log('\n== sla: summary per step (Milano; metropolitan view) and a case timeline, GET /api/v1 vs the bare SQL ==');
-  const pg = (sql: string, params: unknown[]) => m.pool.query(sql.replace(/\?/g, ((n) => () => `$${++n}`)(0)), params);
+  const numbered = (sql: string) => sql.replace(/\?/g, ((n) => () => `$${++n}`)(0));
+  const pg = (sql: string, params: unknown[]) => m.pool.query(numbered(sql), params);
   const summary = async (name: string, username: string, tenant: string | null) => {
     const token = await apiToken(m.base, username);
     const api = () => getJson<{ items: unknown[] }>(m.base, token, '/api/v1/sla/summary');
@@ -28,7 +29,7 @@ export async function runSlaBench(db: BenchDatabase, opts: SlaBenchOptions): Pro
       const client = await m.pool.connect();
       try {
         await client.query(`begin; set local work_mem = '${SLA_WORK_MEM}'`);
-        const rows = (await client.query(sql.replace(/\?/g, ((n) => () => `$${++n}`)(0)), params)).rows as unknown[];
+        const rows = (await client.query(numbered(sql), params)).rows as unknown[];
         await client.query('commit');
         return rows;
       } finally {

@@ -17,6 +17,7 @@ import { ensureInpsCallbackUser, storedCallbackPassword } from './integrations/i
 import { startEmbeddedInpsSim, type EmbeddedInpsSim } from './integrations/inps/embedded-sim.js';
 import { MovableSystemClock } from './shared/clock.js';
 import { SlaCompactor } from './tasks/sla/sla-compactor.js';
+import { stopOnSignals } from './shared/shutdown.js';
 
 export async function startServer(): Promise<void> {
   const demo = process.argv.includes('--demo');
@@ -102,14 +103,7 @@ export async function startServer(): Promise<void> {
     await services.orm.close().catch(() => undefined);
     process.exit(0);
   };
-  const onSignal = () => {
-    shutdown().catch((err: unknown) => {
-      console.error('Arresto non riuscito:', err);
-      process.exit(1);
-    });
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stopOnSignals(shutdown);
 }
 
 /** NODE_ENV=production and a demo-grade setting: one line per reason on stderr, exit code 78 (configuration error). */

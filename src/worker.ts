@@ -6,6 +6,7 @@
 import { loadConfig } from './config.js';
 import { buildServices } from './app-context.js';
 import { INPS_TOPIC_NAMES } from './integrations/inps/connectors.js';
+import { stopOnSignals } from './shared/shutdown.js';
 
 async function main() {
   const config = loadConfig();
@@ -25,14 +26,7 @@ async function main() {
     await services.orm.close().catch(() => undefined);
     process.exit(0);
   };
-  const onSignal = () => {
-    stop().catch((err: unknown) => {
-      console.error('Arresto non riuscito:', err);
-      process.exit(1);
-    });
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stopOnSignals(stop);
 }
 
 main().catch((err) => {

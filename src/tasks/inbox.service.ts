@@ -96,15 +96,9 @@ export class InboxService {
     private readonly forms?: FormService,
   ) {}
 
-  async list(p: Principal, q: TaskQuery): Promise<{ items: Task[]; total: number }> {
-    const { where, options } = await this.criteria(p, q);
-    if (q.count === false) return { items: await this.em.fork().find(Task, where, options), total: -1 };
-    const [items, total] = await this.em.fork().findAndCount(Task, where, options);
-    return { items, total };
-  }
 
   /**
-   * A page of list() with each task's case context (protocollo, applicant, process name), read with the page in
+   * A page of the caller's tasks (criteria()) with each task's case context (protocollo, applicant, process name), read with the page in
    * one statement; the count runs side by side with it (exact, or up to `totalCap`: see TASK_TOTAL_CAP), so a page
    * costs the slower of the two round trips.
    */
@@ -148,7 +142,7 @@ export class InboxService {
     return Number(row?.n ?? 0);
   }
 
-  /** The filter and the order of list(): always the caller's comune. */
+  /** The filter and the order of a task list: always the caller's comune. */
   private async criteria(p: Principal, q: TaskQuery): Promise<{ where: FilterQuery<Task>; options: FindOptions<Task> }> {
     const where: FilterQuery<Task> & Record<string, unknown> = {};
     const scope = tenantScope(p);

@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestApp, deploy, type TestApp } from '../helpers/harness.js';
-import { process as bpmn } from '../helpers/models.js';
+import { flow, parallelTimers, timer } from '../helpers/models.js';
 import { JobExecutor } from '../../src/engine/jobs/executor.js';
 import { SqlJobQueue } from '../../src/db/job-queue.js';
 import type { JobRecord } from '../../src/engine/store.js';
@@ -17,35 +17,11 @@ const onPostgres = !!process.env.DATABASE_URL;
 let app: TestApp;
 let tenant: string;
 
-const timerCatch = (id: string) =>
-  `<bpmn:intermediateCatchEvent id="${id}"><bpmn:timerEventDefinition><bpmn:timeDuration>P1D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>`;
-
 test.before(async () => {
   app = await startTestApp({ config: { jobExecutor: false } });
   tenant = await app.tenant();
-  const one = bpmn(
-    'job_acq_one',
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
-    ${timerCatch('wait')}
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-  );
-  const two = bpmn(
-    'job_acq_two',
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fork" />
-    <bpmn:parallelGateway id="fork" />
-    <bpmn:sequenceFlow id="f2" sourceRef="fork" targetRef="waitA" />
-    <bpmn:sequenceFlow id="f3" sourceRef="fork" targetRef="waitB" />
-    ${timerCatch('waitA')}
-    ${timerCatch('waitB')}
-    <bpmn:sequenceFlow id="f4" sourceRef="waitA" targetRef="join" />
-    <bpmn:sequenceFlow id="f5" sourceRef="waitB" targetRef="join" />
-    <bpmn:parallelGateway id="join" />
-    <bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-  );
+  const one = flow('job_acq_one', [timer('wait', { duration: 'P1D' })]);
+  const two = parallelTimers('job_acq_two', 'P1D');
   assert.is((await deploy(await app.admin(), { 'acq-one.bpmn': one, 'acq-two.bpmn': two }, tenant)).status, 201);
 });
 test.after(async () => app.close());

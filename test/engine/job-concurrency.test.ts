@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestApp, deploy, type TestApp } from '../helpers/harness.js';
-import { process as bpmn } from '../helpers/models.js';
+import { parallelTimers } from '../helpers/models.js';
 import { JobExecutor } from '../../src/engine/jobs/executor.js';
 import { SqlJobQueue } from '../../src/db/job-queue.js';
 
@@ -18,21 +18,7 @@ test.before(async () => {
   app = await startTestApp({ config: { jobConcurrency: 4 } });
   tenant = await app.tenant();
   const admin = await app.admin();
-  const twoTimers = bpmn(
-    'job_conc_two',
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fork" />
-    <bpmn:parallelGateway id="fork" />
-    <bpmn:sequenceFlow id="f2" sourceRef="fork" targetRef="waitA" />
-    <bpmn:sequenceFlow id="f3" sourceRef="fork" targetRef="waitB" />
-    <bpmn:intermediateCatchEvent id="waitA"><bpmn:timerEventDefinition><bpmn:timeDuration>P30D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
-    <bpmn:intermediateCatchEvent id="waitB"><bpmn:timerEventDefinition><bpmn:timeDuration>P30D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="f4" sourceRef="waitA" targetRef="join" />
-    <bpmn:sequenceFlow id="f5" sourceRef="waitB" targetRef="join" />
-    <bpmn:parallelGateway id="join" />
-    <bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-  );
+  const twoTimers = parallelTimers('job_conc_two', 'P30D');
   assert.is((await deploy(admin, { 'two.bpmn': twoTimers })).status, 201);
 });
 test.after(async () => app.close());

@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestApp, deploy, type TestApp } from '../helpers/harness.js';
-import { process as bpmn } from '../helpers/models.js';
+import { flow, timer } from '../helpers/models.js';
 import { JobExecutor } from '../../src/engine/jobs/executor.js';
 import { SqlJobQueue } from '../../src/db/job-queue.js';
 
@@ -19,14 +19,7 @@ let tenant: string;
 test.before(async () => {
   app = await startTestApp({ config: { jobExecutor: false } });
   tenant = await app.tenant();
-  const model = bpmn(
-    'job_lease',
-    `    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
-    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>P1D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />
-    <bpmn:endEvent id="end" />`,
-  );
+  const model = flow('job_lease', [timer('wait', { duration: 'P1D' })]);
   assert.is((await deploy(await app.admin(), { 'lease.bpmn': model }, tenant)).status, 201);
 });
 test.after(async () => app.close());

@@ -137,6 +137,29 @@ export function flow(id: string, steps: string[], opts: { extra?: string; defini
   return process(id, body.map((l) => `    ${l}`).join('\n'), opts.definitions ? `\n  ${opts.definitions.trim()}` : '');
 }
 
+/** start → parallel fork → two timers (waitA, waitB, each `duration`) → join → end. */
+export function parallelTimers(id: string, duration: string): string {
+  return process(
+    id,
+    [
+      '<bpmn:startEvent id="start" />',
+      '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="fork" />',
+      '<bpmn:parallelGateway id="fork" />',
+      '<bpmn:sequenceFlow id="f2" sourceRef="fork" targetRef="waitA" />',
+      '<bpmn:sequenceFlow id="f3" sourceRef="fork" targetRef="waitB" />',
+      timer('waitA', { duration }),
+      timer('waitB', { duration }),
+      '<bpmn:sequenceFlow id="f4" sourceRef="waitA" targetRef="join" />',
+      '<bpmn:sequenceFlow id="f5" sourceRef="waitB" targetRef="join" />',
+      '<bpmn:parallelGateway id="join" />',
+      '<bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="end" />',
+      '<bpmn:endEvent id="end" />',
+    ]
+      .map((l) => `    ${l}`)
+      .join('\n'),
+  );
+}
+
 function idOf(element: string): string {
   const m = /^\s*<bpmn:\w+[^>]*?\sid="([^"]+)"/.exec(element);
   if (!m) throw new Error(`flow(): a step without id: ${element.slice(0, 80)}`);

@@ -66,7 +66,7 @@ test('inbox queries of the pages: counts per tab, claimable tasks, text on proto
   assert.equal(await app.services.inbox.counts(p), { mine: 0, claimable: 1, all: 1 });
   assert.equal(await app.services.inbox.counts({ ...p, username: other.username, groups: ['altro-gruppo'] }), { mine: 0, claimable: 0, all: 1 });
   assert.equal(await app.services.inbox.counts(p, { exact: 'mine', cap: 0 }), { mine: 0, claimable: 1, all: 1 }, 'capped tabs: cap + 1 = "more than cap"');
-  const ids = async (q: Record<string, unknown>) => (await app.services.inbox.list(p, { limit: 10, offset: 0, ...q })).items.map((t) => t.id);
+  const ids = async (q: Record<string, unknown>) => (await app.services.inbox.listWithContext(p, { limit: 10, offset: 0, ...q })).items.map((i) => i.task.id);
   assert.equal(await ids({ claimable: true }), [taskId]);
   assert.equal(await ids({ text: 'draft/00' }), [taskId]);
   assert.equal(await ids({ text: MARIO.toLowerCase() }), [taskId]);

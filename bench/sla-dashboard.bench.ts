@@ -107,8 +107,10 @@ export async function runSlaDashboardBench(db: BenchDatabase, opts: SlaDashboard
   const a = romeDay(now);
   const da = `${addCalendarDays(`${a.slice(0, 8)}01`, -334).slice(0, 8)}01`;
   const q = { tenant: COMUNI[0]!, from: startOfRomeDay(da), to: startOfRomeDay(addCalendarDays(a, 1)), processKey: 'benchSla', atRiskShare: DEFAULT_AT_RISK_SHARE, perTenant: false };
-  const plan = (await conn.execute(`explain (analyze, buffers) ${slaSummarySql({ ...q, now }).sql}`, slaSummarySql({ ...q, now }).params)) as Array<Record<string, string>>;
-  console.log(`plan of the summary:\n${plan.map((r) => `  ${Object.values(r)[0]}`).join('\n')}`);
+  for (const [part, statement] of Object.entries(slaSummarySql({ ...q, now }))) {
+    const plan = (await conn.execute(`explain (analyze, buffers) ${statement.sql}`, statement.params)) as Array<Record<string, string>>;
+    console.log(`plan of the summary (${part}):\n${plan.map((r) => `  ${Object.values(r)[0]}`).join('\n')}`);
+  }
 
   const server = createApp(services, silentLogger()).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -121,11 +123,11 @@ export async function runSlaDashboardBench(db: BenchDatabase, opts: SlaDashboard
         const at = new Date();
         const s = slaSummarySql({ ...q, now: at });
         const t = trendSql(q);
-        return Promise.all([db.sql.query(s.sql, s.params), db.sql.query(t.sql, t.params)]);
+        return Promise.all([db.sql.query(s.period.sql, s.period.params), db.sql.query(s.now.sql, s.now.params), db.sql.query(t.sql, t.params)]);
       },
       heatmap: () => {
         const s = slaSummarySql({ ...q, now: new Date() });
-        return db.sql.query(s.sql, s.params);
+        return Promise.all([db.sql.query(s.period.sql, s.period.params), db.sql.query(s.now.sql, s.now.params)]);
       },
     };
     const targets = [

@@ -8,7 +8,7 @@
  */
 import type { BenchDatabase } from './db.js';
 import { apiToken, compare, getJson, metroBench } from './metro/setup.js';
-import { DEFAULT_AT_RISK_SHARE, SLA_WORK_MEM, slaSummarySql } from '../src/tasks/sla/sla.service.js';
+import { DEFAULT_AT_RISK_SHARE, mergeSlaRows, SLA_WORK_MEM, slaSummarySql } from '../src/tasks/sla/sla.service.js';
 
 export interface SlaBenchOptions {
   requests: number;
@@ -24,17 +24,23 @@ export async function runSlaBench(db: BenchDatabase, opts: SlaBenchOptions): Pro
     const api = () => getJson<{ items: unknown[] }>(m.base, token, '/api/v1/sla/summary');
     const bare = async () => {
       const now = new Date();
-      const { sql, params } = slaSummarySql({ tenant, from: new Date(now.getTime() - 365 * 86_400_000), to: now, now, atRiskShare: DEFAULT_AT_RISK_SHARE });
-      // As the product runs it: its own transaction with the statement's work_mem (slaSummary).
-      const client = await m.pool.connect();
-      try {
-        await client.query(`begin; set local work_mem = '${SLA_WORK_MEM}'`);
-        const rows = (await client.query(numbered(sql), params)).rows as unknown[];
-        await client.query('commit');
-        return rows;
-      } finally {
-        client.release();
-      }
+      const q = { tenant, from: new Date(now.getTime() - 365 * 86_400_000), to: now, now, atRiskShare: DEFAULT_AT_RISK_SHARE };
+      const statements = slaSummarySql(q);
+      // As the product runs them: the two statements side by side, the period's in its own transaction with its work_mem.
+      const run = async (s: { sql: string; params: unknown[] }, workMem: boolean) => {
+        const client = await m.pool.connect();
+        try {
+          if (!workMem) return (await client.query(numbered(s.sql), s.params)).rows as Array<Record<string, unknown>>;
+          await client.query(`begin; set local work_mem = '${SLA_WORK_MEM}'`);
+          const rows = (await client.query(numbered(s.sql), s.params)).rows as Array<Record<string, unknown>>;
+          await client.query('commit');
+          return rows;
+        } finally {
+          client.release();
+        }
+      };
+      const [periodRows, nowRows] = await Promise.all([run(statements.period, true), run(statements.now, false)]);
+      return mergeSlaRows(q, periodRows, nowRows);
     };
     const [a, b] = [await api(), await bare()];
     if (a.items.length !== b.length) throw new Error(`${name}: ${a.items.length} rows from the API, ${b.length} from the bare SQL`);

@@ -60,6 +60,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, () => Promise<Record<string, u
   ['Migration20261203091000_job_acquire_in_tx', () => import('./migrations/Migration20261203091000_job_acquire_in_tx.js')],
   ['Migration20261203091500_siuss_flow_lz4', () => import('./migrations/Migration20261203091500_siuss_flow_lz4.js')],
   ['Migration20261203092000_instance_state_json', () => import('./migrations/Migration20261203092000_instance_state_json.js')],
+  ['Migration20261203160000_sla_open_counts', () => import('./migrations/Migration20261203160000_sla_open_counts.js')],
 ];
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Orm> {

@@ -37,8 +37,12 @@ const model = `${HEADER}
 
 const conn = () => app.services.orm.em.fork().getConnection();
 
-/** The figures straight from the task table (the query before the pre-aggregation). */
+/**
+ * The figures straight from the task table (the query before the pre-aggregation). A period ending at or after now
+ * holds every task created so far, one created at this very instant included (periodEnd).
+ */
 async function fromHistory(tenant: string, from: Date, to: Date) {
+  if (to >= app.clock.now()) to = new Date(app.clock.now().getTime() + 1);
   const rows = (await conn().execute(
     `select element_id as "elementId", count(*)::int as total, count(*) filter (where status = 'completed')::int as completed,
             count(*) filter (where status = 'completed' and due_at is not null)::int as "completedWithDue",
@@ -50,6 +54,18 @@ async function fromHistory(tenant: string, from: Date, to: Date) {
   )) as Array<{ elementId: string; total: number; completed: number; completedWithDue: number; completedOnTime: number; median: number | null; p90: number | null }>;
   return rows;
 }
+
+/** Open, overdue and at-risk tasks now, straight from the task table (dueState's rule). */
+async function openFromTasks(tenant: string, atRiskShare: number) {
+  return (await conn().execute(
+    `select element_id as "elementId", count(*)::int as open, count(*) filter (where due_at < ?)::int as overdue,
+            count(*) filter (where due_at >= ? and created_at + (due_at - created_at) * ? <= ?)::int as "atRisk"
+       from task where tenant = ? and definition_key = 'sla_agg' and status = 'open' group by element_id order by element_id`,
+    [app.clock.now(), app.clock.now(), atRiskShare, app.clock.now(), tenant],
+  )) as Array<{ elementId: string; open: number; overdue: number; atRisk: number }>;
+}
+/** Due states met by the consistency checks over the whole file (each must occur for the checks to mean something). */
+const seen = { open: 0, overdue: 0, atRisk: 0 };
 
 async function summary(tenant: string | null, from: Date, to: Date): Promise<SlaRow[]> {
   return slaSummary(app.services.orm.em.fork(), { tenant, from, to, now: app.clock.now(), processKey: 'sla_agg', atRiskShare: 0.75 });
@@ -82,6 +98,26 @@ async function assertConsistent(label: string) {
     const [anyProcess, metro] = await Promise.all([slaSummary(app.services.orm.em.fork(), { ...unscoped, tenant: tenantA }), slaSummary(app.services.orm.em.fork(), { ...unscoped, tenant: null })]);
     assert.equal(counts(anyProcess), counts(got), `${label}: any process ${from.toISOString()}–${to.toISOString()}`);
     assert.equal(counts(metro.filter((r) => r.tenant === tenantA)), counts(got), `${label}: every comune ${from.toISOString()}–${to.toISOString()}`);
+    // Open, overdue and at risk are figures of now, whatever the period: from the open counts kept with the
+    // figures and the open tasks not yet due; for one comune, for every comune, without a process, for two shares.
+    const openOf = (rows: SlaRow[]) => rows.filter((r) => r.processKey === 'sla_agg' && r.open > 0).map((r) => ({ elementId: r.elementId, open: r.open, overdue: r.overdueNow, atRisk: r.atRiskNow }));
+    for (const atRiskShare of [0.75, 0.2]) {
+      const expectedOpen = await openFromTasks(tenantA, atRiskShare);
+      const [one, anyKey, all] = await Promise.all([
+        slaSummary(app.services.orm.em.fork(), { tenant: tenantA, from, to, now, processKey: 'sla_agg', atRiskShare }),
+        slaSummary(app.services.orm.em.fork(), { ...unscoped, atRiskShare, tenant: tenantA }),
+        slaSummary(app.services.orm.em.fork(), { ...unscoped, atRiskShare, tenant: null }),
+      ]);
+      const what = `${label}, share ${atRiskShare}, ${from.toISOString()}–${to.toISOString()}`;
+      assert.equal(openOf(one), expectedOpen, `${what}: open, overdue, at risk`);
+      assert.equal(openOf(anyKey), expectedOpen, `${what}: without a process`);
+      assert.equal(openOf(all.filter((r) => r.tenant === tenantA)), expectedOpen, `${what}: every comune`);
+      for (const r of expectedOpen) {
+        seen.open += r.open - r.overdue - r.atRisk;
+        seen.overdue += r.overdue;
+        seen.atRisk += r.atRisk;
+      }
+    }
     for (const [i, r] of got.entries()) {
       near(r.medianSeconds, expected[i]!.median === null ? null : Number(expected[i]!.median), `${label}: median of ${r.elementId}`);
       near(r.p90Seconds, expected[i]!.p90 === null ? null : Number(expected[i]!.p90), `${label}: p90 of ${r.elementId}`);
@@ -117,6 +153,8 @@ test('completions, cancellations, time moving forward: the figures stay those of
   for (let i = 0; i < 6; i++) cases.push(await start(tenantA, `AGG/${i}`));
   await start(tenantB, 'AGG/B1');
   await assertConsistent('started');
+  app.clock.advance(40 * HOUR); // 40 of the 48 hours of step a: at risk
+  await assertConsistent('step a at risk');
   for (const [i, id] of cases.entries()) {
     app.clock.advance((i + 1) * 7 * HOUR);
     if (i < 5) await complete(tenantA, id, 'a');
@@ -147,19 +185,19 @@ test('rebuild from the task table: idempotent, and equal to the figures kept inc
   await compactSla(app.services.orm);
   const snapshot = async () =>
     conn().execute(
-      `select element_id, span, day::text, total, completed, with_due, on_time, hist from sla_aggregate where tenant = ? and definition_key = 'sla_agg' and total <> 0 order by span, day, element_id`,
+      `select element_id, span, day::text, total, completed, with_due, on_time, open, open_due, array_lower(hist, 1) as lo, hist
+         from sla_aggregate where tenant = ? and definition_key = 'sla_agg' and total <> 0 order by span, day, element_id`,
       [tenantA],
     );
-  const trim = (rows: Array<Record<string, unknown>>) => rows.map((r) => ({ ...r, hist: trimZeros(r.hist as number[]) }));
-  const incremental = trim(await snapshot());
+  const incremental = await snapshot();
   assert.ok(incremental.length > 0);
   await rebuildSla(app.services.orm);
-  const once = trim(await snapshot());
+  const once = await snapshot();
   const out: string[] = [];
   const io = { env: {}, readStdin: async () => '', out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
   assert.is(await runAdminCommand(app.services.orm, ['sla-rebuild'], io), 0, 'npm run admin -- sla-rebuild');
   assert.match(out.join('\n'), 'Tempi SLA ricalcolati');
-  assert.equal(trim(await snapshot()), once, 'rebuilt twice, same rows');
+  assert.equal(await snapshot(), once, 'rebuilt twice, same rows');
   assert.equal(once, incremental, 'the rebuild finds what the triggers kept');
   await assertConsistent('rebuilt');
 });
@@ -193,10 +231,21 @@ test('every comune over part-days: a comune that runs the shared model is counte
   assert.equal(metro.filter((x) => x.tenant === tenantC).map((x) => [x.processKey, x.elementId, x.total, x.open]), [['sla_agg_shared', 'a', 1, 1]]);
 });
 
-function trimZeros(h: number[]): number[] {
-  const out = [...h];
-  while (out.length && out.at(-1) === 0) out.pop();
-  return out;
-}
+test('the checks above met tasks in time, at risk and overdue', () => {
+  assert.ok(seen.open > 0 && seen.atRisk > 0 && seen.overdue > 0, JSON.stringify(seen));
+});
+
+test('histograms are stored without their empty buckets: subscript i is bucket i - 1 whatever the bounds', async () => {
+  const sql = async (expr: string) => ((await conn().execute(`select (${expr})::text as v`)) as Array<{ v: string }>)[0]!.v;
+  assert.is(await sql(`sla_hist_trim('{0,0,3,0,5,0}'::int[])`), '[3:5]={3,0,5}');
+  assert.is(await sql(`sla_hist_trim('{0,0}'::int[])`), '{}');
+  assert.is(await sql(`sla_hist_add('[3:5]={3,0,5}'::int[], '[7:8]={1,2}'::int[])`), '[3:8]={3,0,5,0,1,2}');
+  assert.is(await sql(`sla_hist_add('[3:5]={3,0,5}'::int[], '[2:3]={4,-3}'::int[])`), '[2:5]={4,0,0,5}', 'a bucket emptied by a negative delta stays inside');
+  assert.is(await sql(`sla_hist_add('[3:4]={3,1}'::int[], '[3:4]={-3,-1}'::int[])`), '{}');
+  assert.is(await sql(`sla_hist_add('{}'::int[], '{0,2}'::int[])`), '[2:2]={2}');
+  const rows = (await conn().execute(`select count(*) filter (where hist[array_lower(hist, 1)] = 0 or hist[array_upper(hist, 1)] = 0)::int as untrimmed, count(*)::int as n from sla_aggregate`)) as Array<{ untrimmed: number; n: number }>;
+  assert.ok(rows[0]!.n > 0);
+  assert.is(rows[0]!.untrimmed, 0, 'every stored histogram starts and ends with a non-empty bucket');
+});
 
 test.run();

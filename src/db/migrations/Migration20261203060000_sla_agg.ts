@@ -17,9 +17,8 @@ import { Migration } from '@mikro-orm/migrations';
  * sla_rebuild() recomputes everything from the task table (idempotent): the
  * backfill here and `npm run admin -- sla-rebuild`.
  */
-export class Migration20261203060000_sla_agg extends Migration {
-  override async up(): Promise<void> {
-    this.addSql(`
+/** The tables, functions, triggers and backfill of this migration (the down of 20261203160000 restores them). */
+export const SLA_AGGREGATE_SQL = `
 create table if not exists sla_aggregate (
   tenant varchar(4) not null,
   definition_key varchar(255) not null,
@@ -172,7 +171,11 @@ begin
   return n;
 end $$;
 select sla_rebuild();
-`);
+`;
+
+export class Migration20261203060000_sla_agg extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(SLA_AGGREGATE_SQL);
   }
 
   override async down(): Promise<void> {

@@ -8,7 +8,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { addIsoDuration } from '../../shared/clock.js';
 import type { SlaPhase } from '../../engine/definitions/model.js';
-import { slaPeriod } from './sla-period.js';
+import { periodEnd, slaPeriod } from './sla-period.js';
 
 /** Share of the allowed time after which an open task is "at risk", unless the caller says otherwise. */
 export const DEFAULT_AT_RISK_SHARE = 0.75;
@@ -66,41 +66,70 @@ export interface SlaRow {
   p90Seconds: number | null;
 }
 
-/** work_mem of the SLA summary's statement (see slaSummary). */
+/** work_mem of the SLA summary's period statement (see slaSummary). */
 export const SLA_WORK_MEM = '64MB';
 
+type Row = Record<string, unknown>;
+
+/**
+ * The figures of a period per step (counts, on-time share, durations) and those of now (open, overdue, at risk),
+ * read side by side: two statements on two connections (slaSummarySql), merged by step.
+ */
 export async function slaSummary(em: EntityManager, q: SlaQuery): Promise<SlaRow[]> {
+  const { period, now } = slaSummarySql(q);
+  const [periodRows, nowRows] = await Promise.all([
+    // The period's histograms are tens of thousands of (step, bucket) rows to group at metropolitan volume: with the
+    // default 4 MB of work_mem that spills to disk; the statement gets its own, in its own transaction.
+    em.fork().transactional(async (t): Promise<Row[]> => {
+      const ctx: unknown = t.getTransactionContext(); // the driver's transaction (typed any by MikroORM)
+      await t.getConnection().execute(`set local work_mem = '${SLA_WORK_MEM}'`, [], 'run', ctx);
+      return (await t.getConnection().execute(period.sql, period.params, 'all', ctx)) as Row[];
+    }),
+    em.fork().getConnection().execute(now.sql, now.params) as Promise<Row[]>,
+  ]);
+  return mergeSlaRows(q, periodRows, nowRows);
+}
+
+/** The rows of slaSummarySql's two statements as one row per step (and comune), in key order. */
+export function mergeSlaRows(q: Pick<SlaQuery, 'tenant' | 'perTenant'>, periodRows: Row[], nowRows: Row[]): SlaRow[] {
   const perTenant = q.perTenant ?? q.tenant === null;
-  const { sql, params } = slaSummarySql(q);
-  // The duration histograms of a metropolitan view are ≈ 1.3 M (step, bucket) rows to group: with the default 4 MB
-  // of work_mem that aggregation spills to disk (≈ 2.5× slower); the statement gets its own, in its own transaction.
-  type Row = Record<string, unknown>;
-  const rows = (await em.transactional(async (t): Promise<Row[]> => {
-    const ctx: unknown = t.getTransactionContext(); // the driver's transaction (typed any by MikroORM)
-    await t.getConnection().execute(`set local work_mem = '${SLA_WORK_MEM}'`, [], 'run', ctx);
-    const result: unknown = await t.getConnection().execute(sql, params, 'all', ctx);
-    return result as Row[];
-  })) as Row[];
-  return rows.map((r) => {
-    const completedWithDue = Number(r.completedWithDue);
-    const onTime = Number(r.completedOnTime);
-    return {
-      processKey: String(r.processKey),
-      elementId: String(r.elementId),
-      name: (r.name as string | null) ?? null,
-      ...(perTenant ? { tenant: String(r.tenant) } : {}),
-      total: Number(r.total),
-      completed: Number(r.completed),
-      completedWithDue,
-      completedOnTime: onTime,
-      onTimePercent: completedWithDue ? Math.round((onTime / completedWithDue) * 1000) / 10 : null,
-      open: Number(r.open),
-      overdueNow: Number(r.overdueNow),
-      atRiskNow: Number(r.atRiskNow),
-      medianSeconds: r.medianSeconds == null ? null : Math.round(Number(r.medianSeconds)),
-      p90Seconds: r.p90Seconds == null ? null : Math.round(Number(r.p90Seconds)),
-    };
-  });
+  const keyOf = (r: Row) => [r.processKey, r.elementId, ...(perTenant ? [r.tenant] : [])].map(String);
+  const merged = new Map<string, { key: string[]; period?: Row; now?: Row }>();
+  for (const [side, rows] of [['period', periodRows], ['now', nowRows]] as const) {
+    for (const r of rows) {
+      const key = keyOf(r);
+      const id = JSON.stringify(key);
+      const entry = merged.get(id) ?? { key };
+      entry[side] = r;
+      merged.set(id, entry);
+    }
+  }
+  const byKey = (a: string[], b: string[]) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+    return 0;
+  };
+  return [...merged.values()]
+    .sort((a, b) => byKey(a.key, b.key))
+    .map(({ key, period: p = {}, now: n = {} }) => {
+      const completedWithDue = Number(p.completedWithDue ?? 0);
+      const onTime = Number(p.completedOnTime ?? 0);
+      return {
+        processKey: key[0]!,
+        elementId: key[1]!,
+        name: ((p.name ?? n.name) as string | null | undefined) ?? null,
+        ...(perTenant ? { tenant: key[2]! } : {}),
+        total: Number(p.total ?? 0),
+        completed: Number(p.completed ?? 0),
+        completedWithDue,
+        completedOnTime: onTime,
+        onTimePercent: completedWithDue ? Math.round((onTime / completedWithDue) * 1000) / 10 : null,
+        open: Number(n.open ?? 0),
+        overdueNow: Number(n.overdueNow ?? 0),
+        atRiskNow: Number(n.atRiskNow ?? 0),
+        medianSeconds: p.medianSeconds == null ? null : Math.round(Number(p.medianSeconds)),
+        p90Seconds: p.p90Seconds == null ? null : Math.round(Number(p.p90Seconds)),
+      };
+    });
 }
 
 /** The scope filters shared by the SLA queries: comune, process, step (each only when given). */
@@ -130,35 +159,47 @@ const WITH_DUE = `${COMPLETED} and due_at is not null`;
  * with the same columns (definition_key, element_id, tenant, name[, month],
  * total, completed, with_due, on_time[, hist, bucket]): the monthly and daily
  * rows of sla_aggregate, the deltas not folded yet (sla_delta) and the tasks
- * of the part-days at the edges (slaPeriod). `hist` is a duration histogram
- * (index = bucket of sla_bucket), `bucket` one bucket (deltas, tasks).
+ * of the part-days at the edges (slaPeriod; with `now`, a period ending at
+ * or after it ends with the whole day: periodEnd). `hist` is a duration
+ * histogram (subscript i = bucket i − 1 of sla_bucket, stored without its
+ * empty buckets at either end), `bucket` one bucket (deltas, tasks).
  */
-export function slaPartsSql(q: Pick<SlaQuery, 'tenant' | 'processKey' | 'elementId' | 'from' | 'to'>, opts: { month: boolean; durations: boolean }): { sql: string; params: unknown[] } {
-  const period = slaPeriod(q.from, q.to);
+export function slaPartsSql(
+  q: Pick<SlaQuery, 'tenant' | 'processKey' | 'elementId' | 'from' | 'to'> & { now?: Date },
+  opts: { month: boolean; durations: boolean },
+): { sql: string; params: unknown[] } {
+  const period = slaPeriod(q.from, q.now ? periodEnd(q.to, q.now) : q.to);
   const scope = taskScope(q);
   const filter = scope.conditions.map((c) => `${c} and `).join('');
   const params: unknown[] = [];
   const cols = (month: string, counts: string, durations: string) =>
     `definition_key, element_id, tenant, name${opts.month ? `, ${month} as month` : ''}, ${counts}${opts.durations ? `, ${durations}` : ''}`;
-  const [before, after] = period.days;
-  params.push(...scope.params, ...period.months, ...before, ...after);
-  const parts = [
-    `select ${cols(`to_char(day, 'YYYY-MM')`, 'total, completed, with_due, on_time', 'hist, null::smallint as bucket')} from sla_aggregate
-      where ${filter}((span = 'm' and day >= ?::date and day < ?::date) or (span = 'd' and ((day >= ?::date and day < ?::date) or (day >= ?::date and day < ?::date))))`,
-  ];
+  // The months and the whole days before and after them, each a range of an index of sla_aggregate (its primary key
+  // for a comune, sla_aggregate_process for every comune) rather than a scan of the table.
+  const parts: string[] = [];
+  for (const [span, range] of [['m', period.months], ['d', period.days[0]], ['d', period.days[1]]] as const) {
+    if (range[0] >= range[1]) continue;
+    parts.push(
+      `select ${cols(`to_char(day, 'YYYY-MM')`, 'total, completed, with_due, on_time', 'hist, null::smallint as bucket')} from sla_aggregate
+      where ${filter}${processKeys(q)}span = '${span}' and day >= ?::date and day < ?::date`,
+    );
+    params.push(...scope.params, ...range);
+  }
   parts.push(
-    `select ${cols(`to_char(day, 'YYYY-MM')`, 'total, completed, with_due, on_time', 'null::int[], bucket')} from sla_delta where ${filter}day >= ?::date and day < ?::date`,
+    `select ${cols(`to_char(day, 'YYYY-MM')`, 'total, completed, with_due, on_time', 'null::int[] as hist, bucket')} from sla_delta where ${filter}day >= ?::date and day < ?::date`,
   );
   params.push(...scope.params, ...period.wholeDays);
-  if (period.edges.length) {
+  // One part per edge: a single range of task_sla_created each, read from the index alone (an OR of the two ranges
+  // made PostgreSQL read the table's pages through a bitmap).
+  for (const edge of period.edges) {
     parts.push(
       `select ${cols(
         `to_char(created_at at time zone 'Europe/Rome', 'YYYY-MM')`,
-        `1, (${COMPLETED})::int, (${WITH_DUE})::int, (${WITH_DUE} and ended_at <= due_at)::int`,
-        `null::int[], case when ${COMPLETED} then sla_bucket(extract(epoch from ended_at - created_at)) end`,
-      )} from task where ${filter}${edgeKeys(q)}(${period.edges.map(() => '(created_at >= ? and created_at < ?)').join(' or ')})`,
+        `1 as total, (${COMPLETED})::int as completed, (${WITH_DUE})::int as with_due, (${WITH_DUE} and ended_at <= due_at)::int as on_time`,
+        `null::int[] as hist, case when ${COMPLETED} then sla_bucket(extract(epoch from ended_at - created_at)) end as bucket`,
+      )} from task where ${filter}${edgeKeys(q)}created_at >= ? and created_at < ?`,
     );
-    params.push(...scope.params, ...period.edges.flat());
+    params.push(...scope.params, ...edge);
   }
   return { sql: parts.join('\n    union all\n    '), params };
 }
@@ -169,56 +210,76 @@ export function slaPartsSql(q: Pick<SlaQuery, 'tenant' | 'processKey' | 'element
  * every task of the comune (PostgreSQL 15 has no skip scan): a task's process key is always a deployed one.
  */
 function edgeKeys(q: Pick<SlaQuery, 'tenant' | 'processKey'>): string {
-  return `${q.tenant ? '' : 'tenant = any(array(select code from tenant)) and '}${q.processKey ? '' : 'definition_key = any(array(select distinct key from process_definition)) and '}`;
+  return `${q.tenant ? '' : 'tenant = any(array(select code from tenant)) and '}${processKeys(q)}`;
+}
+
+/** The deployed process keys when the scope gives none: the leading column of sla_aggregate_process, the second of task_sla_created. */
+function processKeys(q: Pick<SlaQuery, 'processKey'>): string {
+  return q.processKey ? '' : 'definition_key = any(array(select distinct key from process_definition)) and ';
 }
 
 /**
- * The SQL of slaSummary (also run bare by the benchmark). Counts and on-time
- * share are exact sums of the pre-aggregated rows (slaPartsSql); median and
- * p90 are percentile_cont over the durations each replaced by the middle of
- * its histogram bucket, hence within 4.5 % of the exact value (a bucket spans
- * a factor 2^(1/8)). Open, overdue and at-risk tasks are counted now from the
- * open tasks (partial index task_sla_open).
+ * The SQL of slaSummary (also run bare by the benchmark), two statements that
+ * PostgreSQL runs on two connections at once:
+ *
+ * - `period`: counts and on-time share, exact sums of the pre-aggregated rows
+ *   (slaPartsSql); median and p90, percentile_cont over the durations each
+ *   replaced by the middle of its histogram bucket, hence within 4.5 % of the
+ *   exact value (a bucket spans a factor 2^(1/8));
+ * - `now`: open tasks, and those with a due date, from every monthly row and
+ *   the deltas (migration 20261203160000); the open tasks not yet due from
+ *   `task` (index task_sla_due), for the at-risk count of the request's instant
+ *   and share; overdue = open with a due date − not yet due (one snapshot).
  */
-export function slaSummarySql(q: SlaQuery): { sql: string; params: unknown[] } {
+export function slaSummarySql(q: SlaQuery): { period: { sql: string; params: unknown[] }; now: { sql: string; params: unknown[] } } {
   const perTenant = q.perTenant ?? q.tenant === null;
   const key = `definition_key, element_id${perTenant ? ', tenant' : ''}`;
+  const columns = `definition_key as "processKey", element_id as "elementId"${perTenant ? ', tenant' : ''}`;
   const parts = slaPartsSql(q, { month: false, durations: true });
   const scope = taskScope(q);
   const filter = scope.conditions.map((c) => `${c} and `).join('');
-  const rank = (p: number, bound: 'floor' | 'ceil') => `${bound}(${p} * (cnt - 1))`;
+  const rank = (p: number, bound: 'floor' | 'ceil') => `${bound}(${p}::float8 * (cnt - 1))`;
   const pick = (p: number, bound: 'floor' | 'ceil') => `min(v) filter (where before <= ${rank(p, bound)} and ${rank(p, bound)} < upto)`;
-  const percentile = (p: number) => `${pick(p, 'floor')} + (${pick(p, 'ceil')} - ${pick(p, 'floor')}) * max(${p} * (cnt - 1) - ${rank(p, 'floor')})`;
-  const sql = `
+  const percentile = (p: number) => `${pick(p, 'floor')} + (${pick(p, 'ceil')} - ${pick(p, 'floor')}) * max(${p}::float8 * (cnt - 1) - ${rank(p, 'floor')})`;
+  const period = `
     with parts as (
     ${parts.sql}
     ), counts as (
       select ${key}, max(name) as name, sum(total)::int as total, sum(completed)::int as completed, sum(with_due)::int as with_due, sum(on_time)::int as on_time
         from parts group by ${key} having sum(total) > 0
     ), buckets as (
-      select ${key}, b, sum(n) as n from (
-        select ${key}, u.i - 1 as b, u.n from parts, unnest(parts.hist) with ordinality u(n, i) where parts.hist is not null
+      select ${key}, b, sum(n)::bigint as n from (
+        select ${key}, u.i + array_lower(parts.hist, 1) - 2 as b, u.n from parts, unnest(parts.hist) with ordinality u(n, i) where parts.hist is not null and u.n <> 0
         union all
         select ${key}, bucket, completed from parts where bucket is not null
       ) x group by ${key}, b
     ), ranked as (
-      select ${key}, case when b = 0 then 30.0 else 60.0 * power(2.0, (b - 0.5) / 8.0) end as v, sum(n) over w - n as before, sum(n) over w as upto, sum(n) over (partition by ${key}) as cnt
+      select ${key}, case when b = 0 then 30.0::float8 else 60.0::float8 * power(2.0::float8, (b - 0.5) / 8.0) end as v,
+        (sum(n) over w - n)::bigint as before, (sum(n) over w)::bigint as upto, (sum(n) over (partition by ${key}))::bigint as cnt
         from buckets where n > 0 window w as (partition by ${key} order by b)
     ), pct as (
       select ${key}, ${percentile(0.5)} as median, ${percentile(0.9)} as p90 from ranked group by ${key}
-    ), open as (
-      select ${key}, max(name) as name, count(*)::int as open,
-        count(*) filter (where due_at < ?)::int as overdue,
-        count(*) filter (where due_at >= ? and created_at + (due_at - created_at) * ? <= ?)::int as at_risk
-        from task where ${filter}status = 'open' group by ${key}
     )
-    select definition_key as "processKey", element_id as "elementId", coalesce(c.name, o.name) as name${perTenant ? ', tenant' : ''},
-      coalesce(c.total, 0) as total, coalesce(c.completed, 0) as completed, coalesce(c.with_due, 0) as "completedWithDue", coalesce(c.on_time, 0) as "completedOnTime",
-      coalesce(o.open, 0) as open, coalesce(o.overdue, 0) as "overdueNow", coalesce(o.at_risk, 0) as "atRiskNow",
+    select ${columns}, c.name, c.total, c.completed, c.with_due as "completedWithDue", c.on_time as "completedOnTime",
       p.median as "medianSeconds", p.p90 as "p90Seconds"
-    from counts c full join open o using (${key}) left join pct p using (${key})
-    order by ${key}`;
-  return { sql, params: [...parts.params, q.now, q.now, q.atRiskShare, q.now, ...scope.params] };
+    from counts c left join pct p using (${key})`;
+  const now = `
+    with open as (
+      select ${key}, max(name) as name, sum(open)::int as open, sum(open_due)::int as open_due from (
+        select ${key}, name, open, open_due from sla_aggregate where ${filter}${processKeys(q)}span = 'm' and open <> 0
+        union all
+        select ${key}, name, open, open_due from sla_delta where ${filter}open <> 0
+      ) x group by ${key} having sum(open) > 0
+    ), pending as (
+      select ${key}, count(*)::int as not_due, count(*) filter (where created_at + (due_at - created_at) * ? <= ?)::int as at_risk
+        from task where ${filter}${q.tenant ? '' : 'tenant = any(array(select code from tenant)) and '}status = 'open' and due_at >= ? group by ${key}
+    )
+    select ${columns}, o.name, o.open, o.open_due - coalesce(d.not_due, 0) as "overdueNow", coalesce(d.at_risk, 0) as "atRiskNow"
+    from open o left join pending d using (${key})`;
+  return {
+    period: { sql: period, params: parts.params },
+    now: { sql: now, params: [...scope.params, ...scope.params, q.atRiskShare, q.now, ...scope.params, q.now] },
+  };
 }
 
 export interface TimelineStep {

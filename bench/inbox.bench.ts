@@ -7,8 +7,12 @@
  * context, and the count, side by side on a plain pg pool) on the same
  * indexes, in the same run. The rows of both are checked to be the same first.
  */
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import type pg from 'pg';
 import type { BenchDatabase } from './db.js';
 import { apiToken, compare, getJson, metroBench } from './metro/setup.js';
+import { benchLine, latencySummary, quantile } from './report.js';
 import { TASK_TOTAL_CAP } from '../src/tasks/inbox.service.js';
 
 export interface InboxBenchOptions {
@@ -82,6 +86,43 @@ export async function runInboxBench(db: BenchDatabase, opts: InboxBenchOptions):
   const worst = results.reduce((w, r) => (r.p95 > w.p95 ? r : w));
   const worstRatio = results.reduce((w, r) => (r.p95 / r.bareP95 > w.p95 / w.bareP95 ? r : w));
   console.log(`inbox: slowest p95 ${worst.p95.toFixed(1)} ms (${worst.name}; goal ≤ 50 ms); highest p95 ratio ${(worstRatio.p95 / worstRatio.bareP95).toFixed(2)} (${worstRatio.name}; goal ≤ 1.5)`);
+
+  // The floor under any request, for reading the ratios: the first page's JSON sent by Koa with no middleware at
+  // all, through the same HTTP client in this process; and the same after one database round trip (what checking
+  // a bearer token against revocation needs at least).
+  const page = await getJson<unknown>(m.base, token, `/api/v1/tasks?limit=${LIMIT}`);
+  const floor = await httpFloor(page, m.pool, opts.requests * 2);
+  console.log(`HTTP floor (Koa without middleware, same client, the first page's JSON): ${latencySummary(floor.bare)}`);
+  console.log(`HTTP floor plus one database round trip (select 1):               ${latencySummary(floor.withQuery)}`);
+  const first = results[0]!;
+  const best = (first.bareP95 + quantile(floor.withQuery, 0.95)) / first.bareP95;
+  console.log(`${first.name}: bare SQL p95 ${first.bareP95.toFixed(1)} ms + that floor → no API could answer under ${best.toFixed(2)}× the bare SQL here (the product: ${(first.p95 / first.bareP95).toFixed(2)}×)`);
+  benchLine('inbox-http-floor-p95', quantile(floor.withQuery, 0.95), 'ms', quantile(floor.withQuery, 0.95) / first.bareP95, `${first.name}-bare-sql-p95`);
+}
+
+/** Latencies of a Koa server without middleware answering `body`, alone and after one `select 1`. */
+async function httpFloor(body: unknown, pool: pg.Pool, requests: number): Promise<{ bare: number[]; withQuery: number[] }> {
+  const app = new Koa();
+  app.use(async (ctx) => {
+    if (ctx.path === '/query') await pool.query('select 1');
+    ctx.body = body;
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const out = { bare: [] as number[], withQuery: [] as number[] };
+  try {
+    for (let i = 0; i < requests + 10; i++) {
+      for (const [path, into] of [['/', out.bare], ['/query', out.withQuery]] as const) {
+        const t0 = performance.now();
+        await getJson(base, 'floor', path);
+        if (i >= 10) into.push(performance.now() - t0);
+      }
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  return out;
 }
 
 /** The page (with the case context the API shows) and its count (exact, or stopped past the cap like the API's), as bare SQL. */

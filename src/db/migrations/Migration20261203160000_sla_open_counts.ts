@@ -20,6 +20,41 @@ import { SLA_AGGREGATE_SQL } from './Migration20261203060000_sla_agg.js';
  *
  * The figures are recomputed from the task table (sla_rebuild) once, here.
  */
+const DELTA_COLUMNS = 'tenant, definition_key, element_id, day, name, bucket, total, completed, with_due, on_time, open, open_due';
+
+/** What a task adds to the figures, as SQL over its columns (`row` = 'old.', 'new.' or '' for a table's rows). */
+function taskFigures(row: string) {
+  const completed = `${row}status = 'completed'`;
+  return {
+    day: `(${row}created_at at time zone 'Europe/Rome')::date`,
+    bucket: `case when ${completed} then sla_bucket(extract(epoch from ${row}ended_at - ${row}created_at)) end`,
+    counts: [
+      `(${completed})::int`,
+      `(${completed} and ${row}due_at is not null)::int`,
+      `coalesce(${completed} and ${row}due_at is not null and ${row}ended_at <= ${row}due_at, false)::int`,
+      `(${row}status = 'open')::int`,
+      `(${row}status = 'open' and ${row}due_at is not null)::int`,
+    ],
+  };
+}
+
+/** One task's delta row (sign 1 or -1), in DELTA_COLUMNS order; the name only with a positive sign. */
+function contribution(row: string, sign: 1 | -1): string {
+  const f = taskFigures(row);
+  const signed = (e: string) => (sign < 0 ? `-${e}` : e);
+  return [`${row}tenant`, `${row}definition_key`, `${row}element_id`, f.day, sign < 0 ? 'null' : `${row}name`, f.bucket, signed('1'), ...f.counts.map(signed)].join(', ');
+}
+
+/** The delta rows of a set of tasks (a transition table or `task`), grouped by comune, process, step, day and bucket. */
+function contributions(from: string, sign: 1 | -1): string {
+  const f = taskFigures('');
+  const sums = ['count(*)', ...f.counts.map((_, i) => `sum(c${i})`)].map((e) => (sign < 0 ? `-${e}` : e));
+  return `select tenant, definition_key, element_id, day, ${sign < 0 ? 'null' : 'max(name)'}, bucket, ${sums.join(', ')}
+      from (select tenant, definition_key, element_id, name, ${f.day} as day, ${f.bucket} as bucket, ${f.counts.map((e, i) => `${e} as c${i}`).join(', ')}
+              from ${from}) t
+     group by tenant, definition_key, element_id, day, bucket`;
+}
+
 export class Migration20261203160000_sla_open_counts extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
@@ -47,38 +82,14 @@ $$;
 create or replace function sla_task_delta() returns trigger language plpgsql as $$
 begin
   if tg_op = 'INSERT' then
-    insert into sla_delta (tenant, definition_key, element_id, day, name, bucket, total, completed, with_due, on_time, open, open_due)
-    select tenant, definition_key, element_id, day, max(name), bucket, count(*), sum(c), sum(d), sum(o), sum(op), sum(od)
-      from (select tenant, definition_key, element_id, (created_at at time zone 'Europe/Rome')::date as day, name,
-                   case when status = 'completed' then sla_bucket(extract(epoch from ended_at - created_at)) end as bucket,
-                   (status = 'completed')::int as c, (status = 'completed' and due_at is not null)::int as d,
-                   (status = 'completed' and due_at is not null and ended_at <= due_at)::int as o,
-                   (status = 'open')::int as op, (status = 'open' and due_at is not null)::int as od
-              from sla_new) t
-     group by tenant, definition_key, element_id, day, bucket;
+    insert into sla_delta (${DELTA_COLUMNS})
+    ${contributions('sla_new', 1)};
   elsif tg_op = 'DELETE' then
-    insert into sla_delta (tenant, definition_key, element_id, day, name, bucket, total, completed, with_due, on_time, open, open_due)
-    select tenant, definition_key, element_id, day, null, bucket, -count(*), -sum(c), -sum(d), -sum(o), -sum(op), -sum(od)
-      from (select tenant, definition_key, element_id, (created_at at time zone 'Europe/Rome')::date as day,
-                   case when status = 'completed' then sla_bucket(extract(epoch from ended_at - created_at)) end as bucket,
-                   (status = 'completed')::int as c, (status = 'completed' and due_at is not null)::int as d,
-                   (status = 'completed' and due_at is not null and ended_at <= due_at)::int as o,
-                   (status = 'open')::int as op, (status = 'open' and due_at is not null)::int as od
-              from sla_old) t
-     group by tenant, definition_key, element_id, day, bucket;
+    insert into sla_delta (${DELTA_COLUMNS})
+    ${contributions('sla_old', -1)};
   else
-    insert into sla_delta (tenant, definition_key, element_id, day, name, bucket, total, completed, with_due, on_time, open, open_due)
-    values
-      (old.tenant, old.definition_key, old.element_id, (old.created_at at time zone 'Europe/Rome')::date, null,
-       case when old.status = 'completed' then sla_bucket(extract(epoch from old.ended_at - old.created_at)) end,
-       -1, -(old.status = 'completed')::int, -(old.status = 'completed' and old.due_at is not null)::int,
-       -coalesce(old.status = 'completed' and old.due_at is not null and old.ended_at <= old.due_at, false)::int,
-       -(old.status = 'open')::int, -(old.status = 'open' and old.due_at is not null)::int),
-      (new.tenant, new.definition_key, new.element_id, (new.created_at at time zone 'Europe/Rome')::date, new.name,
-       case when new.status = 'completed' then sla_bucket(extract(epoch from new.ended_at - new.created_at)) end,
-       1, (new.status = 'completed')::int, (new.status = 'completed' and new.due_at is not null)::int,
-       coalesce(new.status = 'completed' and new.due_at is not null and new.ended_at <= new.due_at, false)::int,
-       (new.status = 'open')::int, (new.status = 'open' and new.due_at is not null)::int);
+    insert into sla_delta (${DELTA_COLUMNS})
+    values (${contribution('old.', -1)}), (${contribution('new.', 1)});
   end if;
   return null;
 end $$;
@@ -135,15 +146,8 @@ begin
   perform pg_advisory_xact_lock(hashtext('sla_compact'));
   delete from sla_delta;
   delete from sla_aggregate;
-  insert into sla_delta (tenant, definition_key, element_id, day, name, bucket, total, completed, with_due, on_time, open, open_due)
-  select tenant, definition_key, element_id, day, max(name), bucket, count(*), sum(c), sum(d), sum(o), sum(op), sum(od)
-    from (select tenant, definition_key, element_id, (created_at at time zone 'Europe/Rome')::date as day, name,
-                 case when status = 'completed' then sla_bucket(extract(epoch from ended_at - created_at)) end as bucket,
-                 (status = 'completed')::int as c, (status = 'completed' and due_at is not null)::int as d,
-                 (status = 'completed' and due_at is not null and ended_at <= due_at)::int as o,
-                 (status = 'open')::int as op, (status = 'open' and due_at is not null)::int as od
-            from task) t
-   group by tenant, definition_key, element_id, day, bucket;
+  insert into sla_delta (${DELTA_COLUMNS})
+  ${contributions('task', 1)};
   select count(*)::int into n from task;
   perform sla_compact();
   return n;

@@ -5,6 +5,7 @@
  * deactivation or a change of roles.
  */
 import type { EntityManager } from '@mikro-orm/core';
+import type { Principal, Role } from './principal.js';
 
 /** Revokes every token issued so far to the user (inside the caller's transaction when `em` is one). */
 export async function revokeUserTokens(em: EntityManager, userId: string): Promise<void> {
@@ -19,13 +20,22 @@ export async function revokeToken(em: EntityManager, token: { jti: string; userI
   await conn.execute('delete from revoked_token where expires_at < ?', [now], 'run', ctx);
 }
 
-/** The user's current token generation and whether this token id was revoked (one query). */
-export async function tokenStatus(em: EntityManager, userId: string, jti: string): Promise<{ generation: number | null; revoked: boolean }> {
+/**
+ * A bearer token's holder, read with its revocation state in one statement: the user (active only) as a principal,
+ * their current token generation, and whether this token id was revoked. null: no such active user.
+ */
+export async function tokenHolder(em: EntityManager, userId: string, jti: string): Promise<{ principal: Principal; generation: number; revoked: boolean } | null> {
   const [row] = (await em.getConnection().execute(
-    'select (select token_generation from app_user where id = ? and active) as generation, exists (select 1 from revoked_token where jti = ?) as revoked',
-    [userId, jti],
-  )) as Array<{ generation: number | null; revoked: boolean }>;
-  return { generation: row?.generation ?? null, revoked: !!row?.revoked };
+    `select id, username, tenant, roles, groups, token_generation as generation, exists (select 1 from revoked_token where jti = ?) as revoked
+       from app_user where id = ? and active`,
+    [jti, userId],
+  )) as Array<{ id: string; username: string; tenant: string | null; roles: string[]; groups: string[]; generation: number; revoked: boolean }>;
+  if (!row) return null;
+  return {
+    principal: { id: row.id, username: row.username, tenant: row.tenant, roles: row.roles as Role[], groups: row.groups },
+    generation: Number(row.generation),
+    revoked: !!row.revoked,
+  };
 }
 
 /** The generation a new token of this user carries. */

@@ -20,6 +20,7 @@ import { formIdFromKey, type FormSchema } from '../tailoring/forms/schema.js';
 import { createCalendar } from '../engine/calendar/index.js';
 import { completionRulesOf, enforceCompletionRules } from './rules/registry.js';
 import { caseContextJoin, caseContextOf, type TaskCaseContext } from './task-context.js';
+import { openTaskCount } from './sla/sla.service.js';
 import { extractFormData, validateFormData } from '../tailoring/forms/validate.js';
 import { formVariables } from '../tailoring/forms/schema.js';
 import { checkVariablesAllowed } from '../engine/execution/variable-policy.js';
@@ -82,6 +83,18 @@ const SORT_COLUMN = { due: 'dueAt', created: 'createdAt', priority: 'priority' }
  */
 export const TASK_TOTAL_CAP = 10_000;
 
+/**
+ * The scope of an exact count of open tasks that the SLA figures answer (openTaskCount): a filter on comune, process
+ * and step only. null for any other filter (assignee, candidates, text, due dates, other statuses…).
+ */
+function countableFromFigures(where: FilterQuery<Task>): { tenant: string | null; processKey?: string; elementId?: string } | null {
+  const w = where as Record<string, unknown>;
+  if (w.status !== 'open' || Object.keys(w).some((k) => !['tenant', 'status', 'definitionKey', 'elementId'].includes(k))) return null;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  if (['tenant', 'definitionKey', 'elementId'].some((k) => w[k] !== undefined && typeof w[k] !== 'string')) return null;
+  return { tenant: text(w.tenant) ?? null, processKey: text(w.definitionKey), elementId: text(w.elementId) };
+}
+
 /** Tasks the caller is a candidate for: named among the candidate users, or in one of the candidate groups. */
 function candidateOf(p: Principal): { $or: Array<FilterQuery<Task>> } {
   return { $or: [{ candidateUsers: { $overlap: [p.username] } }, ...(p.groups.length ? [{ candidateGroups: { $overlap: p.groups } }] : [])] };
@@ -100,13 +113,16 @@ export class InboxService {
   /**
    * A page of the caller's tasks (criteria()) with each task's case context (protocollo, applicant, process name), read with the page in
    * one statement; the count runs side by side with it (exact, or up to `totalCap`: see TASK_TOTAL_CAP), so a page
-   * costs the slower of the two round trips.
+   * costs the slower of the two round trips. An exact count of open tasks filtered by comune, process and step only
+   * adds the SLA figures' open counts instead of counting the backlog (countableFromFigures).
    */
   async listWithContext(p: Principal, q: TaskQuery, opts: { totalCap?: number | null } = {}): Promise<{ items: Array<{ task: Task; context: TaskCaseContext }>; total: number; totalExact: boolean }> {
     const { where, options } = await this.criteria(p, q);
     const cap = opts.totalCap ?? null;
     if (q.count === false) return { items: await this.pageWithContext(where, options), total: -1, totalExact: false };
-    const [items, counted] = await Promise.all([this.pageWithContext(where, options), cap === null ? this.em.fork().count(Task, where) : this.countUpTo(where, cap)]);
+    const figures = cap === null ? countableFromFigures(where) : null;
+    const count = figures ? openTaskCount(this.em.fork(), figures) : cap === null ? this.em.fork().count(Task, where) : this.countUpTo(where, cap);
+    const [items, counted] = await Promise.all([this.pageWithContext(where, options), count]);
     return cap !== null && counted > cap ? { items, total: cap, totalExact: false } : { items, total: counted, totalExact: true };
   }
 

@@ -265,8 +265,13 @@ test('total: exact up to the cap (totalExact), the cap past it; exactTotal=true 
   // The capped count (a subquery stopped at cap + 1) agrees with the exact one under every filter the list offers.
   const user = await app.services.orm.em.fork().findOneOrFail(User, { username: op1.username });
   const principal = { id: user.id, username: user.username, tenant, roles: ['operatore' as const], groups: [G1] };
+  // Comune, process and step only: the exact count comes from the SLA figures' open counts (openTaskCount), which
+  // must agree with the counts of the task table.
   const queries: Array<Record<string, unknown>> = [
+    {},
     { processKey: 'tasks_param' },
+    { processKey: 'tasks_param', elementId: 'work' },
+    { elementId: 'check' },
     { processKey: 'tasks_param', mine: true },
     { processKey: 'tasks_param', candidateGroup: G2 },
     { processKey: 'tasks_param', assignee: op2.username },
@@ -274,6 +279,13 @@ test('total: exact up to the cap (totalExact), the cap past it; exactTotal=true 
     { processKey: 'tasks_param', status: 'all', claimable: true },
     { businessKey: 'TSK-3' },
   ];
+  const openInComune = async (where: string, params: unknown[]) =>
+    Number(((await app.services.orm.em.fork().getConnection().execute(`select count(*)::int as n from task where tenant = ? and status = 'open'${where}`, [tenant, ...params])) as Array<{ n: number }>)[0]!.n);
+  assert.is((await app.services.inbox.listWithContext(principal, { limit: 1, offset: 0 }, { totalCap: null })).total, await openInComune('', []));
+  assert.is(
+    (await app.services.inbox.listWithContext(principal, { limit: 1, offset: 0, processKey: 'tasks_param', elementId: 'work' }, { totalCap: null })).total,
+    await openInComune(` and definition_key = 'tasks_param' and element_id = 'work'`, []),
+  );
   for (const q of queries) {
     const full = await app.services.inbox.listWithContext(principal, { limit: 1, offset: 0, ...q }, { totalCap: null });
     for (const cap of [1, 2, 3, 10]) {

@@ -282,6 +282,25 @@ export function slaSummarySql(q: SlaQuery): { period: { sql: string; params: unk
   };
 }
 
+/**
+ * Open tasks of a comune (null: every comune), and of a process and step when given, from the open counts kept
+ * with the SLA figures (migration 20261203160000): exact, and a few hundred rows to add instead of a count of
+ * the comune's whole backlog.
+ */
+export async function openTaskCount(em: EntityManager, q: Pick<SlaQuery, 'tenant' | 'processKey' | 'elementId'>): Promise<number> {
+  const scope = taskScope(q);
+  const filter = scope.conditions.map((c) => `${c} and `).join('');
+  const [row] = (await em.getConnection().execute(
+    `select coalesce(sum(n), 0)::bigint as n from (
+       select sum(open) as n from sla_aggregate where ${filter}${processKeys(q)}span = 'm'
+       union all
+       select sum(open) from sla_delta where ${filter}open <> 0
+     ) x`,
+    [...scope.params, ...scope.params],
+  )) as Array<{ n: number | string }>;
+  return Number(row?.n ?? 0);
+}
+
 export interface TimelineStep {
   elementId: string;
   name: string | null;

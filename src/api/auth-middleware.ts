@@ -1,11 +1,10 @@
 /** Resolves the Bearer token (or HTTP basic credentials) to an active user. */
 import type { Context, Next } from 'koa';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors.js';
-import { isServiceAccount, type Principal, type Role } from '../auth/principal.js';
+import { isServiceAccount, toPrincipal, type Principal } from '../auth/principal.js';
 import { checkPassword, loginGuardFor } from '../auth/credentials.js';
 import { isSafeString } from './input-guard.js';
 import { tokenHolder } from '../auth/revocation.js';
-import type { User } from '../db/entities/index.js';
 import type { Services } from './context.js';
 import { checkCsrf, hasSessionCookie, sessionUser } from '../web/web-auth.js';
 
@@ -46,8 +45,4 @@ export function authenticate(services: Services, opts: { serviceAccounts?: boole
     ctx.state.user = principal;
     await next();
   };
-}
-
-export function toPrincipal(user: User): Principal {
-  return { id: user.id, username: user.username, tenant: user.tenant, roles: user.roles as Role[], groups: user.groups };
 }

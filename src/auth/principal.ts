@@ -22,6 +22,11 @@ export interface Principal {
   groups: string[];
 }
 
+/** A user (entity or row) as the principal of a request. */
+export function toPrincipal(user: { id: string; username: string; tenant: string | null; roles: readonly string[]; groups: string[] }): Principal {
+  return { id: user.id, username: user.username, tenant: user.tenant, roles: user.roles as Role[], groups: user.groups };
+}
+
 export function hasRole(p: Principal, ...roles: Role[]): boolean {
   return p.roles.some((r) => roles.includes(r));
 }

@@ -5,7 +5,7 @@
  * deactivation or a change of roles.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import type { Principal, Role } from './principal.js';
+import { toPrincipal, type Principal } from './principal.js';
 
 /** Revokes every token issued so far to the user (inside the caller's transaction when `em` is one). */
 export async function revokeUserTokens(em: EntityManager, userId: string): Promise<void> {
@@ -32,7 +32,7 @@ export async function tokenHolder(em: EntityManager, userId: string, jti: string
   )) as Array<{ id: string; username: string; tenant: string | null; roles: string[]; groups: string[]; generation: number; revoked: boolean }>;
   if (!row) return null;
   return {
-    principal: { id: row.id, username: row.username, tenant: row.tenant, roles: row.roles as Role[], groups: row.groups },
+    principal: toPrincipal(row),
     generation: Number(row.generation),
     revoked: !!row.revoked,
   };

@@ -6,7 +6,7 @@
  */
 import type { Context } from 'koa';
 import { ForbiddenError } from '../shared/errors.js';
-import type { Principal, Role } from '../auth/principal.js';
+import { toPrincipal, type Principal } from '../auth/principal.js';
 import type { Services } from '../api/context.js';
 import { SESSION_COOKIE, csrfMatches, type SessionAccount, type WebSession } from './session.service.js';
 
@@ -26,7 +26,7 @@ export async function sessionUser(services: Services, ctx: Context): Promise<Ses
   if (!resolved) return null;
   const { session, account: user } = resolved;
   // A metropolitan user works on the comune chosen in the header (none chosen: all of them).
-  const principal: Principal = { id: user.id, username: user.username, tenant: user.tenant ?? session.tenant, roles: user.roles as Role[], groups: user.groups };
+  const principal: Principal = { ...toPrincipal(user), tenant: user.tenant ?? session.tenant };
   return { session, user, principal };
 }
 

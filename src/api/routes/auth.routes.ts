@@ -11,7 +11,7 @@ import { currentGeneration, revokeToken } from '../../auth/revocation.js';
 import type { VerifiedToken } from '../../auth/tokens.js';
 import { parseBody } from '../validation.js';
 import type { Services } from '../context.js';
-import { toPrincipal } from '../auth-middleware.js';
+import { toPrincipal } from '../../auth/principal.js';
 import { DomainError } from '../../shared/errors.js';
 import type { User } from '../../db/entities/index.js';
 

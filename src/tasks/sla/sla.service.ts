@@ -132,23 +132,17 @@ export function mergeSlaRows(q: Pick<SlaQuery, 'tenant' | 'perTenant'>, periodRo
     });
 }
 
-/** The scope filters shared by the SLA queries: comune, process, step (each only when given). */
-export function taskScope(q: Pick<SlaQuery, 'tenant' | 'processKey' | 'elementId'>): { conditions: string[]; params: unknown[] } {
-  const conditions: string[] = [];
-  const params: unknown[] = [];
-  if (q.tenant) {
-    conditions.push('tenant = ?');
-    params.push(q.tenant);
-  }
-  if (q.processKey) {
-    conditions.push('definition_key = ?');
-    params.push(q.processKey);
-  }
-  if (q.elementId) {
-    conditions.push('element_id = ?');
-    params.push(q.elementId);
-  }
-  return { conditions, params };
+/**
+ * The scope filters shared by the SLA queries: comune, process, step (each only when given), as the start of a
+ * where clause (`filter`: each condition followed by `and`) and its parameters.
+ */
+function taskScope(q: Pick<SlaQuery, 'tenant' | 'processKey' | 'elementId'>): { filter: string; params: unknown[] } {
+  const given = [
+    ['tenant', q.tenant],
+    ['definition_key', q.processKey],
+    ['element_id', q.elementId],
+  ].filter((c): c is [string, string] => Boolean(c[1]));
+  return { filter: given.map(([column]) => `${column} = ? and `).join(''), params: given.map(([, value]) => value) };
 }
 
 const COMPLETED = `status = 'completed'`;
@@ -170,7 +164,7 @@ export function slaPartsSql(
 ): { sql: string; params: unknown[] } {
   const period = slaPeriod(q.from, q.now ? periodEnd(q.to, q.now) : q.to);
   const scope = taskScope(q);
-  const filter = scope.conditions.map((c) => `${c} and `).join('');
+  const { filter } = scope;
   const params: unknown[] = [];
   const cols = (month: string, counts: string, durations: string) =>
     `definition_key, element_id, tenant, name${opts.month ? `, ${month} as month` : ''}, ${counts}${opts.durations ? `, ${durations}` : ''}`;
@@ -210,7 +204,12 @@ export function slaPartsSql(
  * every task of the comune (PostgreSQL 15 has no skip scan): a task's process key is always a deployed one.
  */
 function edgeKeys(q: Pick<SlaQuery, 'tenant' | 'processKey'>): string {
-  return `${q.tenant ? '' : 'tenant = any(array(select code from tenant)) and '}${processKeys(q)}`;
+  return `${tenantKeys(q)}${processKeys(q)}`;
+}
+
+/** Every comune's code when the scope gives none: the leading column of task_sla_created and task_sla_due. */
+function tenantKeys(q: Pick<SlaQuery, 'tenant'>): string {
+  return q.tenant ? '' : 'tenant = any(array(select code from tenant)) and ';
 }
 
 /** The deployed process keys when the scope gives none: the leading column of sla_aggregate_process, the second of task_sla_created. */
@@ -237,7 +236,7 @@ export function slaSummarySql(q: SlaQuery): { period: { sql: string; params: unk
   const columns = `definition_key as "processKey", element_id as "elementId"${perTenant ? ', tenant' : ''}`;
   const parts = slaPartsSql(q, { month: false, durations: true });
   const scope = taskScope(q);
-  const filter = scope.conditions.map((c) => `${c} and `).join('');
+  const { filter } = scope;
   const rank = (p: number, bound: 'floor' | 'ceil') => `${bound}(${p}::float8 * (cnt - 1))`;
   const pick = (p: number, bound: 'floor' | 'ceil') => `min(v) filter (where before <= ${rank(p, bound)} and ${rank(p, bound)} < upto)`;
   const percentile = (p: number) => `${pick(p, 'floor')} + (${pick(p, 'ceil')} - ${pick(p, 'floor')}) * max(${p}::float8 * (cnt - 1) - ${rank(p, 'floor')})`;
@@ -265,14 +264,11 @@ export function slaSummarySql(q: SlaQuery): { period: { sql: string; params: unk
     from counts c left join pct p using (${key})`;
   const now = `
     with open as (
-      select ${key}, max(name) as name, sum(open)::int as open, sum(open_due)::int as open_due from (
-        select ${key}, name, open, open_due from sla_aggregate where ${filter}${processKeys(q)}span = 'm' and open <> 0
-        union all
-        select ${key}, name, open, open_due from sla_delta where ${filter}open <> 0
-      ) x group by ${key} having sum(open) > 0
+      select ${key}, max(name) as name, sum(open)::int as open, sum(open_due)::int as open_due from (${openCountsSql(q, `${key}, name`)}) x
+       group by ${key} having sum(open) > 0
     ), pending as (
       select ${key}, count(*)::int as not_due, count(*) filter (where created_at + (due_at - created_at) * ? <= ?)::int as at_risk
-        from task where ${filter}${q.tenant ? '' : 'tenant = any(array(select code from tenant)) and '}status = 'open' and due_at >= ? group by ${key}
+        from task where ${filter}${tenantKeys(q)}status = 'open' and due_at >= ? group by ${key}
     )
     select ${columns}, o.name, o.open, o.open_due - coalesce(d.not_due, 0) as "overdueNow", coalesce(d.at_risk, 0) as "atRiskNow"
     from open o left join pending d using (${key})`;
@@ -288,17 +284,21 @@ export function slaSummarySql(q: SlaQuery): { period: { sql: string; params: unk
  * the comune's whole backlog.
  */
 export async function openTaskCount(em: EntityManager, q: Pick<SlaQuery, 'tenant' | 'processKey' | 'elementId'>): Promise<number> {
-  const scope = taskScope(q);
-  const filter = scope.conditions.map((c) => `${c} and `).join('');
-  const [row] = (await em.getConnection().execute(
-    `select coalesce(sum(n), 0)::bigint as n from (
-       select sum(open) as n from sla_aggregate where ${filter}${processKeys(q)}span = 'm'
-       union all
-       select sum(open) from sla_delta where ${filter}open <> 0
-     ) x`,
-    [...scope.params, ...scope.params],
-  )) as Array<{ n: number | string }>;
+  const { params } = taskScope(q);
+  const sql = `select coalesce(sum(open), 0)::bigint as n from (${openCountsSql(q, 'tenant')}) x`;
+  const [row] = (await em.getConnection().execute(sql, [...params, ...params])) as Array<{ n: number | string }>;
   return Number(row?.n ?? 0);
+}
+
+/**
+ * The rows holding the open counts of a scope (`columns`, then open and open_due): every monthly row of the figures
+ * and the deltas not folded yet. Its parameters: the scope's, twice.
+ */
+function openCountsSql(q: Pick<SlaQuery, 'tenant' | 'processKey' | 'elementId'>, columns: string): string {
+  const { filter } = taskScope(q);
+  return `select ${columns}, open, open_due from sla_aggregate where ${filter}${processKeys(q)}span = 'm' and open <> 0
+      union all
+      select ${columns}, open, open_due from sla_delta where ${filter}open <> 0`;
 }
 
 export interface TimelineStep {
